@@ -1,0 +1,299 @@
+// Package client is sfdlt's Salesforce API client: login (SOAP and the OAuth 2.0 flows), REST
+// queries with paging, describes, limits and deleted records, and a generic authenticated
+// request method for the Bulk API 2.0 code. It speaks Salesforce only and knows no tables.
+//
+// One Client serves many goroutines. Every call retries transient failures (5xx, 420, 406, 429,
+// network errors, bodies cut off mid-page) with jittered exponential backoff, logs in again once
+// when the session expires, and stops at once on the org's API limit. Errors are typed
+// (*APIError, *LoginError) and match the package's sentinels with errors.Is.
+package client
+
+import (
+	"context"
+	"crypto/rsa"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultAPIVersion   = "64.0"
+	DefaultMaxRetries   = 5
+	DefaultRetryWait    = time.Second
+	DefaultMaxRetryWait = time.Minute
+	// maxSOAPLoginVersion is the newest version whose SOAP login() still works (v65.0 retired it).
+	maxSOAPLoginVersion = "64.0"
+	userAgent           = "sfdlt-client/1"
+)
+
+// Config configures a Client. Only Credentials is required.
+type Config struct {
+	Credentials Credentials
+
+	// Domain picks the login host https://{Domain}.salesforce.com: "login" (the default,
+	// production), "test" (sandbox), or a My Domain such as "acme.my" or "acme--uat.sandbox.my".
+	// A full host ending in .salesforce.com is accepted as is.
+	Domain string
+	// LoginURL is a full base URL for login and wins over Domain. http:// is allowed only for
+	// loopback hosts (127.0.0.0/8, ::1, localhost), for tests and emulators.
+	LoginURL string
+	// APIVersion is the REST API version, such as "64.0" (default DefaultAPIVersion). SOAP login
+	// always uses a version that still serves it (at most 64.0), even when APIVersion is newer.
+	APIVersion string
+
+	// HTTPClient sends the requests; nil uses a client with a 3-minute response header timeout.
+	HTTPClient *http.Client
+
+	// MaxRetries bounds the retries of one request after its first attempt (0: DefaultMaxRetries;
+	// negative: no retries). RetryWait is the base and MaxRetryWait the cap of the jittered
+	// exponential backoff (0: DefaultRetryWait, DefaultMaxRetryWait).
+	MaxRetries   int
+	RetryWait    time.Duration
+	MaxRetryWait time.Duration
+
+	// Logger receives retries, logins and re-logins; nil disables logging. Secrets are never logged.
+	Logger *slog.Logger
+}
+
+// Client is an authenticated Salesforce API client, safe for concurrent use.
+type Client struct {
+	httpc        *http.Client
+	log          *slog.Logger
+	loginURL     string // base URL of the login host, without trailing slash
+	loginHost    string
+	apiVersion   string
+	maxRetries   int
+	retryWait    time.Duration
+	maxRetryWait time.Duration
+
+	creds       Credentials
+	flow        Flow // flow of the first login
+	reloginFlow Flow // flow used when the session expires; "" when it cannot be renewed
+	key         *rsa.PrivateKey
+
+	loginSem chan struct{} // held while logging in: one login at a time, waiting honours ctx
+	mu       sync.RWMutex
+	tok      session
+
+	usage atomic.Pointer[Usage]
+
+	describeMu sync.Mutex
+	describes  map[string]*describeEntry
+}
+
+// session is the current access token and where to use it; gen counts logins so that concurrent
+// callers that saw the same expired session trigger a single re-login.
+type session struct {
+	id          string
+	instanceURL string
+	gen         uint64
+}
+
+var versionRE = regexp.MustCompile(`^[0-9]{2,3}\.0$`)
+
+// New validates cfg and logs in (no call for a session flow). The returned client is ready.
+func New(ctx context.Context, cfg Config) (*Client, error) {
+	c, err := newClient(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.login(ctx, c.flow); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// newClient validates the configuration without any network call.
+func newClient(cfg Config) (*Client, error) {
+	c := &Client{
+		httpc:        cfg.HTTPClient,
+		log:          cfg.Logger,
+		apiVersion:   strings.TrimPrefix(cfg.APIVersion, "v"),
+		maxRetries:   cfg.MaxRetries,
+		retryWait:    cfg.RetryWait,
+		maxRetryWait: cfg.MaxRetryWait,
+		creds:        cfg.Credentials,
+		loginSem:     make(chan struct{}, 1),
+		describes:    map[string]*describeEntry{},
+	}
+	if c.httpc == nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.ResponseHeaderTimeout = 3 * time.Minute
+		c.httpc = &http.Client{Transport: tr}
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	if c.apiVersion == "" {
+		c.apiVersion = DefaultAPIVersion
+	}
+	if !versionRE.MatchString(c.apiVersion) {
+		return nil, fmt.Errorf("config: APIVersion %q is not a Salesforce API version: use a form like %q", cfg.APIVersion, DefaultAPIVersion)
+	}
+	switch {
+	case c.maxRetries == 0:
+		c.maxRetries = DefaultMaxRetries
+	case c.maxRetries < 0:
+		c.maxRetries = 0
+	}
+	if c.retryWait <= 0 {
+		c.retryWait = DefaultRetryWait
+	}
+	if c.maxRetryWait <= 0 {
+		c.maxRetryWait = DefaultMaxRetryWait
+	}
+	if c.maxRetryWait < c.retryWait {
+		c.maxRetryWait = c.retryWait
+	}
+
+	base, err := loginBaseURL(cfg.Domain, cfg.LoginURL)
+	if err != nil {
+		return nil, err
+	}
+	c.loginURL = base
+	u, _ := url.Parse(base)
+	c.loginHost = u.Host
+
+	c.flow, err = c.creds.flow()
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	c.reloginFlow = c.flow
+	if c.flow == FlowSession {
+		// A session given with the credentials of another flow can be renewed with that flow.
+		c.reloginFlow = ""
+		if f, err := c.creds.loginFlow(); err == nil {
+			c.reloginFlow = f
+		}
+	}
+	if c.flow == FlowJWT || c.reloginFlow == FlowJWT {
+		if c.key, err = loadPrivateKey(c.creds.PrivateKey, c.creds.PrivateKeyFile); err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+	}
+	if c.flow == FlowClientCredentials || c.reloginFlow == FlowClientCredentials {
+		if h := u.Hostname(); h == "login.salesforce.com" || h == "test.salesforce.com" {
+			return nil, fmt.Errorf("config: the client credentials flow works only on your My Domain host, not %s: set Domain to your My Domain (such as \"acme.my\")", h)
+		}
+	}
+	return c, nil
+}
+
+// loginBaseURL maps Domain/LoginURL to the login base URL.
+func loginBaseURL(domain, loginURL string) (string, error) {
+	if loginURL != "" {
+		base, err := checkBaseURL(loginURL)
+		if err != nil {
+			return "", fmt.Errorf("config: LoginURL: %w", err)
+		}
+		return base, nil
+	}
+	domain = strings.TrimSpace(domain)
+	if domain == "" {
+		domain = "login"
+	}
+	if strings.Contains(domain, "://") || strings.ContainsAny(domain, "/?#@: ") {
+		return "", fmt.Errorf("config: Domain %q must be a bare name such as \"login\", \"test\" or \"acme.my\"; put full URLs in LoginURL", domain)
+	}
+	host := strings.ToLower(strings.TrimSuffix(domain, "."))
+	if !strings.HasSuffix(host, ".salesforce.com") {
+		host += ".salesforce.com"
+	}
+	return "https://" + host, nil
+}
+
+// checkBaseURL validates a base URL: https, or http only for loopback hosts, since the session
+// and passwords travel over it. It returns the URL without trailing slash, query or fragment.
+func checkBaseURL(raw string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return "", fmt.Errorf("%q is not a URL: %w", raw, err)
+	}
+	if u.Host == "" || u.User != nil {
+		return "", fmt.Errorf("%q must be an absolute URL such as https://acme.my.salesforce.com, without user info", raw)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !isLoopback(u.Hostname()) {
+			return "", fmt.Errorf("%q uses http:// on a non-loopback host: credentials would travel in clear text; use https:// (http:// is allowed only for 127.0.0.0/8, ::1 and localhost)", raw)
+		}
+	default:
+		return "", fmt.Errorf("%q must use https://", raw)
+	}
+	u.RawQuery, u.Fragment = "", ""
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// InstanceURL is the base URL of the org's instance, such as https://acme.my.salesforce.com.
+func (c *Client) InstanceURL() string {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.tok.instanceURL
+}
+
+// APIVersion is the REST API version in use, such as "64.0".
+func (c *Client) APIVersion() string { return c.apiVersion }
+
+// String describes the client without its session.
+func (c *Client) String() string {
+	return fmt.Sprintf("client.Client{Flow: %s, LoginHost: %s, Instance: %s, APIVersion: %s}", c.flow, c.loginHost, c.InstanceURL(), c.apiVersion)
+}
+
+// GoString is String, so %#v never prints the session.
+func (c *Client) GoString() string { return c.String() }
+
+// dataPath is the path of a REST resource under /services/data/vXX.X/.
+func (c *Client) dataPath(rel string) string {
+	return "/services/data/v" + c.apiVersion + "/" + strings.TrimPrefix(rel, "/")
+}
+
+func (c *Client) current() session {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.tok
+}
+
+// resolve turns a request path into a URL on the instance. Absolute URLs must point at the
+// instance itself, so the session is never sent elsewhere.
+func (c *Client) resolve(instance, path string) (string, error) {
+	switch {
+	case strings.HasPrefix(path, "https://") || strings.HasPrefix(path, "http://"):
+		u, err := url.Parse(path)
+		if err != nil {
+			return "", fmt.Errorf("request URL %q: %w", path, err)
+		}
+		inst, _ := url.Parse(instance)
+		if u.Scheme != inst.Scheme || !strings.EqualFold(u.Host, inst.Host) {
+			return "", fmt.Errorf("request URL %s is not on the instance %s: refusing to send the session there", u.Redacted(), instance)
+		}
+		return path, nil
+	case strings.HasPrefix(path, "/"):
+		return instance + path, nil
+	default:
+		return instance + c.dataPath(path), nil
+	}
+}
+
+// parseVersion turns "64.0" into 64 for comparisons.
+func parseVersion(v string) float64 {
+	f, _ := strconv.ParseFloat(v, 64)
+	return f
+}

@@ -1,0 +1,243 @@
+package client
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"strings"
+)
+
+// Error codes Salesforce sends in REST error bodies (errorCode) and SOAP login faults
+// (exceptionCode). Callers compare APIError.ErrorCode or LoginError.Code with these, or use
+// errors.Is with the sentinels below; never the message text.
+const (
+	CodeInvalidSessionID          = "INVALID_SESSION_ID"
+	CodeRequestLimitExceeded      = "REQUEST_LIMIT_EXCEEDED"
+	CodeMalformedQuery            = "MALFORMED_QUERY"
+	CodeInvalidField              = "INVALID_FIELD"
+	CodeInvalidType               = "INVALID_TYPE"
+	CodeInvalidQueryLocator       = "INVALID_QUERY_LOCATOR"
+	CodeQueryTimeout              = "QUERY_TIMEOUT"
+	CodeNotFound                  = "NOT_FOUND"
+	CodeServerUnavailable         = "SERVER_UNAVAILABLE"
+	CodeLimitExceeded             = "LIMIT_EXCEEDED"
+	CodeAPIError                  = "API_ERROR"
+	CodeJobNotComplete            = "JOB_NOT_COMPLETE"
+	CodeInvalidLogin              = "INVALID_LOGIN"
+	CodeLoginMustUseSecurityToken = "LOGIN_MUST_USE_SECURITY_TOKEN"
+	CodeInvalidOperation          = "INVALID_OPERATION"
+	CodeUnsupportedAPIVersion     = "UNSUPPORTED_API_VERSION"
+	// CodePasswordExpired is the code LoginError carries when SOAP login answered
+	// passwordExpired=true (Salesforce itself sends no code for it).
+	CodePasswordExpired = "PASSWORD_EXPIRED"
+)
+
+// Sentinel errors for states callers act on. APIError and LoginError match them with errors.Is.
+var (
+	// ErrInvalidSession: the session is expired or invalid and could not be renewed.
+	ErrInvalidSession = errors.New("salesforce session expired or invalid")
+	// ErrRequestLimitExceeded: the org's rolling 24-hour API request limit is used up.
+	ErrRequestLimitExceeded = errors.New("salesforce API request limit exceeded")
+	// ErrQueryTimeout: the query ran too long on Salesforce's side; retry with a narrower filter.
+	ErrQueryTimeout = errors.New("salesforce query timed out")
+	// ErrNotFound: the requested resource (object, record, job) does not exist.
+	ErrNotFound = errors.New("salesforce resource not found")
+	// ErrMalformedQuery: the SOQL statement does not parse.
+	ErrMalformedQuery = errors.New("salesforce SOQL query is malformed")
+	// ErrInvalidField: a field named in the request does not exist or is not accessible.
+	ErrInvalidField = errors.New("salesforce field invalid")
+	// ErrInvalidType: an sObject named in the request does not exist or is not accessible.
+	ErrInvalidType = errors.New("salesforce object type invalid")
+	// ErrInvalidQueryLocator: a query's nextRecordsUrl expired; run the query again.
+	ErrInvalidQueryLocator = errors.New("salesforce query locator invalid or expired")
+	// ErrServerUnavailable: Salesforce kept answering 5xx/420/429 after all retries.
+	ErrServerUnavailable = errors.New("salesforce unavailable")
+	// ErrAPIVersionRetired: the API version is retired (HTTP 410).
+	ErrAPIVersionRetired = errors.New("salesforce API version retired")
+	// ErrURITooLong: the request URI or headers were too long (HTTP 414/431); split the SELECT list.
+	ErrURITooLong = errors.New("salesforce request URI too long")
+	// ErrLogin matches every LoginError.
+	ErrLogin = errors.New("salesforce login failed")
+	// ErrInvalidLogin: user name, password, security token, key or client credentials rejected.
+	ErrInvalidLogin = errors.New("salesforce rejected the credentials")
+	// ErrPasswordExpired: the user's password expired; SOAP login returns a session that can do nothing.
+	ErrPasswordExpired = errors.New("salesforce password expired")
+	// ErrSOAPLoginUnavailable: SOAP login() is disabled for the org or retired for the API version.
+	ErrSOAPLoginUnavailable = errors.New("salesforce SOAP login unavailable")
+)
+
+// APIError is a non-2xx answer of the REST (or Bulk 2.0) API. It carries Salesforce's first
+// error entry; callers branch on ErrorCode or with errors.Is, never on Message.
+type APIError struct {
+	StatusCode int      // HTTP status
+	ErrorCode  string   // Salesforce errorCode such as INVALID_FIELD; empty for bodies without one
+	Message    string   // Salesforce's message, or a description of a non-JSON body
+	Fields     []string // fields named by the error, if any
+	Method     string   // HTTP method of the request
+	URL        string   // request URL (carries no secret: the session travels in a header)
+	// Hint tells the user what to do; set by the client for well-known situations.
+	Hint string
+}
+
+// Error describes the failed request, Salesforce's code and message, and what to do.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "salesforce %s %s: HTTP %d", e.Method, e.URL, e.StatusCode)
+	if e.ErrorCode != "" {
+		b.WriteString(" " + e.ErrorCode)
+	}
+	if e.Message != "" {
+		b.WriteString(": " + e.Message)
+	}
+	if len(e.Fields) > 0 {
+		b.WriteString(" (fields: " + strings.Join(e.Fields, ", ") + ")")
+	}
+	if e.Hint != "" {
+		b.WriteString("; " + e.Hint)
+	}
+	return b.String()
+}
+
+// Is maps the error code (and for some answers the HTTP status) to the package's sentinels.
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrInvalidSession:
+		return e.ErrorCode == CodeInvalidSessionID || e.StatusCode == http.StatusUnauthorized
+	case ErrRequestLimitExceeded:
+		return e.ErrorCode == CodeRequestLimitExceeded
+	case ErrQueryTimeout:
+		return e.ErrorCode == CodeQueryTimeout
+	case ErrNotFound:
+		return e.ErrorCode == CodeNotFound || (e.ErrorCode == "" && e.StatusCode == http.StatusNotFound)
+	case ErrMalformedQuery:
+		return e.ErrorCode == CodeMalformedQuery
+	case ErrInvalidField:
+		return e.ErrorCode == CodeInvalidField
+	case ErrInvalidType:
+		return e.ErrorCode == CodeInvalidType
+	case ErrInvalidQueryLocator:
+		return e.ErrorCode == CodeInvalidQueryLocator
+	case ErrServerUnavailable:
+		return e.ErrorCode == CodeServerUnavailable || retryableStatus(e.StatusCode)
+	case ErrAPIVersionRetired:
+		return e.StatusCode == http.StatusGone
+	case ErrURITooLong:
+		return e.StatusCode == http.StatusRequestURITooLong || e.StatusCode == http.StatusRequestHeaderFieldsTooLarge
+	}
+	return false
+}
+
+// LoginError is a failed login: which flow, against which host, and what Salesforce said.
+type LoginError struct {
+	Flow       Flow   // login flow that failed
+	Host       string // login host, such as login.salesforce.com
+	StatusCode int    // HTTP status; 0 when the failure was found before or after the exchange
+	Code       string // SOAP exceptionCode or OAuth error, such as INVALID_LOGIN or invalid_grant
+	Message    string // Salesforce's message (faultstring/exceptionMessage or error_description)
+	// Hint tells the user what to do; set for well-known situations.
+	Hint string
+}
+
+// Error says which login failed where, Salesforce's message, and what to do.
+func (e *LoginError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "salesforce %s login at %s failed", e.Flow, e.Host)
+	if e.StatusCode != 0 {
+		fmt.Fprintf(&b, ": HTTP %d", e.StatusCode)
+	}
+	if e.Code != "" {
+		b.WriteString(" " + e.Code)
+	}
+	if e.Message != "" {
+		b.WriteString(": " + e.Message)
+	}
+	if e.Hint != "" {
+		b.WriteString("; " + e.Hint)
+	}
+	return b.String()
+}
+
+// Is matches ErrLogin always, and ErrInvalidLogin, ErrPasswordExpired or
+// ErrSOAPLoginUnavailable by code.
+func (e *LoginError) Is(target error) bool {
+	switch target {
+	case ErrLogin:
+		return true
+	case ErrInvalidLogin:
+		switch e.Code {
+		case CodeInvalidLogin, CodeLoginMustUseSecurityToken, "invalid_grant", "invalid_client", "invalid_client_id", "invalid_client_credentials":
+			return true
+		}
+	case ErrPasswordExpired:
+		return e.Code == CodePasswordExpired
+	case ErrSOAPLoginUnavailable:
+		return e.Flow == FlowSOAP && (e.Code == CodeInvalidOperation || e.Code == CodeUnsupportedAPIVersion)
+	}
+	return false
+}
+
+// errorEntry is one element of a REST error array; Bulk 2.0 and OAuth use objects of similar shape.
+type errorEntry struct {
+	Message          string   `json:"message"`
+	ErrorCode        string   `json:"errorCode"`
+	Fields           []string `json:"fields"`
+	Error            string   `json:"error"`
+	ErrorDescription string   `json:"error_description"`
+}
+
+// newAPIError builds an APIError from a response body in any of the shapes Salesforce uses:
+// an array of {message,errorCode,fields}, a single such object, or an empty/HTML body from the edge.
+func newAPIError(method, rawURL string, status int, header http.Header, body []byte) *APIError {
+	e := &APIError{StatusCode: status, Method: method, URL: rawURL}
+	trimmed := strings.TrimSpace(string(body))
+	var entries []errorEntry
+	var one errorEntry
+	switch {
+	case strings.HasPrefix(trimmed, "[") && json.Unmarshal(body, &entries) == nil && len(entries) > 0:
+		one = entries[0]
+	case strings.HasPrefix(trimmed, "{") && json.Unmarshal(body, &one) == nil:
+	default:
+		e.Message = describeBody(header, body)
+		return e
+	}
+	e.ErrorCode, e.Message, e.Fields = one.ErrorCode, one.Message, one.Fields
+	if e.ErrorCode == "" {
+		e.ErrorCode = one.Error
+	}
+	if e.Message == "" {
+		e.Message = one.ErrorDescription
+	}
+	return e
+}
+
+// describeBody summarises a body that is not a Salesforce error document without quoting it:
+// edge pages are long HTML and say nothing the status does not.
+func describeBody(header http.Header, body []byte) string {
+	if len(strings.TrimSpace(string(body))) == 0 {
+		return "empty body"
+	}
+	mt := "unknown content type"
+	if ct := header.Get("Content-Type"); ct != "" {
+		if parsed, _, err := mime.ParseMediaType(ct); err == nil {
+			mt = parsed
+		}
+	}
+	return fmt.Sprintf("non-JSON body (%s, %d bytes)", mt, len(body))
+}
+
+// hintFor returns advice for well-known REST failures.
+func hintFor(e *APIError) string {
+	switch {
+	case e.ErrorCode == CodeQueryTimeout:
+		return "the query ran too long on Salesforce: narrow it (smaller date window or Id range) and try again"
+	case e.ErrorCode == CodeInvalidQueryLocator:
+		return "the query cursor expired or too many cursors are open: run the query again"
+	case e.StatusCode == http.StatusGone:
+		return "this API version is retired: set APIVersion to a current version such as " + DefaultAPIVersion
+	case e.StatusCode == http.StatusRequestURITooLong || e.StatusCode == http.StatusRequestHeaderFieldsTooLarge:
+		return "the request URI exceeds Salesforce's 16,384-byte limit: select fewer fields per query and join the parts by Id"
+	}
+	return ""
+}

@@ -1,0 +1,131 @@
+// Package destination defines what sfdlt loads into: a narrow interface in the spirit of
+// database/sql/driver. A destination knows datasets, tables and rows; it knows nothing of
+// Salesforce. The pipeline drives it; users can write their own and check it with
+// destination/destinationtest.
+//
+// Everything one pipeline run writes goes through one Load: the data tables, then the system
+// tables _dlt_version, _dlt_pipeline_state and, last, _dlt_loads. A Load is atomic: after Commit
+// every table shows the run's rows, after Rollback (or a crash at any point) none of them.
+package destination
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/sfdlt/sfdlt/schema"
+)
+
+// ErrNotFound is returned by Session.Schema and Session.PipelineState when the dataset holds no
+// such row (a new dataset, or a pipeline that never completed a load into it).
+var ErrNotFound = errors.New("destination: not found")
+
+// ErrLocked is returned by Destination.Open when another run of the same pipeline holds the
+// dataset. Wait for it to finish; two runs writing one dataset at once could corrupt the state.
+var ErrLocked = errors.New("destination: pipeline is already running")
+
+// Info says what a destination is and where it keeps data.
+type Info struct {
+	// Name is the destination type as dlt names it: "duckdb", "postgres".
+	Name string
+	// Location says where the data lives, with any password redacted; it is safe to print.
+	Location string
+	// MaxIdentifierLength is the longest table or column name the destination takes, in bytes
+	// (Postgres: 63); 0 means no practical limit. Longer names are shortened by schema.Naming.
+	MaxIdentifierLength int
+}
+
+// Destination opens sessions on datasets. Implementations must be safe for concurrent use.
+type Destination interface {
+	// Info describes the destination; it does no I/O.
+	Info() Info
+	// Open connects to the dataset (a schema in SQL databases), creating it when missing. The
+	// pipeline name is used to keep two runs of one pipeline from writing at once (ErrLocked).
+	Open(ctx context.Context, dataset, pipeline string) (Session, error)
+}
+
+// SchemaRow is one row of _dlt_version.
+type SchemaRow struct {
+	Version       int64
+	EngineVersion int64
+	InsertedAt    time.Time
+	SchemaName    string
+	VersionHash   string
+	Schema        string // the schema as JSON
+}
+
+// StateRow is one row of _dlt_pipeline_state.
+type StateRow struct {
+	Version       int64
+	EngineVersion int64
+	PipelineName  string
+	State         string // the state JSON, zlib-compressed and base64-encoded, as dlt stores it
+	CreatedAt     time.Time
+	VersionHash   string
+	LoadID        string
+}
+
+// Session is a connection to one dataset.
+type Session interface {
+	// Schema returns the newest stored version of the named schema, or ErrNotFound.
+	Schema(ctx context.Context, name string) (*SchemaRow, error)
+	// PipelineState returns the state in force for the pipeline: its newest _dlt_pipeline_state
+	// row whose load has a _dlt_loads row with status 0; ErrNotFound when there is none.
+	PipelineState(ctx context.Context, pipeline string) (*StateRow, error)
+	// Begin starts a load. Only one load may be open on a session at a time.
+	Begin(ctx context.Context) (Load, error)
+	// Close releases the connection (and the pipeline lock).
+	Close() error
+}
+
+// Load is one atomic load into the dataset.
+type Load interface {
+	// Table prepares t for writing: it creates the table, or adds the columns t has and the
+	// dataset lacks (existing columns are never changed or dropped), and returns a writer.
+	// Each table is opened at most once per load.
+	Table(ctx context.Context, t *schema.Table) (TableWriter, error)
+	// Commit makes everything written visible at once.
+	Commit(ctx context.Context) error
+	// Rollback discards the load. It is safe to call after Commit (it then does nothing).
+	Rollback() error
+}
+
+// TableWriter streams rows into one table of a load.
+type TableWriter interface {
+	// Write appends rows. Each row holds one value per column of the table as last given
+	// (Table or AddColumns), in that order, as canonical Go values (see schema.Coerce): nil,
+	// string, int64, float64, bool, time.Time, time.Duration (time of day), schema.DecimalValue,
+	// json.RawMessage, []byte.
+	Write(ctx context.Context, rows [][]any) error
+	// AddColumns adds columns to the table mid-load (schema evolution); rows written after it
+	// carry values for them at the end of each row.
+	AddColumns(ctx context.Context, cols []schema.Column) error
+	// Close applies the table's write disposition: append keeps the rows; replace leaves the
+	// table holding exactly the rows written in this load; merge deduplicates the written rows by
+	// primary key (keeping the one first by the dedup_sort column, when one has the hint),
+	// deletes the table's rows whose key was written and inserts the written rows, but a row
+	// whose hard_delete column is true (or non-null for other types) only deletes its key.
+	Close(ctx context.Context) error
+}
+
+// Inspector is an optional interface of Session for `sfdlt pipeline show`: row counts per
+// table and the newest loads.
+type Inspector interface {
+	Tables(ctx context.Context) ([]TableStats, error)
+	Loads(ctx context.Context, limit int) ([]LoadRow, error)
+}
+
+// TableStats is a table of the dataset and its row count.
+type TableStats struct {
+	Name string
+	Rows int64
+}
+
+// LoadRow is one row of _dlt_loads.
+type LoadRow struct {
+	LoadID            string
+	SchemaName        string
+	Status            int64
+	InsertedAt        time.Time
+	SchemaVersionHash string
+}

@@ -1,0 +1,271 @@
+package sqlload
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/sfdlt/sfdlt/destination"
+	"github.com/sfdlt/sfdlt/schema"
+)
+
+// Session is a destination.Session (and destination.Inspector) on one dedicated
+// connection of a database/sql pool.
+type Session struct {
+	d       Dialect
+	dataset string
+	release func() error
+
+	mu     sync.Mutex
+	conn   *sql.Conn
+	load   *Load
+	closed bool
+}
+
+var (
+	_ destination.Session   = (*Session)(nil)
+	_ destination.Inspector = (*Session)(nil)
+)
+
+// Open takes a connection from db for the session and creates the dataset when it is
+// missing. release, when not nil, runs once at Close after the connection is returned
+// (the destination frees its pipeline lock there); Open runs it too when it fails.
+func Open(ctx context.Context, db *sql.DB, d Dialect, dataset string, release func() error) (_ *Session, err error) {
+	defer func() {
+		if err != nil && release != nil {
+			err = errors.Join(err, release())
+		}
+	}()
+	if dataset == "" {
+		return nil, errors.New("sqlload: empty dataset name; pass the dataset (schema) to load into, e.g. \"salesforce_data\"")
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to dataset %q: %w", dataset, err)
+	}
+	if _, err := conn.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+d.Quote(dataset)); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("creating dataset %q: %w; check that the user may create schemas", dataset, err)
+	}
+	return &Session{d: d, dataset: dataset, release: release, conn: conn}, nil
+}
+
+// Dataset returns the name of the session's dataset.
+func (s *Session) Dataset() string { return s.dataset }
+
+func (s *Session) ready() error {
+	if s.closed {
+		return errors.New("sqlload: session is closed; open a new one")
+	}
+	return nil
+}
+
+// Begin starts a load: one transaction on the session's connection.
+func (s *Session) Begin(ctx context.Context) (destination.Load, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
+	if s.load != nil && !s.load.finished() {
+		return nil, errors.New("sqlload: a load is already open on this session; commit or roll it back first")
+	}
+	if _, err := s.conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return nil, fmt.Errorf("starting load in dataset %q: %w", s.dataset, err)
+	}
+	l := &Load{s: s, beginCtx: ctx, tables: map[string]*writer{}}
+	s.load = l
+	return l, nil
+}
+
+// Close rolls back an open load, returns the connection and releases what Open took.
+func (s *Session) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	var errs []error
+	if s.load != nil {
+		errs = append(errs, s.load.Rollback())
+	}
+	errs = append(errs, s.conn.Close())
+	if s.release != nil {
+		errs = append(errs, s.release())
+	}
+	return errors.Join(errs...)
+}
+
+// tableExists reports whether dataset.table exists, as seen by the session's connection.
+func (s *Session) tableExists(ctx context.Context, dataset, table string) (bool, error) {
+	var n int
+	err := s.conn.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.tables
+		WHERE table_catalog = current_database() AND table_schema = $1 AND table_name = $2`, dataset, table).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("looking up table %s.%s: %w", dataset, table, err)
+	}
+	return n > 0, nil
+}
+
+// columns returns the names of the columns dataset.table has; empty when it does not exist.
+func (s *Session) columns(ctx context.Context, dataset, table string) (map[string]bool, error) {
+	rows, err := s.conn.QueryContext(ctx, `SELECT column_name FROM information_schema.columns
+		WHERE table_catalog = current_database() AND table_schema = $1 AND table_name = $2`, dataset, table)
+	if err != nil {
+		return nil, fmt.Errorf("reading the columns of %s.%s: %w", dataset, table, err)
+	}
+	defer rows.Close()
+	cols := map[string]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, fmt.Errorf("reading the columns of %s.%s: %w", dataset, table, err)
+		}
+		cols[name] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading the columns of %s.%s: %w", dataset, table, err)
+	}
+	return cols, nil
+}
+
+func (s *Session) table(name string) string { return s.d.Quote(s.dataset) + "." + s.d.Quote(name) }
+
+// Schema returns the newest row of _dlt_version for the named schema (dlt orders by
+// inserted_at), or destination.ErrNotFound.
+func (s *Session) Schema(ctx context.Context, name string) (*destination.SchemaRow, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
+	ok, err := s.tableExists(ctx, s.dataset, schema.TableVersion)
+	if err != nil || !ok {
+		return nil, notFound(err, "schema %q: dataset %q has no %s table", name, s.dataset, schema.TableVersion)
+	}
+	var r destination.SchemaRow
+	err = s.conn.QueryRowContext(ctx, `SELECT version, engine_version, inserted_at, schema_name, version_hash, `+s.d.Quote("schema")+`
+		FROM `+s.table(schema.TableVersion)+` WHERE schema_name = $1
+		ORDER BY inserted_at DESC, version DESC LIMIT 1`, name).
+		Scan(&r.Version, &r.EngineVersion, &r.InsertedAt, &r.SchemaName, &r.VersionHash, &r.Schema)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound(nil, "schema %q: no version stored in dataset %q", name, s.dataset)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading schema %q from %s.%s: %w", name, s.dataset, schema.TableVersion, err)
+	}
+	return &r, nil
+}
+
+// PipelineState returns the state in force for the pipeline: its newest _dlt_pipeline_state
+// row (by load id, as dlt orders) whose load has a _dlt_loads row with status 0.
+func (s *Session) PipelineState(ctx context.Context, pipeline string) (*destination.StateRow, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
+	for _, t := range []string{schema.TablePipelineState, schema.TableLoads} {
+		ok, err := s.tableExists(ctx, s.dataset, t)
+		if err != nil || !ok {
+			return nil, notFound(err, "state of pipeline %q: dataset %q has no %s table", pipeline, s.dataset, t)
+		}
+	}
+	var r destination.StateRow
+	var hash sql.NullString
+	err := s.conn.QueryRowContext(ctx, `SELECT s.version, s.engine_version, s.pipeline_name, s.state, s.created_at, s.version_hash, s._dlt_load_id
+		FROM `+s.table(schema.TablePipelineState)+` AS s
+		WHERE s.pipeline_name = $1 AND EXISTS (
+			SELECT 1 FROM `+s.table(schema.TableLoads)+` AS l WHERE l.load_id = s._dlt_load_id AND l.status = $2)
+		ORDER BY s._dlt_load_id DESC, s.created_at DESC, s.version DESC LIMIT 1`, pipeline, schema.LoadStatusComplete).
+		Scan(&r.Version, &r.EngineVersion, &r.PipelineName, &r.State, &r.CreatedAt, &hash, &r.LoadID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound(nil, "state of pipeline %q: no completed load in dataset %q", pipeline, s.dataset)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the state of pipeline %q from %s.%s: %w", pipeline, s.dataset, schema.TablePipelineState, err)
+	}
+	r.VersionHash = hash.String
+	return &r, nil
+}
+
+func notFound(err error, format string, args ...any) error {
+	if err != nil {
+		return fmt.Errorf(format+": %w", append(args, err)...)
+	}
+	return fmt.Errorf(format+": %w", append(args, destination.ErrNotFound)...)
+}
+
+// Tables lists the dataset's tables with their row counts, by name.
+func (s *Session) Tables(ctx context.Context) ([]destination.TableStats, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
+	rows, err := s.conn.QueryContext(ctx, `SELECT table_name FROM information_schema.tables
+		WHERE table_catalog = current_database() AND table_schema = $1 AND table_type = 'BASE TABLE'
+		ORDER BY table_name`, s.dataset)
+	if err != nil {
+		return nil, fmt.Errorf("listing the tables of dataset %q: %w", s.dataset, err)
+	}
+	var stats []destination.TableStats
+	for rows.Next() {
+		var t destination.TableStats
+		if err := rows.Scan(&t.Name); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("listing the tables of dataset %q: %w", s.dataset, err)
+		}
+		stats = append(stats, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("listing the tables of dataset %q: %w", s.dataset, err)
+	}
+	for i := range stats {
+		if err := s.conn.QueryRowContext(ctx, "SELECT count(*) FROM "+s.table(stats[i].Name)).Scan(&stats[i].Rows); err != nil {
+			return nil, fmt.Errorf("counting the rows of %s.%s: %w", s.dataset, stats[i].Name, err)
+		}
+	}
+	return stats, nil
+}
+
+// Loads returns up to limit rows of _dlt_loads, newest first; none for a fresh dataset.
+func (s *Session) Loads(ctx context.Context, limit int) ([]destination.LoadRow, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
+	if ok, err := s.tableExists(ctx, s.dataset, schema.TableLoads); err != nil || !ok {
+		return nil, err
+	}
+	if limit <= 0 {
+		return nil, nil
+	}
+	rows, err := s.conn.QueryContext(ctx, `SELECT load_id, schema_name, status, inserted_at, schema_version_hash
+		FROM `+s.table(schema.TableLoads)+` ORDER BY inserted_at DESC, load_id DESC LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s.%s: %w", s.dataset, schema.TableLoads, err)
+	}
+	defer rows.Close()
+	var loads []destination.LoadRow
+	for rows.Next() {
+		var r destination.LoadRow
+		var name, hash sql.NullString
+		var at time.Time
+		if err := rows.Scan(&r.LoadID, &name, &r.Status, &at, &hash); err != nil {
+			return nil, fmt.Errorf("reading %s.%s: %w", s.dataset, schema.TableLoads, err)
+		}
+		r.SchemaName, r.SchemaVersionHash, r.InsertedAt = name.String, hash.String, at
+		loads = append(loads, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading %s.%s: %w", s.dataset, schema.TableLoads, err)
+	}
+	return loads, nil
+}

@@ -1,0 +1,212 @@
+package sfdlt
+
+import (
+	"crypto/sha3"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"math/big"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/sfdlt/sfdlt/client"
+)
+
+// Incremental is a resource's incremental cursor, as dlt.sources.incremental: each run loads
+// only records whose cursor is at or after the largest cursor value of the runs before.
+//
+// The start of the range is closed (>=), never strict: records sharing the last cursor value
+// are read again and dropped when their key is among the hashes kept for that value, so records
+// that share a timestamp across runs are neither lost nor duplicated.
+type Incremental struct {
+	// CursorPath is the field holding the cursor, as the source names it ("SystemModstamp").
+	CursorPath string
+	// InitialValue is where the first run starts (nil: from the beginning).
+	InitialValue any
+
+	lastValue    any                 // from the state: the largest value loaded so far
+	uniqueHashes map[string]struct{} // keys of the records loaded at lastValue
+
+	// this run
+	maxValue  any
+	maxHashes map[string]struct{}
+}
+
+// IncrementalState is how a cursor is kept in the pipeline state, under
+// sources.<source>.resources.<resource>.incremental.<cursor>, with dlt's keys.
+type IncrementalState struct {
+	InitialValue any      `json:"initial_value"`
+	LastValue    any      `json:"last_value"`
+	UniqueHashes []string `json:"unique_hashes"`
+}
+
+// NewIncremental makes a cursor on the named field starting at initial (nil: the beginning).
+func NewIncremental(cursorPath string, initial any) *Incremental {
+	return &Incremental{CursorPath: cursorPath, InitialValue: initial}
+}
+
+// LastValue is the value this run's range starts at: the largest cursor value of the runs
+// before, or the initial value on the first run.
+func (i *Incremental) LastValue() any {
+	if i.lastValue != nil {
+		return i.lastValue
+	}
+	return i.InitialValue
+}
+
+func (i *Incremental) clone() *Incremental {
+	return &Incremental{CursorPath: i.CursorPath, InitialValue: i.InitialValue}
+}
+
+// restore loads the cursor's state from the pipeline state.
+func (i *Incremental) restore(st *IncrementalState) {
+	if st == nil {
+		return
+	}
+	i.lastValue = st.LastValue
+	i.uniqueHashes = make(map[string]struct{}, len(st.UniqueHashes))
+	for _, h := range st.UniqueHashes {
+		i.uniqueHashes[h] = struct{}{}
+	}
+}
+
+// keep decides whether a record with cursor value v and key hash h belongs to this run, and
+// tracks the run's largest value. It returns an error when v cannot be compared.
+func (i *Incremental) keep(v any, h string) (bool, error) {
+	if v == nil {
+		return false, fmt.Errorf("cursor field %q is missing or null: every record of an incremental resource needs it", i.CursorPath)
+	}
+	if start := i.LastValue(); start != nil {
+		c, err := compareCursor(v, start)
+		if err != nil {
+			return false, err
+		}
+		if c < 0 {
+			return false, nil
+		}
+		if c == 0 && i.lastValue != nil {
+			if _, seen := i.uniqueHashes[h]; seen {
+				return false, nil
+			}
+		}
+	}
+	if i.maxValue == nil {
+		i.maxValue, i.maxHashes = v, map[string]struct{}{h: {}}
+		return true, nil
+	}
+	c, err := compareCursor(v, i.maxValue)
+	if err != nil {
+		return false, err
+	}
+	switch {
+	case c > 0:
+		i.maxValue, i.maxHashes = v, map[string]struct{}{h: {}}
+	case c == 0:
+		i.maxHashes[h] = struct{}{}
+	}
+	return true, nil
+}
+
+// state is the cursor's state after this run.
+func (i *Incremental) state() *IncrementalState {
+	st := &IncrementalState{InitialValue: cursorJSON(i.InitialValue), LastValue: cursorJSON(i.lastValue)}
+	hashes := i.uniqueHashes
+	if i.maxValue != nil {
+		c, err := compareCursor(i.maxValue, i.lastValue)
+		switch {
+		case i.lastValue == nil || err != nil || c > 0:
+			st.LastValue, hashes = cursorJSON(i.maxValue), i.maxHashes
+		case c == 0:
+			hashes = maps.Clone(i.uniqueHashes)
+			if hashes == nil {
+				hashes = map[string]struct{}{}
+			}
+			maps.Copy(hashes, i.maxHashes)
+		}
+	}
+	st.UniqueHashes = slices.Sorted(maps.Keys(hashes))
+	if st.UniqueHashes == nil {
+		st.UniqueHashes = []string{}
+	}
+	return st
+}
+
+// cursorJSON is how a cursor value is written into the state: datetimes in Salesforce's own
+// format (what the Python source stores), everything else as it is.
+func cursorJSON(v any) any {
+	if t, ok := v.(time.Time); ok {
+		return t.UTC().Format("2006-01-02T15:04:05.000-0700")
+	}
+	return v
+}
+
+// compareCursor orders two cursor values. Datetimes compare as instants whatever their text
+// form (values read back from the state are strings); numbers compare exactly.
+func compareCursor(a, b any) (int, error) {
+	if ta, ok := asTime(a); ok {
+		if tb, ok := asTime(b); ok {
+			return ta.Compare(tb), nil
+		}
+	}
+	if ra, ok := asRat(a); ok {
+		if rb, ok := asRat(b); ok {
+			return ra.Cmp(rb), nil
+		}
+	}
+	sa, oka := a.(string)
+	sb, okb := b.(string)
+	if oka && okb {
+		return strings.Compare(sa, sb), nil
+	}
+	return 0, fmt.Errorf("cannot compare cursor values %v (%T) and %v (%T): keep one type in the cursor field", a, a, b, b)
+}
+
+func asTime(v any) (time.Time, bool) {
+	switch x := v.(type) {
+	case time.Time:
+		return x, true
+	case string:
+		t, err := client.ParseDateTime(x)
+		if err == nil {
+			return t, true
+		}
+		if t, err := client.ParseDate(x); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+func asRat(v any) (*big.Rat, bool) {
+	r := new(big.Rat)
+	switch x := v.(type) {
+	case int:
+		return r.SetInt64(int64(x)), true
+	case int64:
+		return r.SetInt64(x), true
+	case int32:
+		return r.SetInt64(int64(x)), true
+	case float64:
+		if r.SetFloat64(x) == nil {
+			return nil, false
+		}
+		return r, true
+	case json.Number:
+		_, ok := r.SetString(string(x))
+		return r, ok
+	}
+	return nil, false
+}
+
+// keyHash is the hash of a record's key that dedup at the cursor boundary keeps: like dlt's
+// digest128, 16 bytes of SHAKE-128 over the key's JSON, base64 without padding.
+func keyHash(key ...any) string {
+	b, err := json.Marshal(key)
+	if err != nil {
+		b = fmt.Appendf(nil, "%v", key)
+	}
+	sum := sha3.SumSHAKE128(b, 16)
+	return base64.RawStdEncoding.EncodeToString(sum)
+}

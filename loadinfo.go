@@ -1,0 +1,114 @@
+package sfdlt
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// LoadInfo says what a pipeline run loaded, like dlt's load info: print it to see what
+// print(load_info) shows in Python, plus rows per table.
+type LoadInfo struct {
+	PipelineName    string
+	DestinationName string
+	// DestinationLocation is where the destination keeps the data, password redacted.
+	DestinationLocation string
+	DatasetName         string
+	// LoadID is the id of the run's load package ("" when the run failed before loading).
+	LoadID    string
+	StartedAt time.Time
+	Duration  time.Duration
+	// Loaded is true when the load committed with no failed jobs.
+	Loaded bool
+	// Failed says which table failed and why, when the load did not commit.
+	Failed []FailedJob
+	// Tables lists each loaded table and how many rows this run wrote to it, in load order.
+	Tables []TableRows
+	// SchemaVersion and SchemaHash identify the schema the load used.
+	SchemaVersion int64
+	SchemaHash    string
+	// StateVersion is the pipeline state version after the run.
+	StateVersion int64
+	// APICalls is the number of Salesforce API calls the run made (from Sforce-Limit-Info: the
+	// org's usage after the run minus before), -1 when unknown.
+	APICalls int
+	// Notes are things the run did that a user should know (a resource reloaded in full, ...).
+	Notes []string
+}
+
+// TableRows is a table and the rows a run wrote to it.
+type TableRows struct {
+	Table    string
+	Resource string
+	Rows     int64
+}
+
+// FailedJob is a table whose load failed, and why.
+type FailedJob struct {
+	Table string
+	Err   string
+}
+
+// String says what dlt's print(load_info) says: the pipeline and how long the load took; the
+// load packages, destination and dataset; where the data is; each package and whether it loaded;
+// then rows per table.
+func (li *LoadInfo) String() string {
+	if li == nil {
+		return "<nil LoadInfo>"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Pipeline %s load step completed in %s\n", li.PipelineName, humanDuration(li.Duration))
+	packages := 0
+	if li.LoadID != "" {
+		packages = 1
+	}
+	fmt.Fprintf(&b, "%d load package(s) were loaded to destination %s and into dataset %s\n", packages, li.DestinationName, li.DatasetName)
+	fmt.Fprintf(&b, "The %s destination used %s location to store data\n", li.DestinationName, li.DestinationLocation)
+	if li.LoadID != "" {
+		if li.Loaded {
+			fmt.Fprintf(&b, "Load package %s is LOADED and contains no failed jobs\n", li.LoadID)
+		} else {
+			fmt.Fprintf(&b, "Load package %s is ABORTED and contains %d failed job(s)\n", li.LoadID, len(li.Failed))
+			for _, f := range li.Failed {
+				fmt.Fprintf(&b, "\t%s: %s\n", f.Table, f.Err)
+			}
+		}
+	}
+	if len(li.Tables) > 0 {
+		width := 0
+		for _, t := range li.Tables {
+			width = max(width, len(t.Table))
+		}
+		fmt.Fprintf(&b, "Rows loaded per table:\n")
+		var total int64
+		for _, t := range li.Tables {
+			fmt.Fprintf(&b, "  %-*s %d\n", width, t.Table, t.Rows)
+			total += t.Rows
+		}
+		fmt.Fprintf(&b, "  %-*s %d\n", width, "(total)", total)
+	}
+	if li.APICalls >= 0 {
+		fmt.Fprintf(&b, "Salesforce API calls used: %d\n", li.APICalls)
+	}
+	for _, n := range li.Notes {
+		fmt.Fprintf(&b, "Note: %s\n", n)
+	}
+	return b.String()
+}
+
+// RowCount returns the rows the run wrote to a table (0 when it wrote none).
+func (li *LoadInfo) RowCount(table string) int64 {
+	for _, t := range li.Tables {
+		if t.Table == table {
+			return t.Rows
+		}
+	}
+	return 0
+}
+
+func humanDuration(d time.Duration) string {
+	if d < time.Minute {
+		return fmt.Sprintf("%.2f seconds", d.Seconds())
+	}
+	return fmt.Sprintf("%d minutes and %.2f seconds", int(d.Minutes()), (d % time.Minute).Seconds())
+}

@@ -1,0 +1,203 @@
+package sfdlt
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/sfdlt/sfdlt/destination"
+	"github.com/sfdlt/sfdlt/schema"
+)
+
+// Pipeline moves a source's data into a dataset of a destination, as a dlt pipeline does. It
+// keeps its state (incremental cursors) locally under <pipelines dir>/<name> and in the
+// destination, in the same load as the data.
+type Pipeline struct {
+	name         string
+	dest         destination.Destination
+	dataset      string
+	pipelinesDir string
+	devMode      bool
+	progress     func(Progress)
+	logger       *slog.Logger
+	now          func() time.Time
+}
+
+// PipelineOption configures a Pipeline.
+type PipelineOption func(*Pipeline)
+
+// Dataset sets the dataset (a schema in the destination) to load into. The default is
+// "<pipeline name>_dataset", as in dlt.
+func Dataset(name string) PipelineOption { return func(p *Pipeline) { p.dataset = name } }
+
+// PipelinesDir sets where pipelines keep their local state; the default is ~/.dlt/pipelines.
+func PipelinesDir(dir string) PipelineOption { return func(p *Pipeline) { p.pipelinesDir = dir } }
+
+// DevMode makes every run load into a fresh dataset named "<dataset>_<timestamp>", starting
+// from an empty state, as dlt's dev_mode does.
+func DevMode(on bool) PipelineOption { return func(p *Pipeline) { p.devMode = on } }
+
+// OnProgress sets a function called as the run goes: per resource, when it starts, after each
+// page, and when it ends. It is called from the goroutine running the pipeline.
+func OnProgress(f func(Progress)) PipelineOption { return func(p *Pipeline) { p.progress = f } }
+
+// Logger sets the pipeline's logger (nil: no logging). Secrets are never logged.
+func Logger(l *slog.Logger) PipelineOption { return func(p *Pipeline) { p.logger = l } }
+
+// Progress reports how far a run has come with one resource.
+type Progress struct {
+	Resource string
+	Table    string
+	// Pages and Rows are counted so far; TotalRows is Salesforce's totalSize (-1 unknown).
+	Pages     int
+	Rows      int64
+	TotalRows int64
+	Done      bool
+}
+
+var namePattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
+
+// NewPipeline makes a pipeline. The name is used for its local state directory and to tell its
+// state apart from other pipelines loading into the same dataset.
+func NewPipeline(name string, dest destination.Destination, opts ...PipelineOption) (*Pipeline, error) {
+	if !namePattern.MatchString(name) || len(name) > 128 {
+		return nil, fmt.Errorf("invalid pipeline name %q: use letters, digits, '_', '-' and '.', starting with a letter, digit or '_' (for example salesforce)", name)
+	}
+	if dest == nil {
+		return nil, errors.New("NewPipeline: no destination: pass duckdb.New(path) or postgres.New(dsn)")
+	}
+	p := &Pipeline{name: name, dest: dest, now: time.Now}
+	for _, o := range opts {
+		o(p)
+	}
+	if p.dataset == "" {
+		p.dataset = name + "_dataset"
+	}
+	if norm := schema.NormalizeIdentifier(p.dataset); norm != p.dataset || strings.HasPrefix(p.dataset, "_dlt") {
+		return nil, fmt.Errorf("invalid dataset name %q: use lower-case letters, digits and underscores, not starting with a digit (for example %q)", p.dataset, norm)
+	}
+	if p.devMode {
+		p.dataset += "_" + p.now().UTC().Format("20060102150405")
+	}
+	if p.pipelinesDir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return nil, fmt.Errorf("finding the pipelines directory: no home directory (%v): set one with PipelinesDir", err)
+		}
+		p.pipelinesDir = filepath.Join(home, ".dlt", "pipelines")
+	}
+	if p.logger == nil {
+		p.logger = slog.New(slog.DiscardHandler)
+	}
+	return p, nil
+}
+
+// Name is the pipeline's name.
+func (p *Pipeline) Name() string { return p.name }
+
+// DatasetName is the dataset the pipeline loads into (in dev mode, the last run's).
+func (p *Pipeline) DatasetName() string { return p.dataset }
+
+// Dir is the pipeline's local working directory: <pipelines dir>/<name>.
+func (p *Pipeline) Dir() string { return filepath.Join(p.pipelinesDir, p.name) }
+
+// Destination is the pipeline's destination.
+func (p *Pipeline) Destination() destination.Destination { return p.dest }
+
+// State returns the pipeline's state as the last completed run left it: the local copy, or,
+// when there is none, the one stored in the destination.
+func (p *Pipeline) State(ctx context.Context) (*PipelineState, error) {
+	sess, err := p.dest.Open(ctx, p.dataset, p.name)
+	if err != nil {
+		return nil, err
+	}
+	defer sess.Close()
+	st, _, err := p.restoreState(ctx, sess)
+	return st, err
+}
+
+// restoreState picks the state in force: the local one, unless the destination holds a newer
+// version (a run that committed but crashed before saving locally) or there is no local one.
+// It returns the state and where it came from.
+func (p *Pipeline) restoreState(ctx context.Context, sess destination.Session) (*PipelineState, string, error) {
+	local, err := readLocalState(p.Dir())
+	if err != nil {
+		return nil, "", err
+	}
+	if local != nil && local.DatasetName != p.dataset {
+		local = nil // state of another dataset: the destination's is the one that matters
+	}
+	row, err := sess.PipelineState(ctx, p.name)
+	if err != nil && !errors.Is(err, destination.ErrNotFound) {
+		return nil, "", fmt.Errorf("reading the pipeline state from the destination: %w", err)
+	}
+	var remote *PipelineState
+	if row != nil {
+		if remote, err = decodeState(row.State); err != nil {
+			return nil, "", err
+		}
+	}
+	switch {
+	case remote != nil && (local == nil || remote.Version > local.Version):
+		return remote, "destination", nil
+	case local != nil:
+		return local, "local", nil
+	default:
+		return &PipelineState{EngineVersion: stateEngineVersion, PipelineName: p.name, DatasetName: p.dataset}, "new", nil
+	}
+}
+
+// newLoadID makes a dlt load id: the Unix time with microseconds, "1751371611.374621".
+func newLoadID(now time.Time) string {
+	us := now.UnixMicro()
+	return fmt.Sprintf("%d.%06d", us/1_000_000, us%1_000_000)
+}
+
+// newRowID makes a dlt row id (_dlt_id): 10 random bytes, base64 without padding.
+func newRowID() string {
+	var b [10]byte
+	rand.Read(b[:])
+	return base64.RawStdEncoding.EncodeToString(b[:])
+}
+
+// Run extracts the source's selected resources and loads them into the dataset in one atomic
+// load: data, schema version, pipeline state and the _dlt_loads row commit together or not at
+// all. The local state is saved after the commit. The returned LoadInfo is non-nil whenever the
+// run got as far as connecting to the destination, also when it fails.
+func (p *Pipeline) Run(ctx context.Context, src *Source) (*LoadInfo, error) {
+	if src == nil {
+		return nil, errors.New("Run: nil source")
+	}
+	if err := src.Err(); err != nil {
+		return nil, err
+	}
+	resources := src.selectedResources()
+	if len(resources) == 0 {
+		return nil, fmt.Errorf("the source has no resources to load")
+	}
+	for _, r := range resources {
+		if err := r.validate(); err != nil {
+			return nil, err
+		}
+	}
+	r := &run{p: p, src: src, resources: resources, started: p.now()}
+	return r.do(ctx)
+}
+
+// schemaFromRow parses a stored schema.
+func schemaFromRow(row *destination.SchemaRow) (*schema.Schema, error) {
+	var s schema.Schema
+	if err := json.Unmarshal([]byte(row.Schema), &s); err != nil {
+		return nil, fmt.Errorf("the destination's stored schema %q (version %d) cannot be read: %w", row.SchemaName, row.Version, err)
+	}
+	return &s, nil
+}

@@ -1,0 +1,204 @@
+package sfdlt
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"maps"
+	"slices"
+
+	"github.com/sfdlt/sfdlt/schema"
+)
+
+// WriteDisposition says how a resource's rows are written to its table, as in dlt.
+type WriteDisposition = schema.WriteDisposition
+
+// The write dispositions.
+const (
+	// Append adds the rows to the table.
+	Append = schema.Append
+	// Replace leaves the table holding exactly this run's rows. sfdlt's replace is atomic: a
+	// reader sees the old rows until the load commits, then the new ones, never an empty table.
+	Replace = schema.Replace
+	// Merge upserts by primary key (dlt's delete-insert): rows are deduplicated by key, rows of
+	// the table with the same key are deleted, the new ones inserted.
+	Merge = schema.Merge
+)
+
+// ColumnHint adjusts one column of a resource's table, as dlt's column hints do.
+type ColumnHint struct {
+	// DataType overrides the type taken from describe or inferred from values ("" keeps it).
+	DataType schema.DataType
+	// NotNull makes a null in this column fail the load (dlt's nullable=false).
+	NotNull bool
+	// PrimaryKey, MergeKey, Unique, HardDelete are dlt's hints of the same names.
+	PrimaryKey, MergeKey, Unique, HardDelete bool
+	// DedupSort is "asc" or "desc": which of several staged rows with one key a merge keeps
+	// (the last by this order); "" for none.
+	DedupSort string
+}
+
+// Hints are dlt-style hints applied to a resource with Resource.ApplyHints or
+// Source.ApplyHints. Column names may be given as Salesforce field names ("SystemModstamp") or
+// as table columns ("system_modstamp"): both normalize to the same column.
+type Hints struct {
+	// WriteDisposition, when set, replaces the resource's disposition.
+	WriteDisposition WriteDisposition
+	// PrimaryKey, when set, replaces the resource's primary key.
+	PrimaryKey []string
+	// MergeKey, when set, marks these columns as dlt's merge_key.
+	MergeKey []string
+	// NotNull lists columns that must never be null (dlt's merge_hints({"not_null": [...]})).
+	NotNull []string
+	// Columns holds per-column hints; they are merged into what the resource already has.
+	Columns map[string]ColumnHint
+	// Incremental, when set, replaces the resource's incremental cursor.
+	Incremental *Incremental
+}
+
+// RecordsFunc is the body of a resource written in Go, as a function decorated with
+// @dlt.resource is in Python: it yields records (field name -> value). Values may be nil,
+// strings, booleans, integers, floats, json.Number, time.Time, []byte, nested
+// map[string]any (flattened to parent__child columns) or slices (a child table
+// <table>__<field>, as dlt does). inc is the resource's incremental cursor, or nil: read
+// inc.LastValue() to ask the remote side only for new records; the pipeline filters and
+// deduplicates by the cursor either way.
+type RecordsFunc func(ctx context.Context, inc *Incremental) iter.Seq2[map[string]any, error]
+
+// Resource is one table of a source: where its records come from and how they are written.
+// Build Salesforce resources with Source.AddObject (or take the standard ones of NewSource),
+// resources written in Go with NewResource.
+type Resource struct {
+	name        string
+	object      string // Salesforce object API name; "" for a Go resource
+	disposition WriteDisposition
+	primaryKey  []string
+	mergeKey    []string
+	inc         *Incremental
+	columns     map[string]ColumnHint // keyed by normalized column name
+	fn          RecordsFunc
+	formulas    *bool // nil: the source's setting
+}
+
+// ResourceOption configures a resource made by NewResource or Source.AddObject.
+type ResourceOption func(*Resource)
+
+// WithWriteDisposition sets the resource's write disposition.
+func WithWriteDisposition(w WriteDisposition) ResourceOption {
+	return func(r *Resource) { r.disposition = w }
+}
+
+// WithPrimaryKey sets the resource's primary key columns.
+func WithPrimaryKey(columns ...string) ResourceOption {
+	return func(r *Resource) { r.primaryKey = normalizeNames(columns) }
+}
+
+// WithIncremental makes the resource incremental on a cursor.
+func WithIncremental(inc *Incremental) ResourceOption {
+	return func(r *Resource) { r.inc = inc }
+}
+
+// WithFormulaFields says whether the SOQL of a Salesforce resource selects formula
+// (calculated) fields, overriding the source's setting.
+func WithFormulaFields(include bool) ResourceOption {
+	return func(r *Resource) { r.formulas = &include }
+}
+
+// NewResource makes a resource from a Go function, like @dlt.resource: name is the table name
+// (normalized with dlt's snake_case), the default write disposition is append.
+func NewResource(name string, fn RecordsFunc, opts ...ResourceOption) *Resource {
+	r := &Resource{name: schema.NormalizeTableName(name), disposition: Append, fn: fn}
+	for _, o := range opts {
+		o(r)
+	}
+	return r
+}
+
+// Name is the resource's name, which is also its table's name.
+func (r *Resource) Name() string { return r.name }
+
+// Object is the Salesforce object the resource reads ("" for a Go resource).
+func (r *Resource) Object() string { return r.object }
+
+// WriteDisposition is how the resource's rows are written.
+func (r *Resource) WriteDisposition() WriteDisposition { return r.disposition }
+
+// PrimaryKey is the resource's primary key columns (normalized names).
+func (r *Resource) PrimaryKey() []string { return slices.Clone(r.primaryKey) }
+
+// Incremental is the resource's incremental cursor, or nil.
+func (r *Resource) Incremental() *Incremental { return r.inc }
+
+// ApplyHints changes the resource's hints in place, as dlt's apply_hints does, and returns it.
+func (r *Resource) ApplyHints(h Hints) *Resource {
+	if h.WriteDisposition != "" {
+		r.disposition = h.WriteDisposition
+	}
+	if h.PrimaryKey != nil {
+		r.primaryKey = normalizeNames(h.PrimaryKey)
+	}
+	if h.MergeKey != nil {
+		r.mergeKey = normalizeNames(h.MergeKey)
+	}
+	if h.Incremental != nil {
+		r.inc = h.Incremental
+	}
+	if r.columns == nil {
+		r.columns = map[string]ColumnHint{}
+	}
+	for _, c := range h.NotNull {
+		name := schema.NormalizeIdentifier(c)
+		hint := r.columns[name]
+		hint.NotNull = true
+		r.columns[name] = hint
+	}
+	for c, hint := range h.Columns {
+		r.columns[schema.NormalizeIdentifier(c)] = hint
+	}
+	return r
+}
+
+// clone copies the resource so a pipeline run can own its copy.
+func (r *Resource) clone() *Resource {
+	c := *r
+	c.primaryKey = slices.Clone(r.primaryKey)
+	c.mergeKey = slices.Clone(r.mergeKey)
+	c.columns = maps.Clone(r.columns)
+	if r.inc != nil {
+		c.inc = r.inc.clone()
+	}
+	return &c
+}
+
+// validate checks what can be checked without the org.
+func (r *Resource) validate() error {
+	if r.name == "" {
+		return fmt.Errorf("resource has an empty name: give it a name")
+	}
+	if r.disposition != Append && r.disposition != Replace && r.disposition != Merge {
+		return fmt.Errorf("resource %q: unknown write disposition %q: use append, replace or merge", r.name, r.disposition)
+	}
+	if r.disposition == Merge && len(r.primaryKey) == 0 && len(r.mergeKey) == 0 {
+		return fmt.Errorf("resource %q: write disposition merge needs a primary key or merge key: set one with WithPrimaryKey or ApplyHints", r.name)
+	}
+	if r.object == "" && r.fn == nil {
+		return fmt.Errorf("resource %q has neither a Salesforce object nor a Go function", r.name)
+	}
+	for col, h := range r.columns {
+		if h.DataType != "" && !h.DataType.Valid() {
+			return fmt.Errorf("resource %q: column %q: unknown data type %q", r.name, col, h.DataType)
+		}
+		if h.DedupSort != "" && h.DedupSort != "asc" && h.DedupSort != "desc" {
+			return fmt.Errorf("resource %q: column %q: dedup_sort must be asc or desc, not %q", r.name, col, h.DedupSort)
+		}
+	}
+	return nil
+}
+
+func normalizeNames(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = schema.NormalizeIdentifier(n)
+	}
+	return out
+}

@@ -1,0 +1,51 @@
+// Package salesforcetest is an emulated Salesforce org served over HTTP, in the spirit of
+// net/http/httptest: tests, demos and benchmarks point an unmodified Salesforce client at
+// Server.URL and get the wire formats of a real org (SOAP and OAuth login, REST query and
+// queryAll with paging, describe, limits, deleted records), seeded data generated on demand, and
+// reproducible injected faults.
+//
+// # Defaults
+//
+// An Options zero value gives:
+//
+//	user name        demo@sfdlt.example          (DefaultUserName)
+//	password         demo-password               (DefaultPassword)
+//	security token   demoSecurityToken           (DefaultSecurityToken; SOAP and the OAuth
+//	                                              password grant take password+token)
+//	client id        3MVG9sfdltEmulatorConnectedAppConsumerKey.demo (DefaultClientID)
+//	client secret    sfdlt-emulator-client-secret (DefaultClientSecret)
+//	org id           00DSf00000DLTeMAAH
+//	user id          005Sf00000DLTuSAAH
+//	record counts    DefaultCounts()
+//
+// Credentials also returns a refresh token and the PEM private key whose public half the JWT
+// bearer flow trusts (both generated per server). API versions 31.0 to 67.0 are served; 30.0 and
+// older answer 410 Gone; SOAP login() is refused from 65.0, as in real orgs.
+//
+// # Endpoints
+//
+//	GET  /services/data[/]                        versions (no auth, not counted)
+//	POST /services/Soap/u/{version}               SOAP login (partner API)
+//	POST /services/oauth2/token                   password, client_credentials, JWT bearer, refresh_token
+//	GET  /services/data/vXX.X/limits
+//	GET  /services/data/vXX.X/sobjects[/]         global describe (If-Modified-Since)
+//	GET  /services/data/vXX.X/sobjects/{Name}/describe[/]
+//	GET  /services/data/vXX.X/sobjects/{Name}/deleted[/]?start=&end=
+//	GET  /services/data/vXX.X/query[/]?q=  and  /queryAll[/]?q=
+//	GET  /services/data/vXX.X/query/{locator}-{offset}   (nextRecordsUrl)
+//
+// REST calls take "Authorization: Bearer {session id or access token}". Every REST response but
+// the versions list carries Sforce-Limit-Info. Query pages honour Sforce-Query-Options:
+// batchSize=N (200..2000) and Accept-Encoding: gzip; a nextRecordsUrl can be fetched again to
+// replay a page whose body was lost.
+//
+// # Faults
+//
+// Faults (set in Options or later with SetFaults) inject latency, transient errors (500, 503, 420),
+// connections cut mid-body, expiring sessions, the daily request limit, query timeouts, a disabled
+// SOAP login, an expired password and irregular page sizes. They are drawn from a generator
+// seeded with Faults.Seed, so a failing run can be replayed.
+//
+// The test mutation methods (Insert, Update, Delete, Undelete, AddField, SetFormula, Advance)
+// change the org between two loads, to test incremental extraction.
+package salesforcetest

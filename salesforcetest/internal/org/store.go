@@ -1,0 +1,365 @@
+package org
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// DefaultBase is the org's "now" when Config.Base is zero: every generated stamp is at or before it.
+var DefaultBase = time.Date(2025, time.June, 2, 9, 30, 0, 0, time.UTC)
+
+// Config configures New. The zero value is a usable org.
+type Config struct {
+	Seed   int64          // same seed, same records
+	Counts map[string]int // object name -> live record count; missing objects get DefaultCounts
+	Base   time.Time      // zero -> DefaultBase; all generated stamps are <= Base
+}
+
+// DefaultCounts returns the record counts used for objects missing from Config.Counts: small
+// enough that loading the whole org in a test takes about a second, big enough that the larger
+// objects need several 2,000-record query pages.
+func DefaultCounts() map[string]int {
+	return map[string]int{
+		"User": 20, "UserRole": 8, "Account": 300, "Contact": 600, "Lead": 400,
+		"Campaign": 20, "CampaignMember": 600, "Product2": 50, "Pricebook2": 3,
+		"PricebookEntry": 100, "Opportunity": 800, "OpportunityLineItem": 1600,
+		"OpportunityContactRole": 500, "Task": 2500, "Event": 1200, "Something__c": 150,
+	}
+}
+
+// Org is one emulated org: describes, generated base records and the overlay of mutations. All
+// methods are safe for concurrent use.
+type Org struct {
+	seed uint64
+	pod  string // the instance part of every Id
+	base time.Time
+
+	mu     sync.RWMutex
+	clock  time.Time         // the logical clock; the next mutation's stamp
+	tables map[string]*table // lower-case object name -> table
+	canon  map[string]*table // canonical object name -> table, for generators (no lower-casing)
+	sorted []*table          // by object name
+}
+
+// table is one object's state. n, salt, prefix, offset, start and defs never change after New, so
+// generators of other tables read them without a lock.
+type table struct {
+	obj    *Object // current describe; replaced (never modified) by AddField
+	defs   []fieldDef
+	n      int
+	salt   uint64
+	prefix string
+	offset uint64
+	start  time.Time
+
+	added    map[int]func(*Record) any // non-calculated fields added by AddField
+	formulas []formula                 // calculated fields, in field order
+
+	overlay  map[int]*entry // index -> stored record (changed, deleted or inserted)
+	order    []*entry       // overlay sorted by (stamp, index)
+	inserted int
+	deleted  int
+}
+
+// entry is a record held in memory because a mutation touched it.
+type entry struct {
+	idx       int
+	vals      []any
+	stamp     time.Time
+	deleted   bool
+	deletedAt time.Time
+}
+
+// Record is one record: the describe it was materialized with and one value per field, following
+// the value convention of the emulator (see the package soql). A Record is a snapshot: later
+// mutations do not change it.
+type Record struct {
+	obj  *Object
+	vals []any
+}
+
+// Object returns the describe the record was materialized with.
+func (r *Record) Object() *Object { return r.obj }
+
+// Get returns the value of a field, by canonical or any-case name; unknown fields and compound
+// parents (address, location) give nil.
+func (r *Record) Get(field string) any {
+	i, ok := r.obj.index(field)
+	if !ok || i >= len(r.vals) {
+		return nil
+	}
+	return r.vals[i]
+}
+
+// ID returns the record's 18-character Id.
+func (r *Record) ID() string {
+	s, _ := r.vals[0].(string)
+	return s
+}
+
+// Deleted reports whether the record is in the recycle bin (IsDeleted is true).
+func (r *Record) Deleted() bool {
+	b, _ := r.Get("IsDeleted").(bool)
+	return b
+}
+
+func (r *Record) set(field string, v any) {
+	if i, ok := r.obj.index(field); ok {
+		r.vals[i] = v
+	}
+}
+
+// Field returns the field named name, case-insensitively.
+func (o *Object) Field(name string) (*Field, bool) {
+	i, ok := o.index(name)
+	if !ok {
+		return nil, false
+	}
+	return o.Fields[i], true
+}
+
+func (o *Object) index(name string) (int, bool) {
+	if o.byName == nil {
+		for i, f := range o.Fields {
+			if strings.EqualFold(f.Name, name) {
+				return i, true
+			}
+		}
+		return 0, false
+	}
+	if i, ok := o.byName[name]; ok {
+		return i, true
+	}
+	i, ok := o.byName[strings.ToLower(name)]
+	return i, ok
+}
+
+func (o *Object) reindex() {
+	o.byName = make(map[string]int, 2*len(o.Fields))
+	for i, f := range o.Fields {
+		o.byName[f.Name] = i
+		o.byName[strings.ToLower(f.Name)] = i
+	}
+}
+
+// pods are instance parts seen in real Ids; the seed picks one per org.
+var pods = []string{"5g", "8d", "2w", "3t", "4x", "6A", "7Q", "1H", "0X", "9k"}
+
+// New builds an org from cfg. Nothing is generated until records are read.
+func New(cfg Config) *Org {
+	b := cfg.Base
+	if b.IsZero() {
+		b = DefaultBase
+	}
+	b = b.UTC().Truncate(time.Millisecond)
+	seed := mix64(uint64(cfg.Seed) ^ 0x5f0e5a1e)
+	o := &Org{
+		seed:   seed,
+		pod:    pods[seed%uint64(len(pods))],
+		base:   b,
+		clock:  b.Add(time.Second),
+		tables: map[string]*table{},
+		canon:  map[string]*table{},
+	}
+	counts := DefaultCounts()
+	for k, v := range cfg.Counts {
+		for name := range counts {
+			if strings.EqualFold(name, k) {
+				k = name
+			}
+		}
+		counts[k] = v
+	}
+	for _, d := range objectDefs() {
+		obj := d.obj
+		s := d.schema
+		obj.Fields = make([]*Field, len(s.defs))
+		for i, fd := range s.defs {
+			obj.Fields[i] = fd.f
+		}
+		obj.reindex()
+		// Describes last changed well before the data; AddField moves this forward.
+		obj.LastModified = b.Add(-spanBack - 24*time.Hour)
+		n := counts[obj.Name]
+		if n < 0 {
+			n = 0
+		}
+		salt := hash3(seed, hashString(obj.Name), 0x0b)
+		t := &table{
+			obj: obj, defs: s.defs, n: n, salt: salt, prefix: obj.KeyPrefix,
+			// Counters start somewhere in the middle, as in a used org.
+			offset:   10_000_000 + salt%900_000_000,
+			start:    b.Add(-spanBack),
+			added:    map[int]func(*Record) any{},
+			overlay:  map[int]*entry{},
+		}
+		for i, fd := range s.defs {
+			if fn := d.formulas[fd.f.Name]; fd.f.Calculated && fn != nil {
+				t.formulas = append(t.formulas, formula{idx: i, fn: fn})
+			}
+		}
+		o.tables[strings.ToLower(obj.Name)] = t
+		o.canon[obj.Name] = t
+		o.sorted = append(o.sorted, t)
+	}
+	sort.Slice(o.sorted, func(i, j int) bool { return o.sorted[i].obj.Name < o.sorted[j].obj.Name })
+	return o
+}
+
+// Objects returns every object's describe, sorted by name.
+func (o *Org) Objects() []*Object {
+	o.mu.RLock()
+	defer o.mu.RUnlock()
+	out := make([]*Object, len(o.sorted))
+	for i, t := range o.sorted {
+		out[i] = t.obj
+	}
+	return out
+}
+
+// Object returns an object's describe by name, case-insensitively.
+func (o *Org) Object(name string) (*Object, bool) {
+	o.mu.RLock()
+	defer o.mu.RUnlock()
+	t, ok := o.tables[strings.ToLower(name)]
+	if !ok {
+		return nil, false
+	}
+	return t.obj, true
+}
+
+// Base returns the time at or before which every generated stamp lies.
+func (o *Org) Base() time.Time { return o.base }
+
+// Now returns the org's logical clock: it starts one second after Base, and every mutation takes
+// the current clock as its stamp and then moves the clock one second on, so a mutation's stamp
+// is >= Now() before the call and < Now() after it.
+func (o *Org) Now() time.Time {
+	o.mu.RLock()
+	defer o.mu.RUnlock()
+	return o.clock
+}
+
+// Advance moves the logical clock forward by d; negative durations are ignored because stamps
+// must never go back.
+func (o *Org) Advance(d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	o.mu.Lock()
+	o.clock = o.clock.Add(d).Truncate(time.Millisecond)
+	o.mu.Unlock()
+}
+
+// tick returns the stamp of a mutation and advances the clock; o.mu must be held for writing.
+func (o *Org) tick() time.Time {
+	s := o.clock
+	o.clock = o.clock.Add(time.Second)
+	return s
+}
+
+// Count returns the number of records of an object, with or without those in the recycle bin;
+// unknown objects count 0.
+func (o *Org) Count(object string, includeDeleted bool) int {
+	o.mu.RLock()
+	defer o.mu.RUnlock()
+	t, ok := o.tables[strings.ToLower(object)]
+	if !ok {
+		return 0
+	}
+	n := t.n + t.inserted
+	if !includeDeleted {
+		n -= t.deleted
+	}
+	return n
+}
+
+// Get returns one record by its 15- or 18-character Id, deleted ones included (check
+// Record.Deleted).
+func (o *Org) Get(object, id string) (*Record, bool) {
+	o.mu.RLock()
+	defer o.mu.RUnlock()
+	t, ok := o.tables[strings.ToLower(object)]
+	if !ok {
+		return nil, false
+	}
+	i, ok := o.indexOf(t, id)
+	if !ok {
+		return nil, false
+	}
+	return o.materialize(t, i), true
+}
+
+// indexOf maps an Id to a record index of t.
+func (o *Org) indexOf(t *table, id string) (int, bool) {
+	c, ok := parseCounter(id, t.prefix, o.pod)
+	if !ok || c < t.offset {
+		return 0, false
+	}
+	i := c - t.offset
+	if i >= uint64(t.n+t.inserted) {
+		return 0, false
+	}
+	return int(i), true
+}
+
+// lookup finds a table by canonical or any-case name.
+func (o *Org) lookup(object string) *table {
+	if t, ok := o.canon[object]; ok {
+		return t
+	}
+	return o.tables[strings.ToLower(object)]
+}
+
+// idOf returns the Id of record i of t.
+func (o *Org) idOf(t *table, i int) string { return makeID(t.prefix, o.pod, t.offset+uint64(i)) }
+
+// table returns the table of an object or a NOT_FOUND error.
+func (o *Org) table(object string) (*table, error) {
+	t, ok := o.tables[strings.ToLower(object)]
+	if !ok {
+		return nil, &Error{Code: "NOT_FOUND", Message: fmt.Sprintf("sObject type '%s' is not supported in this org: use one of the objects Objects() lists", object)}
+	}
+	return t, nil
+}
+
+// materialize returns record i of t; o.mu must be held.
+func (o *Org) materialize(t *table, i int) *Record {
+	if e, ok := t.overlay[i]; ok {
+		vals := make([]any, len(t.obj.Fields))
+		copy(vals, e.vals)
+		r := &Record{obj: t.obj, vals: vals}
+		t.applyFormulas(r)
+		return r
+	}
+	return o.generate(t, i)
+}
+
+// formula computes a calculated field when a record is read, as Salesforce does: formula values
+// are never stored, so changing one does not touch SystemModstamp.
+type formula struct {
+	idx int
+	fn  func(*Record) any
+}
+
+func (t *table) applyFormulas(r *Record) {
+	for _, f := range t.formulas {
+		if f.idx < len(r.vals) {
+			r.vals[f.idx] = f.fn(r)
+		}
+	}
+}
+
+// Error is a failure the server reports with a Salesforce error code (NOT_FOUND, INVALID_FIELD,
+// INVALID_TYPE, ENTITY_IS_DELETED, REQUIRED_FIELD_MISSING, INVALID_FIELD_FOR_INSERT_UPDATE,
+// INVALID_ID_FIELD, UNDELETE_FAILED).
+type Error struct {
+	Code    string
+	Message string
+}
+
+// Error returns the message.
+func (e *Error) Error() string { return e.Message }

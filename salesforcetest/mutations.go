@@ -1,0 +1,81 @@
+package salesforcetest
+
+import (
+	"fmt"
+	"time"
+)
+
+// Objects returns the org's objects (their describes), sorted by name.
+func (s *Server) Objects() []*Object { return s.org.Objects() }
+
+// Now returns the org's logical clock: the time stamps of mutations and the "now" of /deleted.
+func (s *Server) Now() time.Time { return s.org.Now() }
+
+// Advance moves the org's logical clock forward by d.
+func (s *Server) Advance(d time.Duration) { s.org.Advance(d) }
+
+// Count returns the number of records of an object, counting deleted ones when includeDeleted.
+func (s *Server) Count(object string, includeDeleted bool) int { return s.org.Count(object, includeDeleted) }
+
+// Get returns one record by object name and Id.
+func (s *Server) Get(object, id string) (*Record, bool) { return s.org.Get(object, id) }
+
+// Insert adds a record with the given field values and returns its Id.
+func (s *Server) Insert(object string, values map[string]any) (string, error) {
+	id, err := s.org.Insert(object, values)
+	if err != nil {
+		return "", fmt.Errorf("salesforcetest: inserting into %s: %w", object, err)
+	}
+	return id, nil
+}
+
+// Update sets field values on records; they all get one new SystemModstamp and LastModifiedDate.
+func (s *Server) Update(object string, ids []string, values map[string]any) error {
+	if err := s.org.Update(object, ids, values); err != nil {
+		return fmt.Errorf("salesforcetest: updating %d %s record(s): %w", len(ids), object, err)
+	}
+	return nil
+}
+
+// Delete moves records to the recycle bin: query hides them, queryAll shows them with IsDeleted.
+func (s *Server) Delete(object string, ids ...string) error {
+	if err := s.org.Delete(object, ids...); err != nil {
+		return fmt.Errorf("salesforcetest: deleting %d %s record(s): %w", len(ids), object, err)
+	}
+	return nil
+}
+
+// Undelete restores records from the recycle bin.
+func (s *Server) Undelete(object string, ids ...string) error {
+	if err := s.org.Undelete(object, ids...); err != nil {
+		return fmt.Errorf("salesforcetest: undeleting %d %s record(s): %w", len(ids), object, err)
+	}
+	return nil
+}
+
+// AddField adds a field (for example a new custom field) to an object; value computes its value
+// per record. The object's describe changes and its Last-Modified moves on.
+func (s *Server) AddField(object string, f Field, value func(r *Record) any) error {
+	if err := s.org.AddField(object, f, value); err != nil {
+		return fmt.Errorf("salesforcetest: adding field %s to %s: %w", f.Name, object, err)
+	}
+	return nil
+}
+
+// SetFormula changes the values of a calculated field without touching SystemModstamp, as a
+// formula change does in a real org.
+func (s *Server) SetFormula(object, field string, value func(r *Record) any) error {
+	if err := s.org.SetFormula(object, field, value); err != nil {
+		return fmt.Errorf("salesforcetest: changing formula %s.%s: %w", object, field, err)
+	}
+	return nil
+}
+
+// Deleted lists the records of an object deleted in [start, end], like GET /sobjects/X/deleted.
+func (s *Server) Deleted(object string, start, end time.Time) (records []DeletedRecord, earliest, latest time.Time, err error) {
+	records, earliest, latest, err = s.org.Deleted(object, start, end)
+	if err != nil {
+		return nil, time.Time{}, time.Time{}, fmt.Errorf("salesforcetest: listing deleted %s records: %w", object, err)
+	}
+	return records, earliest, latest, nil
+}

@@ -1,0 +1,453 @@
+package salesforcetest
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"log"
+	mrand "math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sfdlt/sfdlt/salesforcetest/internal/org"
+)
+
+// Documented defaults used when an Options field is empty (see the package documentation).
+const (
+	DefaultUserName      = "demo@sfdlt.example"
+	DefaultPassword      = "demo-password"
+	DefaultSecurityToken = "demoSecurityToken"
+	DefaultClientID      = "3MVG9sfdltEmulatorConnectedAppConsumerKey.demo"
+	DefaultClientSecret  = "sfdlt-emulator-client-secret"
+)
+
+// Options configures an emulated org. The zero value is a working org with the documented
+// default credentials and record counts.
+type Options struct {
+	// Seed makes the generated data reproducible: equal seeds give equal orgs.
+	Seed int64
+	// Counts maps an object name to its number of live records; missing objects use DefaultCounts.
+	Counts map[string]int
+	// Credentials accepted by the login endpoints; empty ones take the Default* constants.
+	UserName, Password, SecurityToken, ClientID, ClientSecret string
+	// Faults are injected from the start; SetFaults changes them later.
+	Faults Faults
+}
+
+// String redacts the secrets so that Options can be logged safely.
+func (o Options) String() string {
+	return fmt.Sprintf("salesforcetest.Options{Seed:%d Counts:%v UserName:%q ClientID:%q Faults:%+v}",
+		o.Seed, o.Counts, o.UserName, o.ClientID, o.Faults)
+}
+
+// GoString redacts the secrets, like String.
+func (o Options) GoString() string { return o.String() }
+
+// Faults are failures injected into the responses, drawn from a generator seeded with Seed so that
+// a test run is reproducible. The zero value injects nothing.
+type Faults struct {
+	Seed                int64
+	Latency             time.Duration // added to every request
+	ErrorRate           float64       // fraction of API and login calls answered 500/503/420 (mixed)
+	DropRate            float64       // fraction of API and login responses whose connection is cut mid-body
+	SessionExpiresEvery int           // a session becomes invalid after N authenticated calls
+	RequestLimitAfter   int           // after N counted API calls, every call answers 403 REQUEST_LIMIT_EXCEEDED
+	QueryTimeoutAbove   int           // a query matching more rows answers 400 QUERY_TIMEOUT
+	SOAPLoginDisabled   bool          // SOAP login answers INVALID_OPERATION, as in orgs created from Winter '26
+	PasswordExpired     bool          // SOAP login answers passwordExpired=true and its session can do nothing
+	IrregularPages      bool          // query pages of varying, smaller-than-asked sizes
+}
+
+// Credentials are what a client needs to log in to the emulated org.
+type Credentials struct {
+	UserName, Password, SecurityToken string
+	ClientID, ClientSecret            string
+	// PrivateKeyPEM is the PKCS #8 RSA key whose public half the server trusts for the JWT bearer flow.
+	PrivateKeyPEM string
+	// RefreshToken is accepted by the refresh_token grant.
+	RefreshToken string
+}
+
+// String redacts the secrets so that Credentials can be logged safely.
+func (c Credentials) String() string {
+	return fmt.Sprintf("salesforcetest.Credentials{UserName:%q ClientID:%q (secrets redacted)}", c.UserName, c.ClientID)
+}
+
+// GoString redacts the secrets, like String.
+func (c Credentials) GoString() string { return c.String() }
+
+// Call is one request as the server saw it, for assertions in tests.
+type Call struct {
+	Time   time.Time
+	Method string
+	Path   string
+	// SOQL is the query text of a query call, also on its continuation pages.
+	SOQL string
+	// Page is 0 for a query's first page and 1, 2, ... for the pages fetched by nextRecordsUrl.
+	Page   int
+	Status int
+}
+
+// Type aliases so that users can name the org's types without importing an internal package.
+type (
+	// Field is one describe field; AddField takes one.
+	Field = org.Field
+	// Object is one sObject's describe.
+	Object = org.Object
+	// Record is one record of the org.
+	Record = org.Record
+	// DeletedRecord is one entry of the deleted-records window.
+	DeletedRecord = org.DeletedRecord
+)
+
+// DefaultCounts returns the number of records generated per object when Options.Counts omits it.
+func DefaultCounts() map[string]int { return org.DefaultCounts() }
+
+// Server is an emulated Salesforce org listening on a local address.
+type Server struct {
+	url      string
+	ln       net.Listener
+	hs       *http.Server
+	opts     Options
+	org      *org.Org
+	orgID    string
+	userID   string
+	refresh  string
+	keyOnce  sync.Once
+	key      *rsa.PrivateKey
+	keyPEM   string
+	routes   []route
+	closeOne sync.Once
+
+	mu       sync.Mutex
+	faults   Faults
+	rng      *mrand.Rand
+	sessions map[string]*session
+	apiUsed  int            // counted API calls (Sforce-Limit-Info, /limits)
+	appUsed  map[string]int // counted API calls per connected app
+	calls    []Call
+	results  map[string]*resultSet
+	resSeq   int
+}
+
+// NewServer starts an emulated org on 127.0.0.1 on a free port, like httptest.NewServer. It
+// panics if it cannot listen, which only happens on a broken machine.
+func NewServer(opts Options) *Server {
+	s, err := Start("127.0.0.1:0", opts)
+	if err != nil {
+		panic(fmt.Sprintf("salesforcetest: starting the emulator on a free local port: %v", err))
+	}
+	return s
+}
+
+// Start starts an emulated org on addr (host:port, as for net.Listen), for the CLI.
+func Start(addr string, opts Options) (*Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("salesforcetest: listening on %s: %w (choose a free address)", addr, err)
+	}
+	s := newServer(opts)
+	s.ln = ln
+	s.url = "http://" + ln.Addr().String()
+	s.hs = &http.Server{
+		Handler:           http.HandlerFunc(s.serveHTTP),
+		ReadHeaderTimeout: 30 * time.Second,
+		// Dropped connections (DropRate) end in http.ErrAbortHandler, which the server does not
+		// log; anything else it logs is noise for tests.
+		ErrorLog: log.New(io.Discard, "", 0),
+	}
+	go func() { _ = s.hs.Serve(ln) }()
+	return s, nil
+}
+
+func newServer(opts Options) *Server {
+	def := func(v *string, d string) {
+		if *v == "" {
+			*v = d
+		}
+	}
+	def(&opts.UserName, DefaultUserName)
+	def(&opts.Password, DefaultPassword)
+	def(&opts.SecurityToken, DefaultSecurityToken)
+	def(&opts.ClientID, DefaultClientID)
+	def(&opts.ClientSecret, DefaultClientSecret)
+	s := &Server{
+		opts:     opts,
+		org:      org.New(org.Config{Seed: opts.Seed, Counts: opts.Counts}),
+		orgID:    orgID,
+		userID:   userID,
+		refresh:  "5Aep861" + randomToken(40),
+		sessions: map[string]*session{},
+		appUsed:  map[string]int{},
+		results:  map[string]*resultSet{},
+	}
+	s.routes = restRoutes()
+	s.setFaultsLocked(opts.Faults)
+	return s
+}
+
+// URL returns the base URL of the emulator, such as http://127.0.0.1:51234. It is the login
+// host and the instance URL at once (like a My Domain host).
+func (s *Server) URL() string { return s.url }
+
+// Credentials returns the credentials the emulator accepts.
+func (s *Server) Credentials() Credentials {
+	s.ensureKey()
+	return Credentials{
+		UserName:      s.opts.UserName,
+		Password:      s.opts.Password,
+		SecurityToken: s.opts.SecurityToken,
+		ClientID:      s.opts.ClientID,
+		ClientSecret:  s.opts.ClientSecret,
+		PrivateKeyPEM: s.keyPEM,
+		RefreshToken:  s.refresh,
+	}
+}
+
+// ensureKey generates the JWT key pair on first use: RSA generation costs tens of milliseconds,
+// which most tests never need.
+func (s *Server) ensureKey() {
+	s.keyOnce.Do(func() {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			panic(fmt.Sprintf("salesforcetest: generating the JWT key pair: %v", err))
+		}
+		der, err := x509.MarshalPKCS8PrivateKey(k)
+		if err != nil {
+			panic(fmt.Sprintf("salesforcetest: encoding the JWT key: %v", err))
+		}
+		s.key = k
+		s.keyPEM = string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	})
+}
+
+// SetFaults replaces the injected faults and reseeds their generator. Sessions already issued keep
+// their call counts.
+func (s *Server) SetFaults(f Faults) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.setFaultsLocked(f)
+}
+
+func (s *Server) setFaultsLocked(f Faults) {
+	s.faults = f
+	s.rng = mrand.New(mrand.NewPCG(uint64(f.Seed), 0x5fd17e57))
+}
+
+func (s *Server) currentFaults() Faults {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.faults
+}
+
+// Calls returns a copy of the call log, oldest first.
+func (s *Server) Calls() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Call(nil), s.calls...)
+}
+
+// ResetCalls empties the call log (the API usage counters stay).
+func (s *Server) ResetCalls() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = nil
+}
+
+// Close shuts the server down, cutting open connections.
+func (s *Server) Close() {
+	s.closeOne.Do(func() { _ = s.hs.Close() })
+}
+
+// randomToken returns n characters of URL-safe random text.
+func randomToken(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("salesforcetest: reading random bytes: %v", err))
+	}
+	return base64.RawURLEncoding.EncodeToString(b)[:n]
+}
+
+// bufWriter collects a handler's response so that the server can compress it, give it a
+// Content-Length and, for DropRate, cut it.
+type bufWriter struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func newBufWriter() *bufWriter { return &bufWriter{header: http.Header{}} }
+
+func (b *bufWriter) Header() http.Header { return b.header }
+
+func (b *bufWriter) Write(p []byte) (int, error) {
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	return b.body.Write(p)
+}
+
+func (b *bufWriter) WriteHeader(code int) {
+	if b.status == 0 {
+		b.status = code
+	}
+}
+
+// callKind says which faults apply to a request.
+type callKind int
+
+const (
+	kindOther callKind = iota // versions list, unknown paths: latency only
+	kindLogin                 // SOAP and OAuth login: latency, errors, drops
+	kindAPI                   // REST API: every fault
+)
+
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	call := Call{Time: time.Now(), Method: r.Method, Path: r.URL.Path}
+	bw := newBufWriter()
+	f := s.currentFaults()
+	if f.Latency > 0 {
+		if err := sleepCtx(r.Context(), f.Latency); err != nil {
+			return // the client went away
+		}
+	}
+	kind := s.dispatch(bw, r, &call)
+	drop := false
+	if kind != kindOther && f.DropRate > 0 && bw.status != http.StatusNotModified {
+		s.mu.Lock()
+		drop = s.rng.Float64() < f.DropRate
+		s.mu.Unlock()
+	}
+	if bw.status == 0 {
+		bw.status = http.StatusOK
+	}
+	call.Status = bw.status
+	s.mu.Lock()
+	s.calls = append(s.calls, call)
+	s.mu.Unlock()
+	s.finish(w, r, bw, kind == kindAPI, drop)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// finish writes the collected response: gzip when asked for (REST), always a Content-Length, and
+// for a dropped response only part of the body before the connection is cut.
+func (s *Server) finish(w http.ResponseWriter, r *http.Request, bw *bufWriter, gzipOK, drop bool) {
+	body := bw.body.Bytes()
+	h := w.Header()
+	for k, v := range bw.header {
+		h[k] = v
+	}
+	if gzipOK && len(body) > 0 && acceptsGzip(r) {
+		var zb bytes.Buffer
+		zw := gzip.NewWriter(&zb)
+		_, _ = zw.Write(body)
+		_ = zw.Close()
+		body = zb.Bytes()
+		h.Set("Content-Encoding", "gzip")
+		h.Add("Vary", "Accept-Encoding")
+	}
+	if bw.status != http.StatusNotModified && bw.status != http.StatusNoContent {
+		h.Set("Content-Length", strconv.Itoa(len(body)))
+	}
+	w.WriteHeader(bw.status)
+	if drop && len(body) >= 2 {
+		_, _ = w.Write(body[:len(body)/2])
+		if fl, ok := w.(http.Flusher); ok {
+			fl.Flush()
+		}
+		panic(http.ErrAbortHandler)
+	}
+	_, _ = w.Write(body)
+}
+
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		enc, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(enc), "gzip") && strings.ReplaceAll(strings.TrimSpace(q), " ", "") != "q=0" {
+			return true
+		}
+	}
+	return false
+}
+
+// dispatch routes a request and reports which faults apply to it.
+func (s *Server) dispatch(w *bufWriter, r *http.Request, call *Call) callKind {
+	p := r.URL.Path
+	switch {
+	case p == "/services/data" || p == "/services/data/":
+		s.serveVersions(w, r)
+		return kindOther
+	case p == "/services/oauth2/token":
+		if s.injectError(w, false) {
+			return kindLogin
+		}
+		s.serveToken(w, r)
+		return kindLogin
+	case strings.HasPrefix(p, "/services/Soap/u/"):
+		if s.injectError(w, true) {
+			return kindLogin
+		}
+		s.serveSOAPLogin(w, r)
+		return kindLogin
+	case strings.HasPrefix(p, "/services/data/"):
+		s.serveREST(w, r, call)
+		return kindAPI
+	}
+	restError(w, http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
+	return kindOther
+}
+
+// injectError answers a transient failure drawn from Faults.ErrorRate and reports whether it did.
+// On the SOAP endpoint the 500 is a SOAP fault, as there.
+func (s *Server) injectError(w *bufWriter, soap bool) bool {
+	s.mu.Lock()
+	rate := s.faults.ErrorRate
+	hit := rate > 0 && s.rng.Float64() < rate
+	which := 0
+	if hit {
+		which = s.rng.IntN(4)
+	}
+	s.mu.Unlock()
+	if !hit {
+		return false
+	}
+	switch which {
+	case 0:
+		if soap {
+			soapFault(w, "UNKNOWN_EXCEPTION", "An unexpected error occurred. Please include this ErrorId if you contact support: 1357924680-13579 (-1234567890)", "UnexpectedErrorFault")
+			break
+		}
+		restError(w, http.StatusInternalServerError, "UNKNOWN_EXCEPTION",
+			"An unexpected error occurred. Please include this ErrorId if you contact support: 1357924680-13579 (-1234567890)")
+	case 1:
+		restError(w, http.StatusServiceUnavailable, "SERVER_UNAVAILABLE", "Server is temporarily unavailable. Please try again later.")
+	case 2:
+		w.WriteHeader(420)
+	default:
+		w.header.Set("Content-Type", "text/html;charset=UTF-8")
+		w.WriteHeader(420)
+		_, _ = io.WriteString(w, "<html><head><title>420 Enhance Your Calm</title></head><body><h1>Enhance Your Calm</h1><p>The edge is shedding load; retry later.</p></body></html>\n")
+	}
+	return true
+}

@@ -1,0 +1,252 @@
+package sfdlt
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/sfdlt/sfdlt/client"
+	"github.com/sfdlt/sfdlt/schema"
+)
+
+// Credentials are the Salesforce credentials of a source: user name, password and security
+// token as dlt's Salesforce source takes them, or any OAuth flow or session the client supports
+// (see client.Credentials for how the flow is chosen).
+type Credentials = client.Credentials
+
+// SourceName is the name of the Salesforce source, its schema and its state section, as in dlt.
+const SourceName = "salesforce"
+
+// SystemModstamp is the cursor field of the incremental Salesforce resources. It changes on
+// every change of a record, including changes made by automation (LastModifiedDate does not).
+const SystemModstamp = "SystemModstamp"
+
+// The standard resources, in the order dlt's Salesforce source defines them.
+var standardResources = []struct {
+	name, object string
+	incremental  bool
+}{
+	{"sf_user", "User", false},
+	{"user_role", "UserRole", false},
+	{"opportunity", "Opportunity", true},
+	{"opportunity_line_item", "OpportunityLineItem", true},
+	{"opportunity_contact_role", "OpportunityContactRole", true},
+	{"account", "Account", true},
+	{"contact", "Contact", false},
+	{"lead", "Lead", false},
+	{"campaign", "Campaign", false},
+	{"campaign_member", "CampaignMember", true},
+	{"product_2", "Product2", false},
+	{"pricebook_2", "Pricebook2", false},
+	{"pricebook_entry", "PricebookEntry", false},
+	{"task", "Task", true},
+	{"event", "Event", true},
+}
+
+// Source is the Salesforce source: an org to log in to and the resources to load from it. It
+// does no I/O until a pipeline runs it. A Source is not modified by a run and may be reused.
+type Source struct {
+	name       string
+	cfg        client.Config
+	resources  []*Resource
+	selected   []string // nil: all
+	production bool
+	formulas   bool
+	err        error
+}
+
+// SourceOption configures a Source.
+type SourceOption func(*Source)
+
+// Domain sets where to log in as dlt and simple-salesforce take it: "login" (the default),
+// "test" (sandboxes), or a My Domain such as "acme.my" or "acme--uat.sandbox.my".
+func Domain(domain string) SourceOption { return func(s *Source) { s.cfg.Domain = domain } }
+
+// LoginURL sets the full base URL to log in at (it wins over Domain). Plain http:// is only
+// accepted for loopback hosts, such as the emulator.
+func LoginURL(url string) SourceOption { return func(s *Source) { s.cfg.LoginURL = url } }
+
+// APIVersion sets the Salesforce API version, such as "64.0".
+func APIVersion(v string) SourceOption { return func(s *Source) { s.cfg.APIVersion = v } }
+
+// Production says whether queries run in full (true, the default). false caps every query at
+// 100 rows, as the Python source's IS_PRODUCTION=False does: a development setting.
+func Production(on bool) SourceOption { return func(s *Source) { s.production = on } }
+
+// FormulaFields says whether Salesforce resources select formula (calculated) fields (true by
+// default). Salesforce changes formula values without bumping SystemModstamp, so incremental
+// resources carry stale formula values for records that did not otherwise change; leave them out
+// when that matters more than having them.
+func FormulaFields(include bool) SourceOption { return func(s *Source) { s.formulas = include } }
+
+// HTTPClient sets the HTTP client used to talk to Salesforce.
+func HTTPClient(c *http.Client) SourceOption { return func(s *Source) { s.cfg.HTTPClient = c } }
+
+// SourceLogger sets the logger of the Salesforce client (nil: no logging). Secrets are never logged.
+func SourceLogger(l *slog.Logger) SourceOption { return func(s *Source) { s.cfg.Logger = l } }
+
+// ClientConfig lets a caller adjust the Salesforce client's configuration directly (retries,
+// waits): f is called on the configuration before each run logs in.
+func ClientConfig(f func(*client.Config)) SourceOption {
+	return func(s *Source) {
+		if f != nil {
+			f(&s.cfg)
+		}
+	}
+}
+
+// NewSource makes the Salesforce source with the 15 standard resources of dlt's Salesforce
+// source: sf_user, user_role, lead, contact, campaign, product_2, pricebook_2 and
+// pricebook_entry are replaced on every run; opportunity, opportunity_line_item,
+// opportunity_contact_role, account, campaign_member, task and event are merged on Id,
+// incrementally on SystemModstamp. It does not log in: a pipeline run does.
+func NewSource(creds Credentials, opts ...SourceOption) (*Source, error) {
+	s := &Source{name: SourceName, production: true, formulas: true}
+	s.cfg.Credentials = creds
+	for _, o := range opts {
+		o(s)
+	}
+	if creds == (Credentials{}) {
+		return nil, fmt.Errorf("salesforce source: no credentials given: set user_name, password and security_token (or an OAuth client id with a key, secret or refresh token, or a session id and instance URL)")
+	}
+	for _, std := range standardResources {
+		r := &Resource{name: std.name, object: std.object, disposition: Replace}
+		if std.incremental {
+			MergeOnSystemModstamp()(r)
+		}
+		s.resources = append(s.resources, r)
+	}
+	return s, nil
+}
+
+// MergeOnSystemModstamp makes a Salesforce resource mirror its object the way the standard
+// merge resources do: merge on Id, incremental on SystemModstamp (closed start, boundary
+// records deduplicated), deleted records read with queryAll.
+func MergeOnSystemModstamp() ResourceOption {
+	return func(r *Resource) {
+		r.disposition = Merge
+		r.primaryKey = []string{"id"}
+		r.inc = NewIncremental(SystemModstamp, nil)
+	}
+}
+
+// AddObject adds any Salesforce object, standard or custom, as a resource. Its table is the
+// object's name in dlt's snake_case (Something__c -> something__c). By default it is replaced on
+// every run; MergeOnSystemModstamp makes it incremental. Adding a name twice is an error
+// reported by the run.
+func (s *Source) AddObject(object string, opts ...ResourceOption) *Source {
+	r := &Resource{name: schema.NormalizeTableName(object), object: object, disposition: Replace}
+	for _, o := range opts {
+		o(r)
+	}
+	return s.AddResource(r)
+}
+
+// AddResource adds a resource (such as one made by NewResource) to the source.
+func (s *Source) AddResource(r *Resource) *Source {
+	if r == nil {
+		s.setErr(fmt.Errorf("AddResource: nil resource"))
+		return s
+	}
+	if _, err := s.Resource(r.name); err == nil {
+		s.setErr(fmt.Errorf("the source already has a resource named %q: give the new one another name", r.name))
+		return s
+	}
+	if !validObjectName(r.object) {
+		s.setErr(fmt.Errorf("%q is not a Salesforce object API name: use letters, digits and underscores as in describe (for example Something__c)", r.object))
+		return s
+	}
+	s.resources = append(s.resources, r)
+	return s
+}
+
+// Resource returns the named resource, so its hints can be changed.
+func (s *Source) Resource(name string) (*Resource, error) {
+	for _, r := range s.resources {
+		if r.name == name {
+			return r, nil
+		}
+	}
+	return nil, fmt.Errorf("the salesforce source has no resource %q; it has: %s", name, strings.Join(s.ResourceNames(), ", "))
+}
+
+// ResourceNames lists the names of all resources of the source, selected or not.
+func (s *Source) ResourceNames() []string {
+	names := make([]string, len(s.resources))
+	for i, r := range s.resources {
+		names[i] = r.name
+	}
+	return names
+}
+
+// WithResources returns a copy of the source that loads only the named resources, as dlt's
+// with_resources does. An unknown name makes the run fail with an error listing the valid ones.
+func (s *Source) WithResources(names ...string) *Source {
+	c := *s
+	c.resources = slices.Clone(s.resources)
+	c.selected = nil
+	for _, n := range names {
+		if _, err := s.Resource(n); err != nil {
+			c.setErr(err)
+			continue
+		}
+		if !slices.Contains(c.selected, n) {
+			c.selected = append(c.selected, n)
+		}
+	}
+	if len(names) == 0 {
+		c.setErr(fmt.Errorf("WithResources: no resource named; the salesforce source has: %s", strings.Join(s.ResourceNames(), ", ")))
+	}
+	return &c
+}
+
+// ApplyHints applies hints to the named resource (see Resource.ApplyHints).
+func (s *Source) ApplyHints(resource string, h Hints) *Source {
+	r, err := s.Resource(resource)
+	if err != nil {
+		s.setErr(err)
+		return s
+	}
+	r.ApplyHints(h)
+	return s
+}
+
+// Err reports the first error made while building the source (an unknown resource name, a
+// duplicate resource); a run returns it too.
+func (s *Source) Err() error { return s.err }
+
+func (s *Source) setErr(err error) {
+	if s.err == nil {
+		s.err = err
+	}
+}
+
+// Selected returns copies of the resources a run loads, in the source's order.
+func (s *Source) selectedResources() []*Resource {
+	var out []*Resource
+	for _, r := range s.resources {
+		if s.selected == nil || slices.Contains(s.selected, r.name) {
+			out = append(out, r.clone())
+		}
+	}
+	return out
+}
+
+// validObjectName reports whether name can be put into SOQL as an object name: Salesforce API
+// names are letters, digits and underscores, starting with a letter. "" (a Go resource) passes.
+func validObjectName(name string) bool {
+	for i, c := range name {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		case (c >= '0' && c <= '9') || c == '_':
+			if i == 0 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}

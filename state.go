@@ -1,0 +1,180 @@
+package sfdlt
+
+import (
+	"bytes"
+	"compress/zlib"
+	"crypto/sha3"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// stateEngineVersion is dlt's pipeline state engine version whose layout sfdlt writes.
+const stateEngineVersion = 4
+
+// PipelineState is the pipeline state as dlt keeps it: in <pipelines dir>/<name>/state.json and,
+// zlib-compressed and base64-encoded, in the destination's _dlt_pipeline_state table, written in
+// the same load as the data it describes.
+type PipelineState struct {
+	Version           int64                   `json:"_state_version"`
+	EngineVersion     int                     `json:"_state_engine_version"`
+	PipelineName      string                  `json:"pipeline_name"`
+	DatasetName       string                  `json:"dataset_name"`
+	DefaultSchemaName string                  `json:"default_schema_name,omitempty"`
+	SchemaNames       []string                `json:"schema_names,omitempty"`
+	DestinationName   string                  `json:"destination_name,omitempty"`
+	DestinationType   string                  `json:"destination_type,omitempty"`
+	Sources           map[string]*SourceState `json:"sources"`
+	VersionHash       string                  `json:"_version_hash"`
+}
+
+// SourceState is the state of one source: sources.<source>.
+type SourceState struct {
+	Resources map[string]*ResourceState `json:"resources"`
+}
+
+// ResourceState is the state of one resource: sources.<source>.resources.<resource>.
+type ResourceState struct {
+	Incremental map[string]*IncrementalState `json:"incremental,omitempty"`
+}
+
+// incremental returns the stored cursor state of a resource, or nil.
+func (s *PipelineState) incremental(source, resource, cursor string) *IncrementalState {
+	if s == nil || s.Sources[source] == nil || s.Sources[source].Resources[resource] == nil {
+		return nil
+	}
+	return s.Sources[source].Resources[resource].Incremental[cursor]
+}
+
+// setIncremental records a resource's cursor state.
+func (s *PipelineState) setIncremental(source, resource, cursor string, st *IncrementalState) {
+	if s.Sources == nil {
+		s.Sources = map[string]*SourceState{}
+	}
+	src := s.Sources[source]
+	if src == nil {
+		src = &SourceState{Resources: map[string]*ResourceState{}}
+		s.Sources[source] = src
+	}
+	if src.Resources == nil {
+		src.Resources = map[string]*ResourceState{}
+	}
+	res := src.Resources[resource]
+	if res == nil {
+		res = &ResourceState{}
+		src.Resources[resource] = res
+	}
+	if res.Incremental == nil {
+		res.Incremental = map[string]*IncrementalState{}
+	}
+	res.Incremental[cursor] = st
+}
+
+// contentHash hashes the state without its version fields, so a run that changed nothing
+// does not make a new state version.
+func (s *PipelineState) contentHash() (string, error) {
+	c := *s
+	c.Version, c.VersionHash = 0, ""
+	b, err := json.Marshal(&c)
+	if err != nil {
+		return "", err
+	}
+	sum := sha3.Sum256(b)
+	return base64.StdEncoding.EncodeToString(sum[:]), nil
+}
+
+// encodeState compresses and encodes the state as dlt stores it in _dlt_pipeline_state.state.
+func encodeState(s *PipelineState) (string, error) {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return "", fmt.Errorf("encoding pipeline state: %w", err)
+	}
+	var buf bytes.Buffer
+	zw := zlib.NewWriter(&buf)
+	if _, err := zw.Write(b); err != nil {
+		return "", err
+	}
+	if err := zw.Close(); err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(buf.Bytes()), nil
+}
+
+// decodeState reverses encodeState.
+func decodeState(enc string) (*PipelineState, error) {
+	raw, err := base64.StdEncoding.DecodeString(enc)
+	if err != nil {
+		return nil, fmt.Errorf("decoding pipeline state from the destination: not base64: %w", err)
+	}
+	zr, err := zlib.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("decoding pipeline state from the destination: not zlib: %w", err)
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, fmt.Errorf("decoding pipeline state from the destination: %w", err)
+	}
+	var s PipelineState
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("decoding pipeline state from the destination: %w", err)
+	}
+	return &s, nil
+}
+
+// readLocalState reads <dir>/state.json; a missing file is (nil, nil).
+func readLocalState(dir string) (*PipelineState, error) {
+	path := filepath.Join(dir, "state.json")
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the local pipeline state: %w", err)
+	}
+	var s PipelineState
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("the local pipeline state %s is not valid JSON (%v): delete it and the state is restored from the destination", path, err)
+	}
+	return &s, nil
+}
+
+// writeLocalState writes <dir>/state.json atomically (temp file + rename), so a crash leaves
+// either the old state or the new one.
+func writeLocalState(dir string, s *PipelineState) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("saving the local pipeline state: %w", err)
+	}
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(dir, "state.json"), b)
+}
+
+func writeFileAtomic(path string, b []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	_, werr := tmp.Write(b)
+	if werr == nil {
+		werr = tmp.Sync()
+	}
+	cerr := tmp.Close()
+	if werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Rename(tmp.Name(), path)
+	}
+	if werr != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("writing %s: %w", path, werr)
+	}
+	return nil
+}
