@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"time"
@@ -26,7 +27,9 @@ type recordDecoder struct {
 }
 
 func newRecordDecoder(fields map[string]int, types []schema.DataType) *recordDecoder {
-	return &recordDecoder{fields: fields, types: types, dec: jsontext.NewDecoder(nil)}
+	d := &recordDecoder{fields: fields, types: types}
+	d.dec = jsontext.NewDecoder(&d.rd)
+	return d
 }
 
 // misfit is a value that does not fit its column's type: the caller routes it to a variant
@@ -50,20 +53,21 @@ func (d *recordDecoder) decode(raw []byte, row []any, misfits []misfit) ([]misfi
 		return misfits, fmt.Errorf("record is a JSON %v, not an object", tok.Kind())
 	}
 	for d.dec.PeekKind() != '}' {
-		name, err := d.dec.ReadToken()
+		tok, err := d.dec.ReadToken()
 		if err != nil {
 			return misfits, fmt.Errorf("reading record: %w", err)
 		}
-		col, ok := d.fields[name.String()]
+		name := tok.String()
+		col, ok := d.fields[name]
 		if !ok {
 			if err := d.dec.SkipValue(); err != nil {
-				return misfits, fmt.Errorf("reading record field %q: %w", name.String(), err)
+				return misfits, fmt.Errorf("reading record field %q: %w", name, err)
 			}
 			continue
 		}
 		val, err := d.dec.ReadValue()
 		if err != nil {
-			return misfits, fmt.Errorf("reading record field %q: %w", name.String(), err)
+			return misfits, fmt.Errorf("reading record field %q: %w", name, err)
 		}
 		v, ok := convertJSON(val, d.types[col])
 		if !ok {
@@ -74,6 +78,9 @@ func (d *recordDecoder) decode(raw []byte, row []any, misfits []misfit) ([]misfi
 	}
 	if _, err := d.dec.ReadToken(); err != nil {
 		return misfits, fmt.Errorf("reading record: %w", err)
+	}
+	if _, err := d.dec.ReadToken(); err != io.EOF {
+		return misfits, fmt.Errorf("reading record: data after its end")
 	}
 	return misfits, nil
 }

@@ -53,9 +53,11 @@ func TestLoginFlowsSucceed(t *testing.T) {
 		form  formCheck // for OAuth flows
 	}{
 		{
-			name:  "oauth password",
-			creds: func(string) Credentials { return Credentials{ClientID: testClientID, ClientSecret: secretClientSecret, UserName: testUser, Password: secretPassword, SecurityToken: secretToken} },
-			flow:  FlowPassword,
+			name: "oauth password",
+			creds: func(string) Credentials {
+				return Credentials{ClientID: testClientID, ClientSecret: secretClientSecret, UserName: testUser, Password: secretPassword, SecurityToken: secretToken}
+			},
+			flow: FlowPassword,
 			form: wantForm(map[string]string{"grant_type": "password", "client_id": testClientID, "client_secret": secretClientSecret,
 				"username": testUser, "password": secretPassword + secretToken}),
 		},
@@ -72,10 +74,12 @@ func TestLoginFlowsSucceed(t *testing.T) {
 			form:  wantForm(map[string]string{"grant_type": "refresh_token", "client_id": testClientID, "refresh_token": secretRefresh}),
 		},
 		{
-			name:  "jwt bearer pkcs1 inline",
-			creds: func(string) Credentials { return Credentials{ClientID: testClientID, UserName: testUser, PrivateKey: pkcs1PEM(t)} },
-			flow:  FlowJWT,
-			form:  checkJWT,
+			name: "jwt bearer pkcs1 inline",
+			creds: func(string) Credentials {
+				return Credentials{ClientID: testClientID, UserName: testUser, PrivateKey: pkcs1PEM(t)}
+			},
+			flow: FlowJWT,
+			form: checkJWT,
 		},
 		{
 			name: "jwt bearer pkcs8 file",
@@ -90,10 +94,12 @@ func TestLoginFlowsSucceed(t *testing.T) {
 			form: checkJWT,
 		},
 		{
-			name:  "forced password flow",
-			creds: func(string) Credentials { return Credentials{Flow: FlowPassword, ClientID: testClientID, UserName: testUser, Password: secretPassword} },
-			flow:  FlowPassword,
-			form:  wantForm(map[string]string{"grant_type": "password", "password": secretPassword}),
+			name: "forced password flow",
+			creds: func(string) Credentials {
+				return Credentials{Flow: FlowPassword, ClientID: testClientID, UserName: testUser, Password: secretPassword}
+			},
+			flow: FlowPassword,
+			form: wantForm(map[string]string{"grant_type": "password", "password": secretPassword}),
 		},
 	}
 	for _, tt := range tests {

@@ -270,8 +270,8 @@ func TestQueryGolden(t *testing.T) {
 		{"relationships and subquery", map[string]string{"/services/data/v64.0/query": "restforce/sobject/query_success_response.json"}, 1, 1,
 			func(t *testing.T, recs []json.RawMessage) {
 				var r struct {
-					DateTime string `json:"DateTime_Label"`
-					Date     string `json:"Date_Label"`
+					DateTime string                `json:"DateTime_Label"`
+					Date     string                `json:"Date_Label"`
 					Parent   struct{ Name string } `json:"ParentWhizbang__r"`
 					Children struct {
 						TotalSize int               `json:"totalSize"`

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -40,6 +41,13 @@ func TestRetriesTransientFailures(t *testing.T) {
 		{"429 with retry-after", []failure{func(w http.ResponseWriter) { w.Header().Set("Retry-After", "1"); w.WriteHeader(429) }}},
 		{"200 html edge page", []failure{status(200, "text/html", "<html>Maintenance</html>")}},
 		{"200 truncated json", []failure{status(200, "application/json", `{"totalSize":1,"done":true,"records":[{"Id":"001`)}},
+		{"connection closed before the response", []failure{func(w http.ResponseWriter) {
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err != nil {
+				panic(err)
+			}
+			conn.Close()
+		}}},
 		{"three in a row", []failure{status(503, "", ""), status(420, "", ""), status(504, "text/html", "<html>timeout</html>")}},
 	}
 	for _, tt := range tests {
@@ -482,5 +490,69 @@ func TestDo(t *testing.T) {
 	before := srv.calls.Load()
 	if _, err := c.Do(ctx, http.MethodGet, "https://elsewhere.example.com/x", nil, nil); err == nil || srv.calls.Load() != before {
 		t.Errorf("a request to another host was sent: %v", err)
+	}
+}
+
+func TestRetriesTimeouts(t *testing.T) {
+	srv := newServer(t, func(s *server, w http.ResponseWriter, r *http.Request) {
+		if s.calls.Load() == 1 {
+			<-r.Context().Done() // hang until the client gives up on this attempt
+			return
+		}
+		writeJSON(w, 200, fixture(t, "camel/limits.json"))
+	})
+	c := sessionClient(t, srv, func(cfg *Config) { cfg.HTTPClient = &http.Client{Timeout: 50 * time.Millisecond} })
+	if _, err := c.Limits(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if srv.calls.Load() != 2 {
+		t.Errorf("%d calls, want 2", srv.calls.Load())
+	}
+}
+
+func TestTokenResponseGolden(t *testing.T) {
+	tests := []struct {
+		fixture, instance string
+		creds             Credentials
+	}{
+		{"restforce/auth_success_response.json", "https://na1.salesforce.com",
+			Credentials{ClientID: testClientID, ClientSecret: secretClientSecret, UserName: testUser, Password: secretPassword}},
+		{"restforce/reauth_success_response.json", "https://na1.salesforce.com", Credentials{ClientID: testClientID, RefreshToken: secretRefresh}},
+		{"restforce/refresh_success_response.json", "https://na1.salesforce.com", Credentials{ClientID: testClientID, RefreshToken: secretRefresh}},
+		{"simple-salesforce/oauth_token_login_success.json", "https://na15.salesforce.com",
+			Credentials{ClientID: testClientID, UserName: testUser, PrivateKey: pkcs1PEM(t)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.fixture, func(t *testing.T) {
+			var token string
+			srv := newServer(t, func(s *server, w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/services/oauth2/token" {
+					writeJSON(w, 200, fixture(t, tt.fixture))
+					return
+				}
+				if r.Host != strings.TrimPrefix(tt.instance, "https://") {
+					t.Errorf("REST call to %s, want the instance %s", r.Host, tt.instance)
+				}
+				token = strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+				writeJSON(w, 200, `{}`)
+			})
+			c, err := New(context.Background(), fastRetry(Config{LoginURL: srv.URL, HTTPClient: &http.Client{Transport: rewriteTo(srv.URL)}, Credentials: tt.creds}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.InstanceURL() != tt.instance {
+				t.Errorf("instance %s, want %s", c.InstanceURL(), tt.instance)
+			}
+			if _, err := c.Limits(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			var want struct {
+				AccessToken string `json:"access_token"`
+			}
+			json.Unmarshal(fixture(t, tt.fixture), &want)
+			if token != want.AccessToken {
+				t.Errorf("bearer %q, want the fixture's access_token", token)
+			}
+		})
 	}
 }

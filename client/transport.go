@@ -130,15 +130,17 @@ func (c *Client) send(ctx context.Context, cl call) (*http.Response, error) {
 				}
 			}
 		case actRelogin:
-			if !cl.auth || relogged {
-				ae := asAPIError(err)
+			ae := asAPIError(err)
+			switch {
+			case !cl.auth:
+				return nil, err
+			case relogged:
 				if ae != nil {
 					ae.Hint = "the session was rejected again right after a fresh login: check that the user has the API Enabled permission and that the connected app's policies allow this session"
 				}
 				return nil, err
-			}
-			if c.reloginFlow == "" {
-				if ae := asAPIError(err); ae != nil {
+			case c.reloginFlow == "":
+				if ae != nil {
 					ae.Hint = "the client was given a bare session id with no credentials to log in again: supply a fresh session or credentials of a login flow"
 				}
 				return nil, err

@@ -53,6 +53,13 @@ func (s *Server) serveDeleted(c *reqCtx) {
 		restError(c.w, http.StatusBadRequest, "INVALID_REPLICATION_DATE", err.Error())
 		return
 	}
+	if bounds[0].Before(earliest) {
+		// The recycle bin only reaches back so far: a window starting earlier cannot be complete.
+		restError(c.w, http.StatusBadRequest, "INVALID_REPLICATION_DATE",
+			fmt.Sprintf("startDate %s is before the earliest date available %s: start the window later",
+				bounds[0].Format(sfDateTime), earliest.UTC().Format(sfDateTime)))
+		return
+	}
 	type deleted struct {
 		ID          string `json:"id"`
 		DeletedDate string `json:"deletedDate"`

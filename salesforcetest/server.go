@@ -215,22 +215,27 @@ func (s *Server) Credentials() Credentials {
 	}
 }
 
-// ensureKey generates the JWT key pair on first use: RSA generation costs tens of milliseconds,
-// which most tests never need.
+// ensureKey loads the JWT key pair. One pair is generated per process, on first use: RSA
+// generation costs tens to hundreds of milliseconds, which tests starting many servers (most of
+// which never see a JWT) should not pay each time.
 func (s *Server) ensureKey() {
 	s.keyOnce.Do(func() {
-		k, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			panic(fmt.Sprintf("salesforcetest: generating the JWT key pair: %v", err))
-		}
-		der, err := x509.MarshalPKCS8PrivateKey(k)
-		if err != nil {
-			panic(fmt.Sprintf("salesforcetest: encoding the JWT key: %v", err))
-		}
-		s.key = k
-		s.keyPEM = string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+		k, p := processKey()
+		s.key, s.keyPEM = k, p
 	})
 }
+
+var processKey = sync.OnceValues(func() (*rsa.PrivateKey, string) {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(fmt.Sprintf("salesforcetest: generating the JWT key pair: %v", err))
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		panic(fmt.Sprintf("salesforcetest: encoding the JWT key: %v", err))
+	}
+	return k, string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+})
 
 // SetFaults replaces the injected faults and reseeds their generator. Sessions already issued keep
 // their call counts.

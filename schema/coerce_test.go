@@ -164,7 +164,7 @@ func TestCoerceDecimal(t *testing.T) {
 		{"0.00000000049", NewColumn("a", Decimal), "0.000000000"},
 		{"1e3", NewColumn("a", Decimal), "1000.000000000"},
 		{"12345678901234567890123456789", NewColumn("a", Decimal), "12345678901234567890123456789.000000000"}, // 29 digits: fits 38,9
-		{"123456789012345678901234567890", NewColumn("a", Decimal), ""},                                     // 30: too many
+		{"123456789012345678901234567890", NewColumn("a", Decimal), ""},                                       // 30: too many
 		{"123.456", Column{DataType: Decimal, Precision: 18, Scale: 2}, "123.46"},
 		{"1/3", NewColumn("a", Decimal), ""},
 		{"abc", NewColumn("a", Decimal), ""},

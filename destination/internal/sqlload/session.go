@@ -91,7 +91,7 @@ func (s *Session) Close() error {
 	s.closed = true
 	var errs []error
 	if s.load != nil {
-		errs = append(errs, s.load.Rollback())
+		errs = append(errs, s.load.rollbackLocked())
 	}
 	errs = append(errs, s.conn.Close())
 	if s.release != nil {

@@ -48,7 +48,7 @@ func (c *gctx) ref(object string) any {
 	if j < 0 {
 		return nil
 	}
-	return c.o.idOf(c.o.lookup(object), j)
+	return c.o.idAny(c.o.lookup(object), j)
 }
 
 // refAt returns the Id of record j of object (j must exist).
@@ -57,7 +57,7 @@ func (c *gctx) refAt(object string, j int) any {
 	if t == nil || j < 0 || j >= t.n {
 		return nil
 	}
-	return c.o.idOf(t, j)
+	return c.o.idAny(t, j)
 }
 
 // user returns a random active user's Id (record owners, creators).

@@ -11,12 +11,8 @@ const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 // checksumAlphabet maps a 5-bit mask to the Salesforce case-safe suffix character.
 const checksumAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 
-// counterDigits is the width of the record number inside a 15-character Id
-// (3 key prefix + 2 instance + 1 reserved + 9 counter).
-const counterDigits = 9
-
-// maxCounter is 62^9, the first counter value that no longer fits.
-const maxCounter = 13537086546263552
+// An Id is 3 key-prefix characters, 2 instance characters, 1 reserved "0" and a 9-digit base-62
+// record number, plus the 3-character checksum.
 
 // Checksum returns the 3-character case-safe suffix that turns a 15-character Salesforce Id into
 // its 18-character form: each 5-character chunk gives one character whose 5 bits say which of

@@ -79,7 +79,9 @@ func TestMutationErrors(t *testing.T) {
 		{"bad decimal", func() error {
 			return o.Update("Account", []string{acc}, map[string]any{"AnnualRevenue": json.Number("1x")})
 		}, "INVALID_TYPE_ON_FIELD_IN_RECORD"},
-		{"date as string", func() error { return o.Update("Account", []string{acc}, map[string]any{"SLAExpirationDate__c": "2024-01-01"}) }, "INVALID_TYPE_ON_FIELD_IN_RECORD"},
+		{"date as string", func() error {
+			return o.Update("Account", []string{acc}, map[string]any{"SLAExpirationDate__c": "2024-01-01"})
+		}, "INVALID_TYPE_ON_FIELD_IN_RECORD"},
 		{"read-only", func() error { return o.Update("Account", []string{acc}, map[string]any{"SystemModstamp": time.Now()}) }, "INVALID_FIELD_FOR_INSERT_UPDATE"},
 		{"compound", func() error { return o.Update("Account", []string{acc}, map[string]any{"BillingAddress": "x"}) }, "INVALID_FIELD_FOR_INSERT_UPDATE"},
 		{"formula", func() error { return o.Update("Opportunity", nil, map[string]any{"ExpectedRevenue": 1.0}) }, "INVALID_FIELD_FOR_INSERT_UPDATE"},
@@ -250,16 +252,10 @@ func TestAddField(t *testing.T) {
 		t.Fatalf("new field: %+v", f)
 	}
 	after := scan(t, o, "Account", false, time.Time{})
-	for i, r := range after {
+	for _, r := range after {
 		if r.Get("Tier__c") != "tier-"+r.ID()[14:15] {
 			t.Fatalf("%s: Tier__c = %v", r.ID(), r.Get("Tier__c"))
 		}
-		if i < len(before)-1 && !stamp(r).Equal(stamp(before[i+1-boolInt(i < 1)])) {
-			// Records keep their SystemModstamp; checked loosely by position below.
-			_ = 0
-		}
-	}
-	for _, r := range after {
 		if stamp(r).After(o.Base()) && r.ID() != upd {
 			t.Fatalf("%s: AddField bumped SystemModstamp to %v", r.ID(), stamp(r))
 		}
@@ -271,13 +267,6 @@ func TestAddField(t *testing.T) {
 	if r, _ := o.Get("Account", upd); r.Get("Double__c") != 2.0 || r.Get("Site") != "HQ" {
 		t.Errorf("after second AddField: %v %v", r.Get("Double__c"), r.Get("Site"))
 	}
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 func TestSetFormula(t *testing.T) {
@@ -299,8 +288,8 @@ func TestSetFormula(t *testing.T) {
 		}
 	}
 	// The default formula follows Amount, exactly, even beyond float64 precision.
-	got := mulDiv(json.Number("9999999999999999.99"), 50.0, 100, 2)
-	if got != json.Number("4999999999999999.99") && got != json.Number("5000000000000000.00") {
+	got := mulDiv(json.Number("9999999999999999.98"), 50.0, 100, 2)
+	if got != json.Number("4999999999999999.99") {
 		t.Errorf("mulDiv of a huge amount = %v", got)
 	}
 	if got := mulDiv(nil, 50.0, 100, 2); got != nil {
@@ -333,7 +322,7 @@ func TestConcurrency(t *testing.T) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		for k := 0; ; k++ {
+		for k := 0; k < 3000; k++ {
 			select {
 			case <-stop:
 				return

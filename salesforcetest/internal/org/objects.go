@@ -108,7 +108,10 @@ func contactDef() objDef {
 	s.add(fPhone("OtherPhone", "Other Phone"), gMaybe(0.9, gPhone))
 	s.add(fPhone("AssistantPhone", "Asst. Phone"), gMaybe(0.9, gPhone))
 	s.add(fRef("ReportsToId", "Reports To ID", "ReportsTo", "Contact"), gMaybe(0.8, gRef("Contact")))
-	s.add(fEmail("Email", "Email"), gMaybe(0.1, func(c *gctx) any { first, _ := c.get("FirstName").(string); return emailFor(c, first, c.str("LastName")) }))
+	s.add(fEmail("Email", "Email"), gMaybe(0.1, func(c *gctx) any {
+		first, _ := c.get("FirstName").(string)
+		return emailFor(c, first, c.str("LastName"))
+	}))
 	s.add(fStr("Title", "Title", 128), gMaybe(0.2, gPick(titles...)))
 	s.add(fStr("Department", "Department", 80), gMaybe(0.4, gPick(departments...)))
 	s.add(fStr("AssistantName", "Assistant's Name", 40), gMaybe(0.9, func(c *gctx) any { return c.r.pick(firstNames) }))
@@ -147,7 +150,10 @@ func leadDef() objDef {
 	s.add(fPhone("Phone", "Phone"), gPhone)
 	s.add(fPhone("MobilePhone", "Mobile Phone"), gMaybe(0.5, gPhone))
 	s.add(fPhone("Fax", "Fax"), gMaybe(0.9, gPhone))
-	s.add(fEmail("Email", "Email"), gMaybe(0.1, func(c *gctx) any { first, _ := c.get("FirstName").(string); return emailFor(c, first, c.str("LastName")) }))
+	s.add(fEmail("Email", "Email"), gMaybe(0.1, func(c *gctx) any {
+		first, _ := c.get("FirstName").(string)
+		return emailFor(c, first, c.str("LastName"))
+	}))
 	s.add(fURL("Website", "Website", 255), gMaybe(0.5, func(c *gctx) any { return "http://lead" + strconv.Itoa(c.i) + ".example.com" }))
 	s.add(fURL("PhotoUrl", "Photo URL", 255).ro(), gNil)
 	s.add(fArea("Description", "Description", 32000), gDescription)
@@ -211,7 +217,10 @@ func userDef() objDef {
 	s.add(fStr("Department", "Department", 80), gMaybe(0.3, gPick(departments...)))
 	s.add(fStr("Title", "Title", 80), gMaybe(0.3, gPick(titles...)))
 	s.address("", "", 0.3)
-	s.add(fEmail("Email", "Email").req(), func(c *gctx) any { first, _ := c.get("FirstName").(string); return emailFor(c, first, c.str("LastName")) })
+	s.add(fEmail("Email", "Email").req(), func(c *gctx) any {
+		first, _ := c.get("FirstName").(string)
+		return emailFor(c, first, c.str("LastName"))
+	})
 	s.add(fBool("EmailPreferencesAutoBcc", "AutoBcc"), gBool(0.5))
 	s.add(fEmail("SenderEmail", "Email Sender Address"), gNil)
 	s.add(fStr("SenderName", "Email Sender Name", 80), gNil)
@@ -440,7 +449,9 @@ var productNames = []string{"GenWatt Diesel 1000kW", "GenWatt Diesel 10kW", "Gen
 
 // productName is a pure function of the index so that entries and line items can name their
 // product without generating it.
-func productName(i int) string { return productNames[i%len(productNames)] + suffixFor(i, len(productNames)) }
+func productName(i int) string {
+	return productNames[i%len(productNames)] + suffixFor(i, len(productNames))
+}
 
 func pricebook2Def() objDef {
 	o := newObject("Pricebook2", "Price Book", "Price Books", "01s")
@@ -790,7 +801,7 @@ func eventDef() objDef {
 		if c.get("IsAllDayEvent") == true {
 			return nil
 		}
-		return c.before(800*24*time.Hour).Truncate(15 * time.Minute)
+		return c.before(800 * 24 * time.Hour).Truncate(15 * time.Minute)
 	})
 	s.add(fDate("ActivityDate", "Due Date Only"), func(c *gctx) any {
 		if t, ok := c.get("ActivityDateTime").(time.Time); ok {

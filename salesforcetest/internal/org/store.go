@@ -58,6 +58,8 @@ type table struct {
 	added    map[int]func(*Record) any // non-calculated fields added by AddField
 	formulas []formula                 // calculated fields, in field order
 
+	ids []any // boxed Ids of base records of small tables, so lookups do not allocate
+
 	overlay  map[int]*entry // index -> stored record (changed, deleted or inserted)
 	order    []*entry       // overlay sorted by (stamp, index)
 	inserted int
@@ -191,14 +193,20 @@ func New(cfg Config) *Org {
 		t := &table{
 			obj: obj, defs: s.defs, n: n, salt: salt, prefix: obj.KeyPrefix,
 			// Counters start somewhere in the middle, as in a used org.
-			offset:   10_000_000 + salt%900_000_000,
-			start:    b.Add(-spanBack),
-			added:    map[int]func(*Record) any{},
-			overlay:  map[int]*entry{},
+			offset:  10_000_000 + salt%900_000_000,
+			start:   b.Add(-spanBack),
+			added:   map[int]func(*Record) any{},
+			overlay: map[int]*entry{},
 		}
 		for i, fd := range s.defs {
 			if fn := d.formulas[fd.f.Name]; fd.f.Calculated && fn != nil {
 				t.formulas = append(t.formulas, formula{idx: i, fn: fn})
+			}
+		}
+		if n <= idCacheMax {
+			t.ids = make([]any, n)
+			for i := range t.ids {
+				t.ids[i] = o.idOf(t, i)
 			}
 		}
 		o.tables[strings.ToLower(obj.Name)] = t
@@ -304,6 +312,18 @@ func (o *Org) indexOf(t *table, id string) (int, bool) {
 		return 0, false
 	}
 	return int(i), true
+}
+
+// idCacheMax is the largest table whose Ids are precomputed: lookups point mostly at small
+// parent tables (users, accounts), and boxing a fresh string per lookup dominated generation.
+const idCacheMax = 20000
+
+// idAny returns the Id of base record i of t as an interface value.
+func (o *Org) idAny(t *table, i int) any {
+	if i < len(t.ids) {
+		return t.ids[i]
+	}
+	return o.idOf(t, i)
 }
 
 // lookup finds a table by canonical or any-case name.

@@ -195,14 +195,14 @@ func (n *node) eval(r Record) bool {
 		return ok && likeMatch(n.like, s)
 	case opIncludes, opExcludes:
 		s, _ := v.(string)
-		any := false
+		hit := false
 		for i := range n.lits {
 			if s != "" && multiContainsAll(s, n.lits[i].items) {
-				any = true
+				hit = true
 				break
 			}
 		}
-		return any == (n.op == opIncludes)
+		return hit == (n.op == opIncludes)
 	}
 	// Ordering operators: never true for null on either side.
 	if v == nil {

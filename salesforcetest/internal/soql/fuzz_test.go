@@ -60,7 +60,7 @@ func FuzzParse(f *testing.F) {
 // matches itself, and NOT is always the exact complement of a condition.
 func FuzzMatch(f *testing.F) {
 	f.Add("Acme", 1.5, int64(42), "'x'", uint8(0))
-	f.Add("a%b_c\\'d", -0.0, int64(-1), "2024-01-31", uint8(3))
+	f.Add("a%b_c\\'d", math.Copysign(0, -1), int64(-1), "2024-01-31", uint8(3))
 	f.Add("ÜNÏ", 1e300, int64(math.MaxInt64), "LAST_N_DAYS:3", uint8(5))
 	f.Add("", 5e-324, int64(0), "null", uint8(7))
 	f.Add("x;y", 123456789012345.67, int64(9007199254740993), "2024-01-31T10:00:00-08:00", uint8(11))

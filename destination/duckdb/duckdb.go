@@ -1,0 +1,242 @@
+// Package duckdb is sfdlt's DuckDB destination: a dataset is a schema in a DuckDB file, laid
+// out as dlt's DuckDB destination lays it out. Rows are bulk-loaded with DuckDB's Appender
+// inside the load's transaction, so a load is atomic, replace included.
+//
+// DuckDB lets one process at a time write a file. Within a process, every Destination on the
+// same file shares one database handle; a second run of the same pipeline on the file gets
+// destination.ErrLocked, and so does any run while another process holds the file.
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/sfdlt/sfdlt/destination"
+	"github.com/sfdlt/sfdlt/destination/internal/sqlload"
+)
+
+// Destination loads into a DuckDB file. It is safe for concurrent use.
+type Destination struct {
+	path   string
+	config map[string]string
+
+	mu       sync.Mutex
+	resolved string // the file of the latest Open, for Info
+}
+
+var _ destination.Destination = (*Destination)(nil)
+
+// Option configures a Destination.
+type Option func(*Destination)
+
+// WithConfig sets a DuckDB configuration option for the database, e.g.
+// WithConfig("memory_limit", "2GB") or WithConfig("threads", "4"). It applies when the file
+// is first opened in the process; later Destinations on the same file share that handle.
+func WithConfig(name, value string) Option {
+	return func(d *Destination) { d.config[name] = value }
+}
+
+// New returns a destination that writes to the DuckDB file at path, created when missing.
+// An empty path means `<pipeline name>.duckdb` in the working directory (dlt's default),
+// resolved at Open; a relative path is taken from the working directory at Open. A dlt
+// credentials string `duckdb:///path/to/file.duckdb` is accepted too.
+func New(path string, opts ...Option) *Destination {
+	if p, ok := strings.CutPrefix(path, "duckdb:///"); ok {
+		path = p
+	}
+	d := &Destination{path: path, config: map[string]string{}}
+	for _, o := range opts {
+		o(d)
+	}
+	return d
+}
+
+// Info describes the destination. Location is the file as dlt prints it
+// (duckdb:////abs/path/file.duckdb): the file of the latest Open, or the configured path.
+func (d *Destination) Info() destination.Info {
+	d.mu.Lock()
+	loc := d.resolved
+	d.mu.Unlock()
+	if loc == "" {
+		loc = d.path
+		if loc == "" {
+			loc = "<pipeline_name>.duckdb"
+		} else if abs, err := filepath.Abs(loc); err == nil {
+			loc = abs
+		}
+	}
+	return destination.Info{Name: "duckdb", Location: "duckdb:///" + filepath.ToSlash(loc)}
+}
+
+func (d *Destination) file(pipeline string) (string, error) {
+	p := d.path
+	if p == "" {
+		if pipeline == "" {
+			return "", errors.New("duckdb: no file and no pipeline name; pass a path to duckdb.New or name the pipeline (the file defaults to <pipeline_name>.duckdb)")
+		}
+		p = pipeline + ".duckdb"
+	}
+	if p == ":memory:" {
+		return p, nil
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", fmt.Errorf("duckdb: resolving %q: %w; pass an absolute path", p, err)
+	}
+	return abs, nil
+}
+
+// Open opens the dataset (a schema of the file), creating the file and the schema when
+// missing. While the session is open, another Open of the same pipeline on the same file
+// fails with destination.ErrLocked.
+func (d *Destination) Open(ctx context.Context, dataset, pipeline string) (destination.Session, error) {
+	file, err := d.file(pipeline)
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	d.resolved = file
+	d.mu.Unlock()
+
+	unlock, err := lockPipeline(file, pipeline)
+	if err != nil {
+		return nil, err
+	}
+	db, release, err := openShared(file, d.config)
+	if err != nil {
+		unlock()
+		return nil, err
+	}
+	s, err := sqlload.Open(ctx, db, dialect{}, dataset, func() error {
+		unlock()
+		return release()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("duckdb %s: %w", file, err)
+	}
+	return s, nil
+}
+
+// locks holds the pipelines loading in this process, by file and pipeline name.
+var locks = struct {
+	sync.Mutex
+	held map[[2]string]bool
+}{held: map[[2]string]bool{}}
+
+func lockPipeline(file, pipeline string) (unlock func(), err error) {
+	key := [2]string{file, pipeline}
+	locks.Lock()
+	defer locks.Unlock()
+	if locks.held[key] {
+		return nil, fmt.Errorf("%w: pipeline %q is already loading into %s in this process; wait for that run to finish (its session to close)",
+			destination.ErrLocked, pipeline, file)
+	}
+	locks.held[key] = true
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			locks.Lock()
+			delete(locks.held, key)
+			locks.Unlock()
+		})
+	}, nil
+}
+
+// shared is a database handle open in this process, shared by every session on the file:
+// DuckDB refuses a second handle on a file that one is writing.
+type shared struct {
+	db   *sql.DB
+	refs int
+}
+
+var handles = struct {
+	sync.Mutex
+	open map[string]*shared
+}{open: map[string]*shared{}}
+
+// openShared returns the file's handle, opening it when no session holds it. release closes
+// it after the last session is done, so other processes can use the file again.
+func openShared(file string, config map[string]string) (*sql.DB, func() error, error) {
+	handles.Lock()
+	defer handles.Unlock()
+	h := handles.open[file]
+	if h == nil {
+		db, err := openFile(file, config)
+		if err != nil {
+			return nil, nil, err
+		}
+		h = &shared{db: db}
+		handles.open[file] = h
+	}
+	h.refs++
+	var once sync.Once
+	release := func() (err error) {
+		once.Do(func() {
+			handles.Lock()
+			defer handles.Unlock()
+			h.refs--
+			if h.refs == 0 {
+				delete(handles.open, file)
+				if cerr := h.db.Close(); cerr != nil {
+					err = fmt.Errorf("duckdb: closing %s: %w", file, cerr)
+				}
+			}
+		})
+		return err
+	}
+	return h.db, release, nil
+}
+
+func openFile(file string, config map[string]string) (*sql.DB, error) {
+	if file != ":memory:" {
+		dir := filepath.Dir(file)
+		switch st, err := os.Stat(dir); {
+		case errors.Is(err, os.ErrNotExist):
+			return nil, fmt.Errorf("duckdb: the directory %s of the database file does not exist; create it or pass another path", dir)
+		case err != nil:
+			return nil, fmt.Errorf("duckdb: checking the directory of %s: %w; pass a path in a directory you can write", file, err)
+		case !st.IsDir():
+			return nil, fmt.Errorf("duckdb: %s is not a directory, so %s cannot be created there; pass another path", dir, file)
+		}
+	}
+	dsn := file
+	if file == ":memory:" {
+		dsn = ""
+	}
+	if len(config) > 0 {
+		q := url.Values{}
+		for k, v := range config {
+			q.Set(k, v)
+		}
+		dsn += "?" + q.Encode()
+	}
+	c, err := duckdb.NewConnector(dsn, nil)
+	if err != nil {
+		return nil, translateOpenError(file, err)
+	}
+	return sql.OpenDB(c), nil
+}
+
+// translateOpenError names the cause users can act on; DuckDB reports both cases only in
+// its message text.
+func translateOpenError(file string, err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "Could not set lock") || strings.Contains(msg, "Conflicting lock"):
+		return fmt.Errorf("%w: the DuckDB file %s is open in another process (DuckDB allows one writing process per file); wait for it to finish or close it: %v",
+			destination.ErrLocked, file, err)
+	case strings.Contains(msg, "Permission denied") || strings.Contains(msg, "Read-only file system") || strings.Contains(msg, "Cannot open file"):
+		return fmt.Errorf("duckdb: cannot create or open %s: %w; make the directory %s writable for this user or pass a path in a writable directory",
+			file, err, filepath.Dir(file))
+	}
+	return fmt.Errorf("duckdb: opening %s: %w", file, err)
+}

@@ -1,0 +1,169 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/sfdlt/sfdlt/destination"
+	"github.com/sfdlt/sfdlt/schema"
+)
+
+const testDataset = "salesforce_data"
+
+// newFile returns a destination on a fresh file.
+func newFile(t *testing.T) (*Destination, string) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "test.duckdb")
+	return New(file), file
+}
+
+// openSession opens the test dataset for pipeline and closes it at the end of the test.
+func openSession(t *testing.T, d *Destination, pipeline string) destination.Session {
+	t.Helper()
+	s, err := d.Open(context.Background(), testDataset, pipeline)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return s
+}
+
+// reader returns a second connection to the file, as a concurrent reader would have. It is
+// only valid while a session on the file is open.
+func reader(t *testing.T, file string) *sql.Conn {
+	t.Helper()
+	handles.Lock()
+	h := handles.open[file]
+	handles.Unlock()
+	if h == nil {
+		t.Fatalf("no open handle on %s", file)
+	}
+	c, err := h.db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// tableLoad is what one load writes into one table.
+type tableLoad struct {
+	table   *schema.Table
+	batches [][][]any
+}
+
+// load writes the tables in one load and commits it.
+func load(t *testing.T, s destination.Session, tables ...tableLoad) {
+	t.Helper()
+	ctx := context.Background()
+	l, err := s.Begin(ctx)
+	if err != nil {
+		t.Fatalf("Begin: %v", err)
+	}
+	defer l.Rollback()
+	writers := make([]destination.TableWriter, len(tables))
+	for i, tl := range tables {
+		if writers[i], err = l.Table(ctx, tl.table); err != nil {
+			t.Fatalf("Table(%s): %v", tl.table.Name, err)
+		}
+	}
+	// Interleave the tables' batches, as the pipeline multiplexes them.
+	for b := 0; ; b++ {
+		more := false
+		for i, tl := range tables {
+			if b < len(tl.batches) {
+				more = true
+				if err := writers[i].Write(ctx, tl.batches[b]); err != nil {
+					t.Fatalf("Write(%s, batch %d): %v", tl.table.Name, b, err)
+				}
+			}
+		}
+		if !more {
+			break
+		}
+	}
+	for i, w := range writers {
+		if err := w.Close(ctx); err != nil {
+			t.Fatalf("Close(%s): %v", tables[i].table.Name, err)
+		}
+	}
+	if err := l.Commit(ctx); err != nil {
+		t.Fatalf("Commit: %v", err)
+	}
+}
+
+// query returns the rows of q, each value normalized by norm for comparison.
+func query(t *testing.T, c *sql.Conn, q string) [][]any {
+	t.Helper()
+	rows, err := c.QueryContext(context.Background(), q)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var out [][]any
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range vals {
+			vals[i] = norm(v)
+		}
+		out = append(out, vals)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func norm(v any) any {
+	switch x := v.(type) {
+	case duckdb.Decimal:
+		return x.String()
+	case time.Time:
+		return x.UTC().Format(time.RFC3339Nano)
+	}
+	return v
+}
+
+// snapshot renders every table of the dataset and the staging dataset, with columns and
+// rows, so a test can check that nothing changed.
+func snapshot(t *testing.T, c *sql.Conn) string {
+	t.Helper()
+	var b strings.Builder
+	tables := query(t, c, `SELECT table_schema, table_name FROM information_schema.tables
+		WHERE table_schema IN ('`+testDataset+`', '`+testDataset+`_staging') ORDER BY 1, 2`)
+	for _, tr := range tables {
+		name := fmt.Sprintf("%q.%q", tr[0], tr[1])
+		cols := query(t, c, fmt.Sprintf(`SELECT column_name, data_type FROM information_schema.columns
+			WHERE table_schema = '%s' AND table_name = '%s' ORDER BY ordinal_position`, tr[0], tr[1]))
+		fmt.Fprintf(&b, "%s %v\n", name, cols)
+		var lines []string
+		for _, r := range query(t, c, "SELECT * FROM "+name) {
+			lines = append(lines, fmt.Sprint(r...))
+		}
+		sort.Strings(lines)
+		b.WriteString(strings.Join(lines, "\n") + "\n")
+	}
+	return b.String()
+}
+
+func col(name string, dt schema.DataType) schema.Column { return schema.NewColumn(name, dt) }

@@ -1,0 +1,422 @@
+package sqlload
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/sfdlt/sfdlt/destination"
+	"github.com/sfdlt/sfdlt/schema"
+)
+
+// seqColumn numbers the rows of a merge staging table in write order, so that deduplication
+// without a dedup_sort hint deterministically keeps the last row written for a key.
+const seqColumn = "_sfdlt_stage_seq"
+
+// Load is a destination.Load: one transaction. Every method takes the session's lock, since
+// one connection runs one statement at a time; tables may be written from several goroutines.
+type Load struct {
+	s        *Session
+	beginCtx context.Context
+
+	tables map[string]*writer
+	order  []*writer
+	done   bool  // committed or rolled back
+	failed error // why the load was rolled back early, if it was
+}
+
+var _ destination.Load = (*Load)(nil)
+
+func (l *Load) finished() bool { return l.done }
+
+// check reports whether the load can take another statement.
+func (l *Load) check(ctx context.Context) error {
+	if l.failed != nil {
+		return fmt.Errorf("load was rolled back after an earlier error; begin a new load: %w", l.failed)
+	}
+	if l.done {
+		return errors.New("sqlload: load is already committed or rolled back; begin a new load")
+	}
+	if l.s.closed {
+		return errors.New("sqlload: session is closed; open a new session")
+	}
+	for _, c := range []context.Context{l.beginCtx, ctx} {
+		if err := c.Err(); err != nil {
+			return l.fail(fmt.Errorf("load cancelled: %w", context.Cause(c)))
+		}
+	}
+	return nil
+}
+
+// fail rolls the transaction back after err so that nothing of the load survives, and
+// remembers err for later calls. Callers hold the session lock.
+func (l *Load) fail(err error) error {
+	if l.done {
+		return err
+	}
+	l.failed = err
+	if rbErr := l.rollbackLocked(); rbErr != nil {
+		return errors.Join(err, rbErr)
+	}
+	return err
+}
+
+func (l *Load) rollbackLocked() error {
+	if l.done {
+		return nil
+	}
+	l.done = true
+	// The caller's context may be the cancelled one; ROLLBACK must run regardless.
+	if _, err := l.s.conn.ExecContext(context.Background(), "ROLLBACK"); err != nil {
+		return fmt.Errorf("rolling back the load in dataset %q: %w", l.s.dataset, err)
+	}
+	return nil
+}
+
+// exec runs one statement of the load; a failure rolls the load back.
+func (l *Load) exec(ctx context.Context, what, query string, args ...any) error {
+	if _, err := l.s.conn.ExecContext(ctx, query, args...); err != nil {
+		return l.fail(fmt.Errorf("%s: %w", what, err))
+	}
+	return nil
+}
+
+// Rollback discards the load; after Commit or an earlier rollback it does nothing.
+func (l *Load) Rollback() error {
+	l.s.mu.Lock()
+	defer l.s.mu.Unlock()
+	return l.rollbackLocked()
+}
+
+// Commit applies the merges of the load's merge tables (dlt's delete-insert, which needs all
+// of a root's nested tables written), drops the staging tables and commits.
+func (l *Load) Commit(ctx context.Context) error {
+	l.s.mu.Lock()
+	defer l.s.mu.Unlock()
+	if err := l.check(ctx); err != nil {
+		return err
+	}
+	for _, w := range l.order {
+		if w.root == w && w.staged {
+			if err := l.merge(ctx, w); err != nil {
+				return err
+			}
+		}
+	}
+	for _, w := range l.order {
+		if w.staged {
+			if err := l.exec(ctx, fmt.Sprintf("dropping staging table %s.%s", w.targetDataset, w.name),
+				"DROP TABLE IF EXISTS "+w.target()); err != nil {
+				return err
+			}
+		}
+	}
+	if err := l.exec(ctx, fmt.Sprintf("committing the load into dataset %q", l.s.dataset), "COMMIT"); err != nil {
+		return err
+	}
+	l.done = true
+	return nil
+}
+
+// writer is a destination.TableWriter.
+type writer struct {
+	l     *Load
+	name  string
+	table *schema.Table // the columns as last given, in row order
+	// disposition is the effective one: a nested table's is its root's; Skip is append; a
+	// merge table without primary or merge key is append, as dlt falls back.
+	disposition schema.WriteDisposition
+	root        *writer // itself for a root table
+	staged      bool    // rows go to a staging table and are merged at Commit
+
+	targetDataset string
+	dbColumns     map[string]bool // columns the target table has
+	seq           int64
+	closed        bool
+}
+
+var _ destination.TableWriter = (*writer)(nil)
+
+func (w *writer) target() string { return w.l.s.d.Quote(w.targetDataset) + "." + w.l.s.d.Quote(w.name) }
+
+func validateColumns(table string, have map[string]bool, cols []schema.Column) error {
+	seen := map[string]bool{}
+	for _, c := range cols {
+		switch {
+		case c.Name == "":
+			return fmt.Errorf("table %q: a column has no name; name every column", table)
+		case !c.DataType.Valid():
+			return fmt.Errorf("table %q: column %q has data type %q; use one of %v", table, c.Name, c.DataType, schema.DataTypes)
+		case c.Name == seqColumn:
+			return fmt.Errorf("table %q: column name %q is reserved for merge staging; rename the column", table, c.Name)
+		case seen[c.Name] || have[c.Name]:
+			return fmt.Errorf("table %q: column %q is given twice; give each column once", table, c.Name)
+		}
+		seen[c.Name] = true
+	}
+	return nil
+}
+
+// Table creates t or adds the columns it lacks, prepares the write disposition (replace
+// empties the table now, inside the transaction; merge creates the staging table) and returns
+// the table's writer.
+func (l *Load) Table(ctx context.Context, t *schema.Table) (destination.TableWriter, error) {
+	l.s.mu.Lock()
+	defer l.s.mu.Unlock()
+	if err := l.check(ctx); err != nil {
+		return nil, err
+	}
+	if t == nil || t.Name == "" {
+		return nil, errors.New("sqlload: table has no name; pass a named schema.Table")
+	}
+	if _, dup := l.tables[t.Name]; dup {
+		return nil, fmt.Errorf("table %q is already open in this load; write all its rows through the first writer", t.Name)
+	}
+	if len(t.Columns) == 0 {
+		return nil, fmt.Errorf("table %q has no columns; a table needs at least one column", t.Name)
+	}
+	if err := validateColumns(t.Name, nil, t.Columns); err != nil {
+		return nil, err
+	}
+	w := &writer{l: l, name: t.Name, table: t.Clone(), targetDataset: l.s.dataset}
+	if err := l.resolveDisposition(w, t); err != nil {
+		return nil, err
+	}
+	if err := l.ensureTable(ctx, l.s.dataset, t.Name, w.table.Columns); err != nil {
+		return nil, err
+	}
+	switch {
+	case w.staged:
+		staging := StagingDataset(l.s.dataset)
+		w.targetDataset = staging
+		d := l.s.d
+		if err := l.exec(ctx, fmt.Sprintf("creating staging dataset %q", staging),
+			"CREATE SCHEMA IF NOT EXISTS "+d.Quote(staging)); err != nil {
+			return nil, err
+		}
+		// A staging table left by a crashed run may have other columns: start afresh.
+		if err := l.exec(ctx, fmt.Sprintf("dropping old staging table %s.%s", staging, t.Name),
+			"DROP TABLE IF EXISTS "+w.target()); err != nil {
+			return nil, err
+		}
+		defs := []string{d.Quote(seqColumn) + " " + d.ColumnType(schema.Column{Name: seqColumn, DataType: schema.Bigint})}
+		for _, c := range w.table.Columns {
+			defs = append(defs, d.Quote(c.Name)+" "+d.ColumnType(c))
+		}
+		if err := l.exec(ctx, fmt.Sprintf("creating staging table %s.%s", staging, t.Name),
+			"CREATE TABLE "+w.target()+" ("+strings.Join(defs, ", ")+")"); err != nil {
+			return nil, err
+		}
+		w.dbColumns = map[string]bool{seqColumn: true}
+		for _, c := range w.table.Columns {
+			w.dbColumns[c.Name] = true
+		}
+	case w.disposition == schema.Replace:
+		// Inside the transaction: readers keep seeing the old rows until Commit.
+		if err := l.exec(ctx, fmt.Sprintf("emptying %s.%s for replace", l.s.dataset, t.Name),
+			"DELETE FROM "+w.target()); err != nil {
+			return nil, err
+		}
+	}
+	if w.dbColumns == nil {
+		cols, err := l.s.columns(ctx, l.s.dataset, t.Name)
+		if err != nil {
+			return nil, l.fail(err)
+		}
+		w.dbColumns = cols
+	}
+	l.tables[t.Name] = w
+	l.order = append(l.order, w)
+	return w, nil
+}
+
+// resolveDisposition finds the effective write disposition of w and whether it is staged.
+func (l *Load) resolveDisposition(w *writer, t *schema.Table) error {
+	if !t.IsNested() {
+		w.root = w
+		w.disposition = t.WriteDisposition
+		switch w.disposition {
+		case "", schema.Skip:
+			w.disposition = schema.Append
+		case schema.Merge:
+			if len(t.PrimaryKey()) == 0 && len(t.MergeKey()) == 0 {
+				w.disposition = schema.Append // dlt's fallback: nothing to merge on
+			}
+		}
+		if !w.disposition.Valid() {
+			return fmt.Errorf("table %q has write disposition %q; use append, replace or merge", t.Name, t.WriteDisposition)
+		}
+		w.staged = w.disposition == schema.Merge
+		return nil
+	}
+	parent, ok := l.tables[t.Parent]
+	if !ok {
+		return fmt.Errorf("nested table %q: its parent table %q is not open in this load; open the parent (root first) before its nested tables", t.Name, t.Parent)
+	}
+	w.root = parent.root
+	w.disposition = w.root.disposition
+	w.staged = w.root.staged
+	if w.staged {
+		if rootKeyColumn(w.table) == "" {
+			return fmt.Errorf("nested table %q of merge table %q has no %s column; add schema.RootIDColumn() so merge can replace a root row's nested rows",
+				t.Name, w.root.name, schema.ColumnRootID)
+		}
+		if rowKeyColumn(w.root.table) == "" {
+			return fmt.Errorf("merge table %q has no %s column; its nested table %q can only be merged through it; add schema.IDColumn()",
+				w.root.name, schema.ColumnID, t.Name)
+		}
+	}
+	return nil
+}
+
+func hintedOrNamed(t *schema.Table, has func(*schema.Column) bool, name string) string {
+	for i := range t.Columns {
+		if has(&t.Columns[i]) {
+			return t.Columns[i].Name
+		}
+	}
+	if t.Column(name) != nil {
+		return name
+	}
+	return ""
+}
+
+func rootKeyColumn(t *schema.Table) string {
+	return hintedOrNamed(t, func(c *schema.Column) bool { return c.RootKey }, schema.ColumnRootID)
+}
+
+func rowKeyColumn(t *schema.Table) string {
+	return hintedOrNamed(t, func(c *schema.Column) bool { return c.RowKey }, schema.ColumnID)
+}
+
+// ensureTable creates dataset.name with cols, or adds the columns it lacks. Columns added to
+// an existing table are nullable whatever their hint: its old rows have no value for them.
+func (l *Load) ensureTable(ctx context.Context, dataset, name string, cols []schema.Column) error {
+	d := l.s.d
+	have, err := l.s.columns(ctx, dataset, name)
+	if err != nil {
+		return l.fail(err)
+	}
+	qname := d.Quote(dataset) + "." + d.Quote(name)
+	if len(have) == 0 {
+		defs := make([]string, len(cols))
+		for i, c := range cols {
+			defs[i] = d.Quote(c.Name) + " " + d.ColumnType(c)
+			if !c.Nullable {
+				defs[i] += " NOT NULL"
+			}
+		}
+		return l.exec(ctx, fmt.Sprintf("creating table %s.%s", dataset, name),
+			"CREATE TABLE IF NOT EXISTS "+qname+" ("+strings.Join(defs, ", ")+")")
+	}
+	for _, c := range cols {
+		if have[c.Name] {
+			continue
+		}
+		if err := l.exec(ctx, fmt.Sprintf("adding column %q to %s.%s", c.Name, dataset, name),
+			"ALTER TABLE "+qname+" ADD COLUMN "+d.Quote(c.Name)+" "+d.ColumnType(c)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Write bulk-loads rows; each call is complete when it returns, so calls for different
+// tables of the load may interleave freely.
+func (w *writer) Write(ctx context.Context, rows [][]any) error {
+	l := w.l
+	l.s.mu.Lock()
+	defer l.s.mu.Unlock()
+	if err := w.usable(ctx); err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	width := len(w.table.Columns)
+	for i, r := range rows {
+		if len(r) != width {
+			return l.fail(fmt.Errorf("table %q: row %d has %d values but the table has %d columns (%s); give one value per column, in order",
+				w.name, i, len(r), width, strings.Join(w.table.ColumnNames(), ", ")))
+		}
+	}
+	cols := w.table.Columns
+	if w.staged {
+		cols = append([]schema.Column{{Name: seqColumn, DataType: schema.Bigint}}, cols...)
+		staged := make([][]any, len(rows))
+		flat := make([]any, len(rows)*(width+1))
+		for i, r := range rows {
+			row := flat[i*(width+1) : (i+1)*(width+1) : (i+1)*(width+1)]
+			w.seq++
+			row[0] = w.seq
+			copy(row[1:], r)
+			staged[i] = row
+		}
+		rows = staged
+	}
+	if err := l.s.d.Append(ctx, l.s.conn, w.targetDataset, w.name, cols, rows); err != nil {
+		return l.fail(fmt.Errorf("writing %d rows to %s.%s: %w", len(rows), w.targetDataset, w.name, err))
+	}
+	return nil
+}
+
+func (w *writer) usable(ctx context.Context) error {
+	if err := w.l.check(ctx); err != nil {
+		return err
+	}
+	if w.closed {
+		return fmt.Errorf("table %q: writer is closed; each table is opened once per load", w.name)
+	}
+	return nil
+}
+
+// AddColumns adds columns to the table (and its staging table) inside the transaction.
+func (w *writer) AddColumns(ctx context.Context, cols []schema.Column) error {
+	l := w.l
+	l.s.mu.Lock()
+	defer l.s.mu.Unlock()
+	if err := w.usable(ctx); err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	for _, n := range w.table.ColumnNames() {
+		have[n] = true
+	}
+	if err := validateColumns(w.name, have, cols); err != nil {
+		return err
+	}
+	if w.staged {
+		if err := l.ensureTable(ctx, l.s.dataset, w.name, cols); err != nil {
+			return err
+		}
+	}
+	d := l.s.d
+	for _, c := range cols {
+		if w.dbColumns[c.Name] {
+			continue
+		}
+		if err := l.exec(ctx, fmt.Sprintf("adding column %q to %s.%s", c.Name, w.targetDataset, w.name),
+			"ALTER TABLE "+w.target()+" ADD COLUMN "+d.Quote(c.Name)+" "+d.ColumnType(c)); err != nil {
+			return err
+		}
+		w.dbColumns[c.Name] = true
+	}
+	w.table.Columns = append(w.table.Columns, cols...)
+	return nil
+}
+
+// Close ends writing. Append and replace are complete already; a merge table's merge runs at
+// Commit, once the nested tables of its root are written too.
+func (w *writer) Close(ctx context.Context) error {
+	w.l.s.mu.Lock()
+	defer w.l.s.mu.Unlock()
+	if w.closed {
+		return nil
+	}
+	if err := w.l.check(ctx); err != nil {
+		return err
+	}
+	w.closed = true
+	return nil
+}
