@@ -524,7 +524,8 @@ func TestTokenResponseGolden(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.fixture, func(t *testing.T) {
-			var token string
+			var token atomic.Value
+			token.Store("")
 			srv := newServer(t, func(s *server, w http.ResponseWriter, r *http.Request) {
 				if r.URL.Path == "/services/oauth2/token" {
 					writeJSON(w, 200, fixture(t, tt.fixture))
@@ -533,7 +534,7 @@ func TestTokenResponseGolden(t *testing.T) {
 				if r.Host != strings.TrimPrefix(tt.instance, "https://") {
 					t.Errorf("REST call to %s, want the instance %s", r.Host, tt.instance)
 				}
-				token = strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+				token.Store(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
 				writeJSON(w, 200, `{}`)
 			})
 			c, err := New(context.Background(), fastRetry(Config{LoginURL: srv.URL, HTTPClient: &http.Client{Transport: rewriteTo(srv.URL)}, Credentials: tt.creds}))
@@ -550,7 +551,7 @@ func TestTokenResponseGolden(t *testing.T) {
 				AccessToken string `json:"access_token"`
 			}
 			json.Unmarshal(fixture(t, tt.fixture), &want)
-			if token != want.AccessToken {
+			if token.Load() != want.AccessToken {
 				t.Errorf("bearer %q, want the fixture's access_token", token)
 			}
 		})

@@ -81,6 +81,7 @@ func (c *Client) send(ctx context.Context, cl call) (*http.Response, error) {
 			req.Header.Set("Authorization", "Bearer "+tok.id)
 		}
 
+		started := time.Now()
 		resp, err := c.httpc.Do(req)
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
@@ -91,6 +92,7 @@ func (c *Client) send(ctx context.Context, cl call) (*http.Response, error) {
 			continue
 		}
 		c.recordUsage(resp.Header)
+		c.log.DebugContext(ctx, "salesforce request", "method", cl.method, "url", redactURL(target), "status", resp.StatusCode, "elapsed", time.Since(started))
 		if err := decompress(resp); err != nil {
 			resp.Body.Close()
 			lastErr = fmt.Errorf("%s %s: decoding gzip body: %w", cl.method, redactURL(target), err)
@@ -309,7 +311,9 @@ func redactURL(raw string) string {
 //
 // On success (status below 400) the caller must close resp.Body; a gzip body is already decoded.
 // Failures after the headers arrived are not retried: callers re-request what they need (Bulk
-// result pages by locator). Statuses of 400 and above come back as *APIError.
+// result pages by locator). Statuses of 400 and above come back as *APIError. Every method is
+// retried on 5xx, 420, 406, 429 and network errors, POST included: a caller creating something
+// whose answer was lost may find it created twice, and should look for it before creating again.
 func (c *Client) Do(ctx context.Context, method, path string, body io.Reader, hdr http.Header) (*http.Response, error) {
 	var data []byte
 	if body != nil {

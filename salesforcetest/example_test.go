@@ -1,0 +1,56 @@
+package salesforcetest_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+
+	"github.com/sfdlt/sfdlt/salesforcetest"
+)
+
+// ExampleNewServer logs in with the OAuth password flow and runs a query, as curl would:
+//
+//	curl -d grant_type=password -d client_id=$ID -d client_secret=$SECRET \
+//	     -d username=demo@sfdlt.example -d password=demo-passworddemoSecurityToken $URL/services/oauth2/token
+//	curl -H "Authorization: Bearer $TOKEN" "$URL/services/data/v62.0/query?q=SELECT+COUNT()+FROM+Account"
+func ExampleNewServer() {
+	s := salesforcetest.NewServer(salesforcetest.Options{Seed: 1, Counts: map[string]int{"Account": 3}})
+	defer s.Close()
+	c := s.Credentials()
+
+	resp, err := http.PostForm(s.URL()+"/services/oauth2/token", url.Values{
+		"grant_type": {"password"}, "client_id": {c.ClientID}, "client_secret": {c.ClientSecret},
+		"username": {c.UserName}, "password": {c.Password + c.SecurityToken},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+		InstanceURL string `json:"instance_url"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&tok)
+	resp.Body.Close()
+	fmt.Println("instance is the server:", tok.InstanceURL == s.URL())
+
+	req, _ := http.NewRequest(http.MethodGet, tok.InstanceURL+"/services/data/v62.0/query?q="+url.QueryEscape("SELECT COUNT() FROM Account"), nil)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Println(resp.Status)
+	fmt.Println(resp.Header.Get("Sforce-Limit-Info"))
+	fmt.Println(string(body))
+	// Output:
+	// instance is the server: true
+	// 200 OK
+	// api-usage=1/15000;per-app-api-usage=1/5000(appName=sfdlt_emulator)
+	// {"totalSize":3,"done":true,"records":[]}
+}
