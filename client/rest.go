@@ -260,7 +260,7 @@ func (c *Client) Limits(ctx context.Context) (Limits, error) {
 
 // Page is one page of a query result. Records are raw JSON objects, each with "attributes".
 type Page struct {
-	Number         int               // 1 for the first page
+	Number         int               `json:"-"`         // 1 for the first page
 	TotalSize      int               `json:"totalSize"` // size of the whole result, on every page
 	Done           bool              `json:"done"`
 	NextRecordsURL string            `json:"nextRecordsUrl"`

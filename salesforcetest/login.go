@@ -286,4 +286,3 @@ func (s *Server) checkJWT(w http.ResponseWriter, assertion string) bool {
 	}
 	return true
 }
-

@@ -185,8 +185,12 @@ func TestOAuthFlows(t *testing.T) {
 			if r.status != http.StatusOK {
 				t.Fatalf("%v", r)
 			}
-			var raw map[string]any
+			var raw, recorded map[string]any
 			mustJSON(t, r.body, &raw)
+			mustJSON(t, readFixture(t, "auth_success_response.json"), &recorded)
+			if m := missingKeys(recorded, raw); len(m) > 0 {
+				t.Errorf("token response lacks the recorded keys %v", m)
+			}
 			if _, has := raw["expires_in"]; has {
 				t.Error("token response has expires_in")
 			}

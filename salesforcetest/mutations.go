@@ -15,7 +15,9 @@ func (s *Server) Now() time.Time { return s.org.Now() }
 func (s *Server) Advance(d time.Duration) { s.org.Advance(d) }
 
 // Count returns the number of records of an object, counting deleted ones when includeDeleted.
-func (s *Server) Count(object string, includeDeleted bool) int { return s.org.Count(object, includeDeleted) }
+func (s *Server) Count(object string, includeDeleted bool) int {
+	return s.org.Count(object, includeDeleted)
+}
 
 // Get returns one record by object name and Id.
 func (s *Server) Get(object, id string) (*Record, bool) { return s.org.Get(object, id) }

@@ -68,8 +68,8 @@ type resultSet struct {
 	ver      int
 	pageSize int
 	total    int
-	since    time.Time    // where the first page's cursor starts
-	hasStamp bool         // the object has SystemModstamp (cursor order); else ordered by Id
+	since    time.Time     // where the first page's cursor starts
+	hasStamp bool          // the object has SystemModstamp (cursor order); else ordered by Id
 	sorted   []*org.Record // non-nil when ORDER BY needs the rows collected and sorted
 
 	mu       sync.Mutex

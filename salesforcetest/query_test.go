@@ -333,7 +333,7 @@ func TestQueryValueRendering(t *testing.T) {
 			if txt == "null" {
 				continue
 			}
-			if ok, _ := regexp.MatchString(`^-?\d+(\.\d+)?$`, txt); !ok {
+			if !numberRE.MatchString(txt) {
 				t.Errorf("%s = %s", num, txt)
 			}
 			switch {
@@ -384,6 +384,8 @@ func TestQueryValueRendering(t *testing.T) {
 		t.Error("no account has a billing address")
 	}
 }
+
+var numberRE = regexp.MustCompile(`^-?\d+(\.\d+)?$`)
 
 func keyOrder(t *testing.T, raw json.RawMessage) []string {
 	t.Helper()
