@@ -14,8 +14,8 @@
 //	                                              password grant take password+token)
 //	client id        3MVG9sfdltEmulatorConnectedAppConsumerKey.demo (DefaultClientID)
 //	client secret    sfdlt-emulator-client-secret (DefaultClientSecret)
-//	org id           00DSf00000DLTeMAAH
-//	user id          005Sf00000DLTuSAAH
+//	org id           00DSf00000DLTeMMAX
+//	user id          005Sf00000DLTuSIAX
 //	record counts    DefaultCounts()
 //
 // Credentials also returns a refresh token and the PEM private key whose public half the JWT

@@ -432,3 +432,49 @@ func TestQueryGzip(t *testing.T) {
 		t.Error("compressed without being asked")
 	}
 }
+
+func TestConcurrentPaging(t *testing.T) {
+	s := newServer(t, salesforcetest.Options{Counts: map[string]int{"Lead": 1200}})
+	tok := soapLogin(t, s)
+	errs := make(chan string, 4)
+	for range 4 {
+		go func() {
+			seen := map[string]bool{}
+			next := "/services/data/v62.0/query?q=" + url.QueryEscape("SELECT Id FROM Lead")
+			for next != "" {
+				req, _ := http.NewRequest(http.MethodGet, s.URL()+next, nil)
+				req.Header.Set("Authorization", "Bearer "+tok)
+				req.Header.Set("Sforce-Query-Options", "batchSize=200")
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				var p queryPage
+				err = json.NewDecoder(resp.Body).Decode(&p)
+				resp.Body.Close()
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				for _, r := range p.Records {
+					seen[r["Id"].(string)] = true
+				}
+				next = ""
+				if p.NextRecordsURL != nil {
+					next = *p.NextRecordsURL
+				}
+			}
+			if len(seen) != 1200 {
+				errs <- "incomplete result"
+				return
+			}
+			errs <- ""
+		}()
+	}
+	for range 4 {
+		if e := <-errs; e != "" {
+			t.Error(e)
+		}
+	}
+}

@@ -262,9 +262,20 @@ func converterFor(c schema.Column) converter {
 	}
 }
 
-var bigTen = big.NewInt(10)
+// powers of ten up to DuckDB's widest decimal, computed once: the digit check runs per value.
+var powersOf10 = func() (p [39]*big.Int) {
+	for i := range p {
+		p[i] = new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(i)), nil)
+	}
+	return p
+}()
 
-func pow10(n int) *big.Int { return new(big.Int).Exp(bigTen, big.NewInt(int64(n)), nil) }
+func pow10(n int) *big.Int {
+	if n >= 0 && n < len(powersOf10) {
+		return powersOf10[n]
+	}
+	return new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil)
+}
 
 // decimalValue returns the exact unscaled value at the column's scale, which is what the
 // Appender stores (it takes duckdb.Decimal's Value as is and ignores its Scale). Values with
@@ -348,7 +359,7 @@ func roundScaled(r *big.Rat, scale int) *big.Int {
 }
 
 func checkDigits(unscaled *big.Int, precision, scale int, v any) (driver.Value, error) {
-	if new(big.Int).Abs(unscaled).Cmp(pow10(precision)) >= 0 {
+	if unscaled.CmpAbs(pow10(precision)) >= 0 {
 		return nil, fmt.Errorf("%v has more than %d digits before the point and does not fit DECIMAL(%d,%d); widen the column or let the value go to a variant column",
 			v, precision-scale, precision, scale)
 	}

@@ -1,4 +1,4 @@
-package smoke
+package crosscheck
 
 import (
 	"context"
