@@ -39,6 +39,13 @@ func (s *Server) Update(object string, ids []string, values map[string]any) erro
 	return nil
 }
 
+// UpdateAt is Update with the given SystemModstamp instead of a new one: a change that commits
+// late, after changes with later stamps were already visible (a long Salesforce transaction).
+// The stamp must be before Now.
+func (s *Server) UpdateAt(object string, ids []string, values map[string]any, stamp time.Time) error {
+	return s.org.UpdateAt(object, ids, values, stamp)
+}
+
 // Delete moves records to the recycle bin: query hides them, queryAll shows them with IsDeleted.
 func (s *Server) Delete(object string, ids ...string) error {
 	if err := s.org.Delete(object, ids...); err != nil {

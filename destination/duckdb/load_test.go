@@ -161,8 +161,8 @@ func TestDispositions(t *testing.T) {
 			want:   [][]any{{"1", "back", false}},
 		},
 		{
-			name: "merge_key deletes by key without dedup",
-			table: schema.NewTable("t", schema.Merge, schema.Column{Name: "day", DataType: schema.Bigint, MergeKey: true}, val),
+			name:   "merge_key deletes by key without dedup",
+			table:  schema.NewTable("t", schema.Merge, schema.Column{Name: "day", DataType: schema.Bigint, MergeKey: true}, val),
 			first:  [][][]any{{{int64(1), "a"}, {int64(1), "b"}, {int64(2), "c"}}},
 			second: [][][]any{{{int64(1), "z1"}, {int64(1), "z2"}}},
 			want:   [][]any{{int64(1), "z1"}, {int64(1), "z2"}, {int64(2), "c"}},
@@ -460,4 +460,28 @@ func ExampleNew() {
 	d := New("salesforce.duckdb")
 	fmt.Println(d.Info().Name)
 	// Output: duckdb
+}
+
+// TestNestedFollowRoot checks that nested tables take their root's disposition: replaced
+// with a replace root, appended to with an append root.
+func TestNestedFollowRoot(t *testing.T) {
+	for _, wd := range []schema.WriteDisposition{schema.Replace, schema.Append} {
+		t.Run(string(wd), func(t *testing.T) {
+			root := schema.NewTable("user_role", wd, col("id", schema.Text), schema.IDColumn())
+			child := schema.NewNestedTable("user_role__tags", "user_role",
+				append([]schema.Column{col("value", schema.Text)}, schema.NestedSystemColumns(false)...)...)
+			d, file := newFile(t)
+			s := openSession(t, d, "p")
+			load(t, s, tableLoad{root, [][][]any{{{"1", "r1"}}}}, tableLoad{child, [][][]any{{{"old", "r1", int64(0), "c1"}}}})
+			load(t, s, tableLoad{root, [][][]any{{{"1", "r2"}}}}, tableLoad{child, [][][]any{{{"new", "r2", int64(0), "c2"}}}})
+			got := rowsOf(t, file, "SELECT value FROM salesforce_data.user_role__tags ORDER BY value")
+			want := [][]any{{"new"}}
+			if wd == schema.Append {
+				want = [][]any{{"new"}, {"old"}}
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("got %v, want %v", got, want)
+			}
+		})
+	}
 }

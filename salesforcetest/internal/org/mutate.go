@@ -277,8 +277,26 @@ func (o *Org) Insert(object string, values map[string]any) (id string, err error
 // LastModifiedDate and SystemModstamp, so a bulk update produces ties as in a real org. Nothing
 // is written unless every id and value is valid.
 func (o *Org) Update(object string, ids []string, values map[string]any) error {
+	return o.update(object, ids, values, time.Time{})
+}
+
+// UpdateAt is Update with a given stamp instead of a new one: a change that commits late, after
+// other changes with later stamps were already visible, as a long Salesforce transaction does.
+// Extractors whose cursor range is strict, or that never look back, lose such changes. The
+// stamp must not be in the org's future.
+func (o *Org) UpdateAt(object string, ids []string, values map[string]any, stamp time.Time) error {
+	if stamp.IsZero() {
+		return errorf("MISSING_ARGUMENT", "UpdateAt needs a stamp")
+	}
+	return o.update(object, ids, values, stamp.UTC().Truncate(time.Millisecond))
+}
+
+func (o *Org) update(object string, ids []string, values map[string]any, at time.Time) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if !at.IsZero() && !at.Before(o.clock) {
+		return errorf("INVALID_OPERATION", "UpdateAt stamp %s is not before the org's clock %s", at.Format(time.RFC3339), o.clock.Format(time.RFC3339))
+	}
 	t, err := o.table(object)
 	if err != nil {
 		return err
@@ -296,7 +314,10 @@ func (o *Org) Update(object string, ids []string, values map[string]any) error {
 			return errorf("ENTITY_IS_DELETED", "%s %s is deleted: undelete it before updating", t.obj.Name, o.idOf(t, i))
 		}
 	}
-	stamp := o.tick()
+	stamp := at
+	if stamp.IsZero() {
+		stamp = o.tick()
+	}
 	for _, i := range idxs {
 		r := o.materialize(t, i)
 		for k, v := range vals {

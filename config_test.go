@@ -1,0 +1,639 @@
+package sfdlt
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// secretMarker is part of every secret value in testdata/config and in the tests' environments.
+const secretMarker = "SEKRET"
+
+// configTree copies testdata/config/<name> (if it exists) to a temporary directory and returns
+// the working and home directories in it. secrets.toml files are made private (0600) unless
+// keepMode is set, because git does not keep permission bits.
+func configTree(t *testing.T, name string, keepMode bool) (work, home string) {
+	t.Helper()
+	root := t.TempDir()
+	work, home = filepath.Join(root, "work"), filepath.Join(root, "home")
+	for _, d := range []string{work, home} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src := filepath.Join("testdata", "config", name)
+	if _, err := os.Stat(src); errors.Is(err, fs.ErrNotExist) {
+		return work, home
+	}
+	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		dst := filepath.Join(root, rel)
+		if d.IsDir() {
+			return os.MkdirAll(dst, 0o755)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		mode := os.FileMode(0o644)
+		if d.Name() == "secrets.toml" && !keepMode {
+			mode = 0o600
+		}
+		if err := os.WriteFile(dst, data, mode); err != nil {
+			return err
+		}
+		return os.Chmod(dst, mode) // WriteFile's mode is filtered by the umask
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return work, home
+}
+
+// configMessages collects every text a Config and its errors can show a user.
+func configMessages(c *Config, errs ...error) []string {
+	var out []string
+	for _, err := range errs {
+		if err != nil {
+			out = append(out, err.Error(), fmt.Sprintf("%v %+v %#v", err, err, err))
+		}
+	}
+	if c != nil {
+		out = append(out, c.Warnings...)
+		out = append(out, c.String(), fmt.Sprintf("%v %+v %#v %s", c, c, c, c), fmt.Sprintf("%v %+v", *c, *c))
+		cr, err := c.Credentials()
+		out = append(out, cr.String(), fmt.Sprintf("%v %+v %#v", cr, cr, cr))
+		if err != nil {
+			out = append(out, err.Error())
+		}
+		for _, d := range []string{"duckdb", "postgres", "bigquery"} {
+			out = append(out, c.MissingDestinationError(d).Error())
+			_, origin, _ := c.DestinationCredentials(d)
+			out = append(out, origin)
+		}
+		for _, k := range salesforceKeys {
+			o, _ := c.Origin(k.name)
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// assertNoSecret fails when any message shows a secret.
+func assertNoSecret(t *testing.T, msgs []string) {
+	t.Helper()
+	for _, m := range msgs {
+		if strings.Contains(m, secretMarker) {
+			t.Errorf("a message shows a secret:\n%s", m)
+		}
+	}
+}
+
+// configGet reads a resolved setting by the names the tests use.
+func configGet(c *Config, key string) string {
+	switch {
+	case key == "pipeline.name":
+		return c.Pipeline().Name
+	case key == "pipeline.dataset_name":
+		return c.Pipeline().DatasetName
+	case key == "pipeline.pipelines_dir":
+		return c.Pipeline().PipelinesDir
+	case key == "pipeline.dev_mode":
+		return fmt.Sprint(c.Pipeline().DevMode)
+	case strings.HasPrefix(key, "destination."):
+		v, _, ok := c.DestinationCredentials(strings.TrimPrefix(key, "destination."))
+		if !ok {
+			return "<not configured>"
+		}
+		return v
+	}
+	return c.value(key)
+}
+
+func TestLoadConfig(t *testing.T) {
+	tests := []struct {
+		name     string
+		tree     string
+		env      []string
+		pipeline string // ConfigOptions.PipelineName
+		keepMode bool   // leave secrets.toml as in testdata (0644)
+
+		want     map[string]string // configGet key -> value ($WORK, $HOME replaced)
+		origins  map[string]string // Origin name -> origin ($WORK, $HOME replaced)
+		loadErr  []string          // LoadConfig fails with all of these
+		credErr  []string          // Credentials fails with all of these
+		warnings []string          // some warning contains each of these
+	}{
+		{
+			name: "the [sources.salesforce] layout of dlt's docs",
+			tree: "salesforce_section",
+			want: map[string]string{
+				"user_name": "ada@example.com", "password": "pw-SEKRET-1", "security_token": "tok-SEKRET-1",
+				"domain": "test", "api_version": "62.0", "is_production": "false", "include_formula_fields": "false",
+				"destination.duckdb": "$WORK/salesforce.duckdb", "destination.postgres": "<not configured>",
+				"pipeline.name": "salesforce", "pipeline.pipelines_dir": "$HOME/.dlt/pipelines",
+			},
+			origins: map[string]string{
+				"user_name": "$WORK/.dlt/secrets.toml:3", "password": "$WORK/.dlt/secrets.toml:4",
+				"security_token": "$WORK/.dlt/secrets.toml:5", "is_production": "$WORK/.dlt/config.toml:4",
+				"destination.duckdb.credentials": "default",
+			},
+		},
+		{
+			name: "the [sources.salesforce.credentials] layout wins over [sources.salesforce]",
+			tree: "credentials_section",
+			want: map[string]string{"user_name": "grace@example.com", "password": "pw-SEKRET-2", "security_token": "tok-SEKRET-2"},
+			origins: map[string]string{
+				"user_name": "$WORK/.dlt/secrets.toml:6", "password": "$WORK/.dlt/secrets.toml:7",
+			},
+		},
+		{
+			name: "environment variables win over files, in both layouts",
+			tree: "env_overrides",
+			env: []string{
+				"SOURCES__SALESFORCE__PASSWORD=pw-SEKRET-env",
+				"SOURCES__SALESFORCE__CREDENTIALS__SECURITY_TOKEN=tok-SEKRET-env",
+				"SOURCES__SALESFORCE__IS_PRODUCTION=False",
+				"SOURCES__SALESFORCE__USER_NAME=", // empty counts as not set
+				"DESTINATION__DUCKDB__CREDENTIALS=duckdb:////tmp/env.duckdb",
+			},
+			want: map[string]string{
+				"user_name": "file@example.com", "password": "pw-SEKRET-env", "security_token": "tok-SEKRET-env",
+				"is_production": "false", "destination.duckdb": "/tmp/env.duckdb",
+			},
+			origins: map[string]string{
+				"password":                       "env SOURCES__SALESFORCE__PASSWORD",
+				"security_token":                 "env SOURCES__SALESFORCE__CREDENTIALS__SECURITY_TOKEN",
+				"user_name":                      "$WORK/.dlt/secrets.toml:2",
+				"is_production":                  "env SOURCES__SALESFORCE__IS_PRODUCTION",
+				"destination.duckdb.credentials": "env DESTINATION__DUCKDB__CREDENTIALS",
+			},
+		},
+		{
+			name: "the working directory's files win over home's, key by key",
+			tree: "work_over_home",
+			want: map[string]string{
+				"user_name": "work@example.com", "password": "pw-SEKRET-home",
+				"domain": "work", "login_url": "https://home.my.salesforce.com",
+			},
+			origins: map[string]string{
+				"user_name": "$WORK/.dlt/secrets.toml:2", "password": "$HOME/.dlt/secrets.toml:3",
+				"domain": "$WORK/.dlt/config.toml:2", "login_url": "$HOME/.dlt/config.toml:3",
+			},
+		},
+		{
+			name: "lookup goes from sources.salesforce.<key> to sources.<key> to <key>",
+			tree: "fallback_order",
+			want: map[string]string{
+				"user_name": "specific@example.com", "password": "pw-SEKRET-top", "security_token": "tok-SEKRET-sources",
+				"domain": "acme.my", "api_version": "60.0",
+				"destination.duckdb": "$WORK/salesforce.duckdb", "destination.postgres": "<not configured>",
+			},
+			origins: map[string]string{
+				"user_name": "$WORK/.dlt/secrets.toml:8", "password": "$WORK/.dlt/secrets.toml:1",
+				"security_token": "$WORK/.dlt/secrets.toml:5", "domain": "$WORK/.dlt/config.toml:4",
+			},
+		},
+		{
+			name: "a variable of a less specific path still wins over a file: the environment is asked first",
+			tree: "fallback_order",
+			env:  []string{"SOURCES__USER_NAME=env@example.com", "API_VERSION=61.0"},
+			want: map[string]string{"user_name": "env@example.com", "api_version": "61.0"},
+		},
+		{
+			name: "postgres credentials as a URL get dlt's connect_timeout",
+			tree: "postgres_url",
+			want: map[string]string{
+				"destination.postgres": "postgresql://loader:pg-SEKRET-3@db.example.com:5433/analytics?connect_timeout=15&sslmode=require",
+			},
+			origins: map[string]string{"destination.postgres.credentials": "$WORK/.dlt/secrets.toml:2"},
+		},
+		{
+			name: "postgres credentials as a table become a URL",
+			tree: "postgres_table",
+			want: map[string]string{
+				"destination.postgres": "postgresql://loader:pg-SEKRET-4@db.example.com:6543/analytics?connect_timeout=30&sslmode=verify-full",
+			},
+			origins: map[string]string{"destination.postgres.credentials": "$WORK/.dlt/secrets.toml:4"},
+		},
+		{
+			name: "postgres fields from the environment override the table",
+			tree: "postgres_table",
+			env:  []string{"DESTINATION__POSTGRES__CREDENTIALS__HOST=other.example.com", "DESTINATION__POSTGRES__CREDENTIALS__PASSWORD=pg-SEKRET-env"},
+			want: map[string]string{
+				"destination.postgres": "postgresql://loader:pg-SEKRET-env@other.example.com:6543/analytics?connect_timeout=30&sslmode=verify-full",
+			},
+			origins: map[string]string{"destination.postgres.credentials": "env DESTINATION__POSTGRES__CREDENTIALS__PASSWORD"},
+		},
+		{
+			name: "a postgres URL in the environment wins over the table",
+			tree: "postgres_table",
+			env:  []string{"DESTINATION__POSTGRES__CREDENTIALS=postgres://u:pg-SEKRET-envurl@h/db"},
+			want: map[string]string{"destination.postgres": "postgres://u:pg-SEKRET-envurl@h/db?connect_timeout=15"},
+		},
+		{
+			name: "dlt's less specific DESTINATION__CREDENTIALS works too",
+			env:  []string{"DESTINATION__CREDENTIALS=postgresql://u:pg-SEKRET-generic@h/db?connect_timeout=5"},
+			want: map[string]string{
+				"destination.postgres": "postgresql://u:pg-SEKRET-generic@h/db?connect_timeout=5",
+				"destination.duckdb":   "$WORK/salesforce.duckdb", // not a DuckDB file
+			},
+		},
+		{
+			name:    "a TOML syntax error names file, line and column and hides the secret on the line",
+			tree:    "syntax_error",
+			loadErr: []string{"$WORK/.dlt/secrets.toml:3:", "TOML syntax error", "3 | password = (value not shown"},
+		},
+		{
+			name:    "a TOML syntax error in config.toml quotes the line and points at the column",
+			tree:    "syntax_error_config",
+			loadErr: []string{"$WORK/.dlt/config.toml:3:13: TOML syntax error", "3 | api_version 64.0", "^"},
+		},
+		{
+			name:    "a malformed bool names key, file, line and what is expected",
+			tree:    "malformed_bool",
+			loadErr: []string{"$WORK/.dlt/config.toml:3: sources.salesforce.is_production: expected true or false", `"maybe"`, "is_production = true"},
+		},
+		{
+			name:    "a malformed bool in the environment names the variable",
+			env:     []string{"SOURCES__SALESFORCE__INCLUDE_FORMULA_FIELDS=sometimes"},
+			loadErr: []string{"env SOURCES__SALESFORCE__INCLUDE_FORMULA_FIELDS: sources.salesforce.include_formula_fields: expected true or false"},
+		},
+		{
+			name:    "a number where a string is needed says to quote it",
+			tree:    "number_for_string",
+			loadErr: []string{"$WORK/.dlt/secrets.toml:3: sources.salesforce.password: expected a string, found an integer", `password = "..."`},
+		},
+		{
+			name:    "an invalid api_version",
+			env:     []string{"SOURCES__SALESFORCE__API_VERSION=latest"},
+			loadErr: []string{"SOURCES__SALESFORCE__API_VERSION", `"64.0"`},
+		},
+		{
+			name: "no credentials at all: the error says where it looked and what to write where",
+			credErr: []string{
+				"no Salesforce credentials configured",
+				"sources.salesforce.credentials.{user_name,password,security_token,", "sources.salesforce.{user_name",
+				"$WORK/.dlt/secrets.toml (not found)", "$WORK/.dlt/config.toml (not found)",
+				"$HOME/.dlt/secrets.toml (not found)", "$HOME/.dlt/config.toml (not found)",
+				"SOURCES__SALESFORCE__CREDENTIALS__{USER_NAME,PASSWORD,SECURITY_TOKEN,", "SOURCES__SALESFORCE__{USER_NAME,",
+				"SALESFORCE__SOURCES__SALESFORCE__{USER_NAME",
+				"write your user name, password and security token in $WORK/.dlt/secrets.toml",
+				"[sources.salesforce]\nuser_name = ", "sfdlt init",
+			},
+			want: map[string]string{"destination.duckdb": "$WORK/salesforce.duckdb", "destination.postgres": "<not configured>"},
+		},
+		{
+			name:    "a password without a user name",
+			tree:    "password_only",
+			credErr: []string{"no Salesforce user_name (password is set in $WORK/.dlt/secrets.toml:2)", "SOURCES__SALESFORCE__USER_NAME"},
+		},
+		{
+			name:     "a world-readable secrets.toml is a warning",
+			tree:     "world_readable",
+			keepMode: true,
+			warnings: []string{"$WORK/.dlt/secrets.toml can be read by other users (mode 0644)", "chmod 600 $WORK/.dlt/secrets.toml"},
+			want:     map[string]string{"password": "pw-SEKRET-6"},
+		},
+		{
+			name: "unknown keys are warnings with a suggestion",
+			tree: "unknown_key",
+			env:  []string{"SOURCES__SALESFORCE__PASWORD=pw-SEKRET-envtypo"},
+			warnings: []string{
+				"$WORK/.dlt/secrets.toml:3: unknown key sources.salesforce.pasword (did you mean password?)",
+				"$WORK/.dlt/secrets.toml:7: unknown key sources.salesforce.credentials.securty_token (did you mean security_token?)",
+				"environment variable SOURCES__SALESFORCE__PASWORD is not a setting sfdlt reads (DID YOU MEAN PASSWORD?)",
+			},
+			want: map[string]string{"password": "pw-SEKRET-7"},
+		},
+		{
+			name: "pipeline settings at the top of config.toml, and the pipeline's own section first",
+			tree: "pipeline_settings",
+			want: map[string]string{
+				"pipeline.name": "sf_prod", "pipeline.dataset_name": "salesforce_data",
+				"pipeline.pipelines_dir": "$WORK/state/pipelines", "pipeline.dev_mode": "true",
+				"domain": "acme.my", "destination.duckdb": "$WORK/sf_prod.duckdb",
+			},
+			origins:  map[string]string{"pipeline_name": "$WORK/.dlt/config.toml:1", "domain": "$WORK/.dlt/config.toml:10"},
+			warnings: []string{"$WORK/.dlt/config.toml:7: pipeline.dataset_name is not read: dlt reads dataset_name at the top of config.toml"},
+		},
+		{
+			name:     "the caller's pipeline name wins and selects the pipeline section",
+			tree:     "pipeline_settings",
+			pipeline: "other",
+			env:      []string{"OTHER__DATASET_NAME=other_data", "PIPELINE_NAME=ignored"},
+			want: map[string]string{
+				"pipeline.name": "other", "pipeline.dataset_name": "other_data",
+				"domain": "loses-to-pipeline-section", "destination.duckdb": "$WORK/other.duckdb",
+			},
+		},
+		{
+			name: "a relative duckdb path is taken from the working directory",
+			tree: "duckdb_path",
+			want: map[string]string{"destination.duckdb": "$WORK/data/sf.duckdb"},
+		},
+		{
+			name: "duckdb :pipeline: is the pipeline's working directory, as in dlt",
+			env:  []string{"DESTINATION__DUCKDB__CREDENTIALS=:pipeline:", "PIPELINES_DIR=~/pl"},
+			want: map[string]string{"destination.duckdb": "$HOME/pl/salesforce/salesforce.duckdb"},
+		},
+		{
+			name:     "a secret in config.toml is used, with a warning",
+			tree:     "secret_in_config",
+			want:     map[string]string{"password": "pw-SEKRET-9"},
+			warnings: []string{"$WORK/.dlt/config.toml:3: sources.salesforce.password is a secret but is kept in config.toml", "move it to $WORK/.dlt/secrets.toml"},
+		},
+		{
+			name: "OAuth keys in the credentials section; private_key_path is private_key_file",
+			tree: "oauth_jwt",
+			want: map[string]string{"client_id": "cid-SEKRET-10", "private_key_path": "$WORK/keys/server.key"},
+		},
+		{
+			name:    "a postgres table without host and database",
+			tree:    "postgres_partial",
+			loadErr: []string{"$WORK/.dlt/secrets.toml:2: the postgres credentials table lacks database, host"},
+		},
+		{
+			name:    "a postgres URL of another scheme",
+			tree:    "postgres_bad_url",
+			loadErr: []string{"$WORK/.dlt/secrets.toml:2: destination.postgres.credentials: expected a URL such as \"postgresql://"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			work, home := configTree(t, tt.tree, tt.keepMode)
+			expand := func(s string) string {
+				return strings.NewReplacer("$WORK", work, "$HOME", home).Replace(s)
+			}
+			env := tt.env
+			if env == nil {
+				env = []string{}
+			}
+			c, err := LoadConfig(ConfigOptions{WorkDir: work, HomeDir: home, Environ: env, PipelineName: tt.pipeline})
+			var credErr error
+			if c != nil {
+				_, credErr = c.Credentials()
+			}
+			assertNoSecret(t, configMessages(c, err, credErr))
+
+			if len(tt.loadErr) > 0 {
+				if err == nil {
+					t.Fatalf("LoadConfig succeeded, want an error with %q", tt.loadErr)
+				}
+				for _, s := range tt.loadErr {
+					if !strings.Contains(err.Error(), expand(s)) {
+						t.Errorf("LoadConfig error lacks %q:\n%v", expand(s), err)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("LoadConfig: %v", err)
+			}
+			if len(tt.credErr) > 0 {
+				if credErr == nil {
+					t.Fatalf("Credentials succeeded, want an error with %q", tt.credErr)
+				}
+				var missing *MissingConfigError
+				if !errors.As(credErr, &missing) {
+					t.Errorf("Credentials error is %T, want *MissingConfigError", credErr)
+				}
+				for _, s := range tt.credErr {
+					if !strings.Contains(credErr.Error(), expand(s)) {
+						t.Errorf("Credentials error lacks %q:\n%v", expand(s), credErr)
+					}
+				}
+			}
+			for k, want := range tt.want {
+				if got := configGet(c, k); got != expand(want) {
+					t.Errorf("%s = %q, want %q", k, got, expand(want))
+				}
+			}
+			for k, want := range tt.origins {
+				if got, _ := c.Origin(k); got != expand(want) {
+					t.Errorf("origin of %s = %q, want %q", k, got, expand(want))
+				}
+			}
+			for _, w := range tt.warnings {
+				found := false
+				for _, got := range c.Warnings {
+					found = found || strings.Contains(got, expand(w))
+				}
+				if !found {
+					t.Errorf("no warning contains %q; warnings:\n%s", expand(w), strings.Join(c.Warnings, "\n"))
+				}
+			}
+			if !tt.keepMode {
+				for _, w := range c.Warnings {
+					if strings.Contains(w, "chmod") {
+						t.Errorf("unexpected permission warning: %s", w)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestNewSourceFromConfig(t *testing.T) {
+	work, home := configTree(t, "salesforce_section", false)
+	c, err := LoadConfig(ConfigOptions{WorkDir: work, HomeDir: home, Environ: []string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := NewSourceFromConfig(c, Production(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The configuration says is_production = false, include_formula_fields = false; the
+	// explicit option wins for the first only.
+	if !src.production || src.formulas {
+		t.Errorf("production=%v formulas=%v, want true (explicit option) and false (config)", src.production, src.formulas)
+	}
+	if src.cfg.Domain != "test" || src.cfg.APIVersion != "62.0" {
+		t.Errorf("domain %q api version %q, want test and 62.0", src.cfg.Domain, src.cfg.APIVersion)
+	}
+	if got := src.cfg.Credentials; got.UserName != "ada@example.com" || got.Password != "pw-SEKRET-1" || got.SecurityToken != "tok-SEKRET-1" {
+		t.Errorf("credentials not taken from the configuration: %v", got)
+	}
+
+	empty, home2 := configTree(t, "", false)
+	c, err = LoadConfig(ConfigOptions{WorkDir: empty, HomeDir: home2, Environ: []string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var missing *MissingConfigError
+	if _, err := NewSourceFromConfig(c); !errors.As(err, &missing) {
+		t.Errorf("NewSourceFromConfig without credentials: %v, want a *MissingConfigError", err)
+	}
+	if _, err := NewSourceFromConfig(nil); err == nil {
+		t.Error("NewSourceFromConfig(nil) succeeded")
+	}
+}
+
+func TestPipelineSettingsOptions(t *testing.T) {
+	p := PipelineSettings{Name: "x", DatasetName: "d", PipelinesDir: t.TempDir(), DevMode: true}
+	pl := &Pipeline{}
+	for _, o := range p.Options() {
+		o(pl)
+	}
+	if pl.dataset != "d" || pl.pipelinesDir != p.PipelinesDir || !pl.devMode {
+		t.Errorf("options not applied: %+v", pl)
+	}
+	if n := len((PipelineSettings{Name: "x"}).Options()); n != 0 {
+		t.Errorf("zero settings give %d options, want none", n)
+	}
+}
+
+func TestInitFiles(t *testing.T) {
+	for _, dest := range []string{"duckdb", "postgres"} {
+		t.Run(dest, func(t *testing.T) {
+			secrets, config, err := InitFiles(dest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range []string{"[sources.salesforce]", `user_name = "user_name"`, `password = "password"`,
+				`security_token = "security_token"`, "# client_id", "# client_secret", "# private_key_file",
+				"# refresh_token", "# session_id", "# instance_url"} {
+				if !strings.Contains(secrets, want) {
+					t.Errorf("secrets.toml lacks %q", want)
+				}
+			}
+			for _, want := range []string{"# pipeline_name", "# dataset_name", "# pipelines_dir", "# dev_mode", "# domain",
+				"# login_url", "# api_version", "# is_production", "# include_formula_fields"} {
+				if !strings.Contains(config, want) {
+					t.Errorf("config.toml lacks %q", want)
+				}
+			}
+			destWant := map[string]string{"duckdb": "[destination.duckdb]", "postgres": "[destination.postgres.credentials]"}[dest]
+			if !strings.Contains(secrets+config, destWant) {
+				t.Errorf("templates lack %q", destWant)
+			}
+
+			// The templates load, and their placeholders are reported, not used.
+			work, home := configTree(t, "", false)
+			dir := filepath.Join(work, ".dlt")
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "secrets.toml"), []byte(secrets), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "config.toml"), []byte(config), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			c, err := LoadConfig(ConfigOptions{WorkDir: work, HomeDir: home, Environ: []string{}})
+			if err != nil {
+				t.Fatalf("the %s templates do not load: %v", dest, err)
+			}
+			if len(c.Warnings) > 0 {
+				t.Errorf("the templates give warnings: %q", c.Warnings)
+			}
+			_, err = c.Credentials()
+			if err == nil || !strings.Contains(err.Error(), "still hold the placeholders sfdlt init wrote") ||
+				!strings.Contains(err.Error(), filepath.Join(dir, "secrets.toml")+":6") {
+				t.Errorf("placeholders not reported: %v", err)
+			}
+			if dest == "postgres" {
+				if _, _, ok := c.DestinationCredentials("postgres"); ok {
+					t.Error("placeholder postgres credentials count as configured")
+				}
+				if err := c.MissingDestinationError("postgres"); !strings.Contains(err.Error(), "still holds the placeholders") {
+					t.Errorf("MissingDestinationError does not mention the placeholders: %v", err)
+				}
+			}
+		})
+	}
+	if _, _, err := InitFiles("bigquery"); err == nil || !strings.Contains(err.Error(), "duckdb or postgres") {
+		t.Errorf("InitFiles(bigquery) = %v, want an error naming the choices", err)
+	}
+}
+
+func TestMissingDestinationError(t *testing.T) {
+	work, home := configTree(t, "", false)
+	c, err := LoadConfig(ConfigOptions{WorkDir: work, HomeDir: home, Environ: []string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := c.MissingDestinationError("postgres").Error()
+	for _, want := range []string{
+		"destination.postgres.credentials", "destination.credentials",
+		"destination.postgres.credentials.{database,username,password,host,port,connect_timeout,sslmode}",
+		filepath.Join(work, ".dlt", "secrets.toml") + " (not found)", filepath.Join(home, ".dlt", "config.toml") + " (not found)",
+		"DESTINATION__POSTGRES__CREDENTIALS", "DESTINATION__CREDENTIALS", "DESTINATION__POSTGRES__CREDENTIALS__{DATABASE,",
+		`credentials = "postgresql://user:password@host:5432/database"`,
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message lacks %q:\n%s", want, msg)
+		}
+	}
+}
+
+func TestConfigLookupEnv(t *testing.T) {
+	work, home := configTree(t, "", false)
+	env := map[string]string{"SOURCES__SALESFORCE__SESSION_ID": "sid-SEKRET", "SOURCES__SALESFORCE__INSTANCE_URL": "https://x.my.salesforce.com"}
+	c, err := LoadConfig(ConfigOptions{WorkDir: work, HomeDir: home, LookupEnv: func(k string) (string, bool) {
+		v, ok := env[k]
+		return v, ok
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr, err := c.Credentials()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cr.SessionID != "sid-SEKRET" || cr.InstanceURL != "https://x.my.salesforce.com" {
+		t.Errorf("credentials %v", cr)
+	}
+	assertNoSecret(t, configMessages(c))
+}
+
+// FuzzSecretsTOML feeds arbitrary bytes as secrets.toml: loading never panics, errors always
+// name the file, and nothing shown contains a value marked secret.
+func FuzzSecretsTOML(f *testing.F) {
+	for _, seed := range []string{
+		"[sources.salesforce]\nuser_name = \"a\"\npassword = \"SEKRET\"\n",
+		"password = \"SEKRET",
+		"[sources.salesforce.credentials]\nsecurity_token = 1\n",
+		"[destination.postgres.credentials]\nhost = \"h\"\nport = \"x\"\n",
+		"[destination.postgres]\ncredentials = \"postgresql://u:SEKRET@h/db\"\n",
+		"[[sources.salesforce]]\npassword = \"SEKRET\"\n",
+		"a = {b = {c = [1, {d = 2}]}}\n",
+		"SEKRET\n",
+		"[sources.salesforce]\nis_production = \"SEKRET\"\n",
+		"pipeline_name = \"p\"\n[p.sources.salesforce]\npassword = 'SEKRET'\n",
+		"\xff\xfe[",
+	} {
+		f.Add([]byte(seed))
+	}
+	work, home := "/fuzz/work", "/fuzz/home"
+	path := filepath.Join(work, ".dlt", "secrets.toml")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		file := &cfgFile{path: path, secrets: true}
+		err := file.parse(data)
+		if err != nil {
+			if !strings.Contains(err.Error(), path) {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			// The parser may quote input it cannot read; a marked secret must still not show
+			// unless the input put it on a key line's key side or a header.
+			return
+		}
+		c := &Config{st: &cfgState{workDir: work, homeDir: home, files: []*cfgFile{file}, lookupEnv: environLookup(nil)}}
+		if err := c.resolve(""); err != nil {
+			if !strings.Contains(err.Error(), path) {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+		}
+		_ = c.String()
+		_, _ = c.Credentials()
+		_, _, _ = c.DestinationCredentials("postgres")
+	})
+}
