@@ -96,23 +96,40 @@ func (p PipelineSettings) Options() []PipelineOption {
 	return opts
 }
 
-// MissingConfigError reports a required value found nowhere: which keys were looked for,
-// in which files and environment variables, and what to write where.
+// MissingConfigError reports a required value found nowhere: which keys were looked for, in
+// which environment variables and files, and what to write where.
 type MissingConfigError struct {
-	What    string   // what is missing, such as "Salesforce credentials"
-	Keys    []string // the keys looked for, most specific first
-	Files   []string // the files read or looked for, with full paths
-	EnvVars []string // the environment variables consulted
-	Fix     string   // what to write where
+	What string // what is missing, such as "Salesforce credentials"
+	// Keys are the paths looked at, most specific first; "<key>" stands for each of Names.
+	Keys []string
+	// Names are what "<key>" stands for in Keys (and, upper-cased, "<KEY>" in EnvVars).
+	Names []string
+	// EnvVars are the environment variables consulted, in the same order as Keys.
+	EnvVars []string
+	// Pipeline is the pipeline name: each key is first looked up under its section.
+	Pipeline string
+	Files    []string // the files read or looked for, with full paths
+	Fix      string   // what to write where
 }
 
 // Error lists everything a user needs to fix the configuration.
 func (e *MissingConfigError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "no %s configured.\nlooked for the keys: %s\nin the files: %s\nand the environment variables: %s",
-		e.What, strings.Join(e.Keys, ", "), strings.Join(e.Files, ", "), strings.Join(e.EnvVars, ", "))
+	fmt.Fprintf(&b, "missing %s.\nsfdlt looked at the keys (most specific first): %s", e.What, strings.Join(e.Keys, ", "))
+	if len(e.Names) > 0 {
+		fmt.Fprintf(&b, "\n  where <key> is one of: %s", strings.Join(e.Names, ", "))
+	}
+	fmt.Fprintf(&b, "\nin the environment variables: %s", strings.Join(e.EnvVars, ", "))
+	if e.Pipeline != "" {
+		fmt.Fprintf(&b, "\n  (each key also under the pipeline's own section first: %s.<path>, env %s__<VARIABLE>)",
+			e.Pipeline, strings.ToUpper(e.Pipeline))
+	}
+	b.WriteString("\nthen in the files:")
+	for _, f := range e.Files {
+		b.WriteString("\n  " + f)
+	}
 	if e.Fix != "" {
-		b.WriteString("\n" + e.Fix)
+		b.WriteString("\nto fix it, " + e.Fix)
 	}
 	return b.String()
 }
@@ -784,7 +801,7 @@ func (c *Config) resolveDuckDB(set func(string, cfgHit, string, bool)) []error {
 		return []error{err}
 	}
 	if strings.Contains(v, "://") && !strings.HasPrefix(v, "duckdb:///") {
-		if h.path[len(h.path)-2] != "duckdb" && (len(h.path) < 3 || h.path[len(h.path)-3] != "duckdb") {
+		if !strings.Contains(cfgJoin(h.path), cfgJoin([]string{"destination", "duckdb"})) {
 			// destination.credentials or credentials holding another destination's URL
 			s.values[name] = cfgSetting{key: name, value: filepath.Join(s.workDir, s.pipeline+".duckdb"), origin: "default"}
 			return nil
@@ -961,7 +978,8 @@ func (c *Config) warnUnknown() {
 		}
 		return false
 	}
-	suggest := func(k string) string {
+	// suggest returns " (did you mean <key>?)" for the known key nearest to k, if one is near.
+	suggest := func(k string, spell func(string) string) string {
 		best, bestD := "", 4
 		for _, sk := range salesforceKeys {
 			if d := cfgDistance(strings.ToLower(k), sk.name); d < bestD {
@@ -971,8 +989,9 @@ func (c *Config) warnUnknown() {
 		if best == "" {
 			return ""
 		}
-		return " (did you mean " + best + "?)"
+		return " (did you mean " + spell(best) + "?)"
 	}
+	asIs := func(k string) string { return k }
 	for _, f := range s.files {
 		if !f.exists {
 			continue
@@ -997,14 +1016,14 @@ func (c *Config) warnUnknown() {
 						if !known(ck, true) {
 							cp := append(slices.Clone(path), ck)
 							c.Warnings = append(c.Warnings, fmt.Sprintf("%s: unknown key %s%s: sfdlt ignores it",
-								f.origin(cp), strings.Join(cp, "."), suggest(ck)))
+								f.origin(cp), strings.Join(cp, "."), suggest(ck, asIs)))
 						}
 					}
 					continue
 				}
 				if !known(k, false) {
 					c.Warnings = append(c.Warnings, fmt.Sprintf("%s: unknown key %s%s: sfdlt ignores it",
-						f.origin(path), strings.Join(path, "."), suggest(k)))
+						f.origin(path), strings.Join(path, "."), suggest(k, asIs)))
 				}
 			}
 		}
@@ -1036,8 +1055,8 @@ func (c *Config) warnUnknown() {
 			rest, credentials = r, true
 		}
 		if !known(strings.ToLower(rest), credentials) {
-			c.Warnings = append(c.Warnings, fmt.Sprintf("environment variable %s is not a setting sfdlt reads%s: it is ignored",
-				name, strings.ToUpper(suggest(rest))))
+			hint := suggest(rest, func(k string) string { return strings.TrimSuffix(name, rest) + strings.ToUpper(k) })
+			c.Warnings = append(c.Warnings, fmt.Sprintf("environment variable %s is not a setting sfdlt reads%s: it is ignored", name, hint))
 		}
 	}
 }
@@ -1137,12 +1156,12 @@ func (c *Config) Credentials() (Credentials, error) {
 		case cr.UserName != "" && cr.Password == "":
 			o, _ := c.Origin("user_name")
 			e := c.missingKey("password")
-			e.What = fmt.Sprintf("Salesforce password (user_name is set in %s)", o)
+			e.What = fmt.Sprintf("Salesforce password (the user_name set in %s needs one)", o)
 			return Credentials{}, e
 		case cr.Password != "" && cr.UserName == "":
 			o, _ := c.Origin("password")
 			e := c.missingKey("user_name")
-			e.What = fmt.Sprintf("Salesforce user_name (password is set in %s)", o)
+			e.What = fmt.Sprintf("Salesforce user_name (the password set in %s needs one)", o)
 			return Credentials{}, e
 		}
 	}
@@ -1163,27 +1182,14 @@ func (s *cfgState) fileList() []string {
 
 func (s *cfgState) secretsPath() string { return filepath.Join(s.workDir, ".dlt", "secrets.toml") }
 
-// envList lists the environment variables of paths compactly: PREFIX__{A,B,C}.
-func (s *cfgState) envList(keys []string, prefixes [][]string) []string {
-	upper := make([]string, len(keys))
-	for i, k := range keys {
-		upper[i] = strings.ToUpper(k)
+// lookedAt returns the keys and environment variables of leaf under each prefix.
+func lookedAt(prefixes [][]string, leaf string) (keys, env []string) {
+	for _, p := range prefixes {
+		path := append(slices.Clone(p), leaf)
+		keys = append(keys, strings.Join(path, "."))
+		env = append(env, cfgEnvName(path))
 	}
-	var out []string
-	for _, pass := range s.passes(prefixes, true) {
-		for _, p := range pass {
-			pre := ""
-			if len(p) > 0 {
-				pre = cfgEnvName(p) + "__"
-			}
-			if len(upper) == 1 {
-				out = append(out, pre+upper[0])
-			} else {
-				out = append(out, pre+"{"+strings.Join(upper, ",")+"}")
-			}
-		}
-	}
-	return out
+	return keys, env
 }
 
 var credentialPrefixes = [][]string{
@@ -1199,33 +1205,21 @@ func (c *Config) missingCredentials() *MissingConfigError {
 			names = append(names, k.name)
 		}
 	}
-	var keys []string
-	for _, p := range credentialPrefixes {
-		keys = append(keys, strings.Join(append(slices.Clone(p), "{"+strings.Join(names, ",")+"}"), "."))
-	}
+	keys, env := lookedAt(credentialPrefixes, "<key>")
 	return &MissingConfigError{
-		What:    "Salesforce credentials",
-		Keys:    append(keys, fmt.Sprintf("(each also under the pipeline section [%s.sources.salesforce])", s.pipeline)),
-		Files:   s.fileList(),
-		EnvVars: s.envList(names, credentialPrefixes),
-		Fix: fmt.Sprintf("write your user name, password and security token in %s:\n\n[sources.salesforce]\nuser_name = \"you@example.com\"\npassword = \"...\"\nsecurity_token = \"...\"\n\n"+
-			"(then chmod 600 it), or set SOURCES__SALESFORCE__USER_NAME, SOURCES__SALESFORCE__PASSWORD and SOURCES__SALESFORCE__SECURITY_TOKEN; "+
-			"for OAuth set client_id with private_key_file, refresh_token or client_secret instead. `sfdlt init` writes a template.", s.secretsPath()),
+		What: "Salesforce credentials", Keys: keys, Names: names, EnvVars: env, Pipeline: s.pipeline, Files: s.fileList(),
+		Fix: fmt.Sprintf("write your user name, password and security token in %s (then chmod 600 it):\n\n[sources.salesforce]\nuser_name = \"you@example.com\"\npassword = \"...\"\nsecurity_token = \"...\"\n\n"+
+			"or set SOURCES__SALESFORCE__USER_NAME, SOURCES__SALESFORCE__PASSWORD and SOURCES__SALESFORCE__SECURITY_TOKEN. "+
+			"For OAuth set client_id with private_key_file, refresh_token or client_secret instead. `sfdlt init` writes a template.", s.secretsPath()),
 	}
 }
 
 func (c *Config) missingKey(key string) *MissingConfigError {
 	s := c.st
-	var keys []string
-	for _, p := range credentialPrefixes {
-		keys = append(keys, strings.Join(append(slices.Clone(p), key), "."))
-	}
+	keys, env := lookedAt(credentialPrefixes, key)
 	return &MissingConfigError{
-		What:    key,
-		Keys:    keys,
-		Files:   s.fileList(),
-		EnvVars: s.envList([]string{key}, credentialPrefixes),
-		Fix:     fmt.Sprintf("add %s = \"...\" under [sources.salesforce] in %s, or set SOURCES__SALESFORCE__%s", key, s.secretsPath(), strings.ToUpper(key)),
+		What: key, Keys: keys, EnvVars: env, Pipeline: s.pipeline, Files: s.fileList(),
+		Fix: fmt.Sprintf("add %s = \"...\" under [sources.salesforce] in %s, or set SOURCES__SALESFORCE__%s", key, s.secretsPath(), strings.ToUpper(key)),
 	}
 }
 
@@ -1312,28 +1306,27 @@ func (c *Config) MissingDestinationError(name string) error {
 	}
 	s := c.st
 	prefixes := [][]string{{"destination", name}, {"destination"}, {}}
-	keys := []string{"destination." + name + ".credentials", "destination.credentials", "credentials"}
-	env := s.envList([]string{"credentials"}, prefixes)
-	what := name + " credentials"
-	fix := fmt.Sprintf("write in %s:\n\n[destination.%s]\ncredentials = \"...\"\n\nor set DESTINATION__%s__CREDENTIALS", s.secretsPath(), name, strings.ToUpper(name))
+	keys, env := lookedAt(prefixes, "credentials")
+	e := &MissingConfigError{What: name + " credentials", Keys: keys, EnvVars: env, Pipeline: s.pipeline, Files: s.fileList(),
+		Fix: fmt.Sprintf("write in %s:\n\n[destination.%s]\ncredentials = \"...\"\n\nor set DESTINATION__%s__CREDENTIALS", s.secretsPath(), name, strings.ToUpper(name))}
 	if name == "postgres" {
-		fields := []string{"database", "username", "password", "host", "port", "connect_timeout", "sslmode"}
-		for _, p := range prefixes {
-			keys = append(keys, strings.Join(append(slices.Clone(p), "credentials", "{"+strings.Join(fields, ",")+"}"), "."))
-		}
 		var fp [][]string
 		for _, p := range prefixes {
 			fp = append(fp, append(slices.Clone(p), "credentials"))
 		}
-		env = append(env, s.envList(fields, fp)...)
-		fix = fmt.Sprintf("write in %s either one URL:\n\n[destination.postgres]\ncredentials = \"postgresql://user:password@host:5432/database\"\n\n"+
+		fk, fe := lookedAt(fp, "<key>")
+		e.Keys, e.EnvVars = append(e.Keys, fk...), append(e.EnvVars, fe...)
+		for _, f := range postgresFields {
+			e.Names = append(e.Names, f.name)
+		}
+		e.Fix = fmt.Sprintf("write in %s either one URL:\n\n[destination.postgres]\ncredentials = \"postgresql://user:password@host:5432/database\"\n\n"+
 			"or the table:\n\n[destination.postgres.credentials]\ndatabase = \"...\"\nusername = \"...\"\npassword = \"...\"\nhost = \"...\"\nport = 5432\n\n"+
 			"or set DESTINATION__POSTGRES__CREDENTIALS=postgresql://user:password@host:5432/database", s.secretsPath())
 		if s.pgPlaceholder != "" {
-			what += fmt.Sprintf(" (%s still holds the placeholders sfdlt init wrote)", s.pgPlaceholder)
+			e.What += fmt.Sprintf(" (%s still holds the placeholders sfdlt init wrote)", s.pgPlaceholder)
 		}
 	}
-	return &MissingConfigError{What: what, Keys: keys, Files: s.fileList(), EnvVars: env, Fix: fix}
+	return e
 }
 
 // String lists the files read and every resolved setting with its origin; secrets are shown

@@ -279,12 +279,13 @@ func TestLoadConfig(t *testing.T) {
 		{
 			name: "no credentials at all: the error says where it looked and what to write where",
 			credErr: []string{
-				"no Salesforce credentials configured",
-				"sources.salesforce.credentials.{user_name,password,security_token,", "sources.salesforce.{user_name",
-				"$WORK/.dlt/secrets.toml (not found)", "$WORK/.dlt/config.toml (not found)",
-				"$HOME/.dlt/secrets.toml (not found)", "$HOME/.dlt/config.toml (not found)",
-				"SOURCES__SALESFORCE__CREDENTIALS__{USER_NAME,PASSWORD,SECURITY_TOKEN,", "SOURCES__SALESFORCE__{USER_NAME,",
-				"SALESFORCE__SOURCES__SALESFORCE__{USER_NAME",
+				"missing Salesforce credentials.",
+				"sources.salesforce.credentials.<key>, sources.salesforce.<key>, sources.credentials.<key>, sources.<key>, credentials.<key>, <key>",
+				"where <key> is one of: user_name, password, security_token, client_id, client_secret, private_key, private_key_file, private_key_path, refresh_token, session_id, instance_url",
+				"\n  $WORK/.dlt/secrets.toml (not found)", "\n  $WORK/.dlt/config.toml (not found)",
+				"\n  $HOME/.dlt/secrets.toml (not found)", "\n  $HOME/.dlt/config.toml (not found)",
+				"SOURCES__SALESFORCE__CREDENTIALS__<KEY>, SOURCES__SALESFORCE__<KEY>, SOURCES__CREDENTIALS__<KEY>, SOURCES__<KEY>, CREDENTIALS__<KEY>, <KEY>",
+				"salesforce.<path>, env SALESFORCE__<VARIABLE>",
 				"write your user name, password and security token in $WORK/.dlt/secrets.toml",
 				"[sources.salesforce]\nuser_name = ", "sfdlt init",
 			},
@@ -293,7 +294,7 @@ func TestLoadConfig(t *testing.T) {
 		{
 			name:    "a password without a user name",
 			tree:    "password_only",
-			credErr: []string{"no Salesforce user_name (password is set in $WORK/.dlt/secrets.toml:2)", "SOURCES__SALESFORCE__USER_NAME"},
+			credErr: []string{"missing Salesforce user_name (the password set in $WORK/.dlt/secrets.toml:2 needs one)", "SOURCES__SALESFORCE__USER_NAME"},
 		},
 		{
 			name:     "a world-readable secrets.toml is a warning",
@@ -309,7 +310,7 @@ func TestLoadConfig(t *testing.T) {
 			warnings: []string{
 				"$WORK/.dlt/secrets.toml:3: unknown key sources.salesforce.pasword (did you mean password?)",
 				"$WORK/.dlt/secrets.toml:7: unknown key sources.salesforce.credentials.securty_token (did you mean security_token?)",
-				"environment variable SOURCES__SALESFORCE__PASWORD is not a setting sfdlt reads (DID YOU MEAN PASSWORD?)",
+				"environment variable SOURCES__SALESFORCE__PASWORD is not a setting sfdlt reads (did you mean SOURCES__SALESFORCE__PASSWORD?)",
 			},
 			want: map[string]string{"password": "pw-SEKRET-7"},
 		},
@@ -563,10 +564,10 @@ func TestMissingDestinationError(t *testing.T) {
 	}
 	msg := c.MissingDestinationError("postgres").Error()
 	for _, want := range []string{
-		"destination.postgres.credentials", "destination.credentials",
-		"destination.postgres.credentials.{database,username,password,host,port,connect_timeout,sslmode}",
+		"destination.postgres.credentials, destination.credentials, credentials, destination.postgres.credentials.<key>, destination.credentials.<key>, credentials.<key>",
+		"where <key> is one of: database, username, password, host, port, connect_timeout, sslmode",
 		filepath.Join(work, ".dlt", "secrets.toml") + " (not found)", filepath.Join(home, ".dlt", "config.toml") + " (not found)",
-		"DESTINATION__POSTGRES__CREDENTIALS", "DESTINATION__CREDENTIALS", "DESTINATION__POSTGRES__CREDENTIALS__{DATABASE,",
+		"DESTINATION__POSTGRES__CREDENTIALS, DESTINATION__CREDENTIALS, CREDENTIALS, DESTINATION__POSTGRES__CREDENTIALS__<KEY>",
 		`credentials = "postgresql://user:password@host:5432/database"`,
 	} {
 		if !strings.Contains(msg, want) {
@@ -610,6 +611,7 @@ func FuzzSecretsTOML(f *testing.F) {
 		"[sources.salesforce]\nis_production = \"SEKRET\"\n",
 		"pipeline_name = \"p\"\n[p.sources.salesforce]\npassword = 'SEKRET'\n",
 		"\xff\xfe[",
+		"credentials=\"://\" ", // found by the fuzzer: a URL at the least specific path
 	} {
 		f.Add([]byte(seed))
 	}

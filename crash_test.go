@@ -1,0 +1,126 @@
+package sfdlt_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/sfdlt/sfdlt"
+	"github.com/sfdlt/sfdlt/destination/duckdb"
+	"github.com/sfdlt/sfdlt/salesforcetest"
+)
+
+// TestChildPipelineRun is the body of the child process of TestKilledRunsRecover: it runs the
+// pipeline against the parent's emulator. It does nothing in a normal test run.
+func TestChildPipelineRun(t *testing.T) {
+	url, dir := os.Getenv("SFDLT_CHILD_URL"), os.Getenv("SFDLT_CHILD_DIR")
+	if url == "" {
+		t.Skip("only runs as the child process of TestKilledRunsRecover")
+	}
+	src, err := sfdlt.NewSource(sfdlt.Credentials{
+		UserName: salesforcetest.DefaultUserName, Password: salesforcetest.DefaultPassword, SecurityToken: salesforcetest.DefaultSecurityToken,
+	}, sfdlt.LoginURL(url))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := sfdlt.NewPipeline("salesforce", duckdb.New(filepath.Join(dir, "sf.duckdb")), sfdlt.Dataset("salesforce_data"), sfdlt.PipelinesDir(filepath.Join(dir, "pipelines")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Run(context.Background(), src); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A run killed with SIGKILL at any point, then run again, leaves exactly the org's data: no
+// duplicates, nothing lost, state matching the data. The kill points are spread over the API
+// calls of a run (login, describes, query pages) and past the last call (loading, committing).
+func TestKilledRunsRecover(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts and kills child processes")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, nil)
+	// A little latency spreads the run out so kills land inside it.
+	e.srv.SetFaults(salesforcetest.Faults{Latency: 3 * time.Millisecond})
+
+	// Count the calls of one complete run to place the kill points.
+	e.srv.ResetCalls()
+	probe := newEnv(t, nil)
+	probe.run(probe.source())
+	total := len(probe.srv.Calls())
+	// Where to kill, as a share of the calls the run is expected to make; 1 is past the last call,
+	// while the run loads and commits.
+	points := []float64{0.05, 0.5, 0.1, 0.2, 0.35, 0.5, 0.65, 0.8, 0.95, 1, 1, 1}
+
+	ids := []string(nil)
+	for i, share := range points {
+		k := max(1, int(share*float64(total)))
+		if share == 1 {
+			k = total
+		}
+		e.srv.ResetCalls()
+		cmd := exec.Command(exe, "-test.run=^TestChildPipelineRun$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "SFDLT_CHILD_URL="+e.srv.URL(), "SFDLT_CHILD_DIR="+e.dir)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		tick := time.NewTicker(200 * time.Microsecond)
+		killed := false
+	wait:
+		for {
+			select {
+			case <-exited:
+				break wait
+			case <-tick.C:
+				if len(e.srv.Calls()) >= k {
+					cmd.Process.Kill()
+					killed = true
+					<-exited
+					break wait
+				}
+			}
+		}
+		tick.Stop()
+		t.Logf("kill point %d: after %d of ~%d calls (killed: %v)", i, k, total, killed)
+
+		// Change the org between the killed run and the rerun, as time goes on.
+		if ids == nil {
+			e.srv.SetFaults(salesforcetest.Faults{})
+			if e.scalar(`SELECT count(*) FROM information_schema.tables WHERE table_name = 'opportunity'`) > 0 {
+				ids = opportunityIDs(t, e, 20)
+			}
+			e.srv.SetFaults(salesforcetest.Faults{Latency: 3 * time.Millisecond})
+		}
+		if len(ids) > i {
+			if err := e.srv.Update("Opportunity", []string{ids[i]}, map[string]any{"NextStep": "step " + strconv.Itoa(i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		e.srv.SetFaults(salesforcetest.Faults{})
+		e.srv.ResetCalls()
+		e.run(e.source())
+		total = len(e.srv.Calls()) // the next run is incremental too: it makes about as many calls
+		for _, s := range standard {
+			e.checkTable(s.table, s.object, s.merge)
+		}
+		e.srv.SetFaults(salesforcetest.Faults{Latency: 3 * time.Millisecond})
+	}
+	// The state matches the data: a run with nothing changed loads nothing new.
+	e.srv.SetFaults(salesforcetest.Faults{})
+	info := e.run(e.source())
+	for _, s := range standard {
+		if s.merge && info.RowCount(s.table) != 0 {
+			t.Errorf("after the crashes, an unchanged run still loaded %d rows into %s", info.RowCount(s.table), s.table)
+		}
+	}
+}
