@@ -204,6 +204,8 @@ type cfgFile struct {
 	exists  bool
 	tree    map[string]any
 	lines   map[string]int // cfgJoin(path) -> line of the key
+	// lineStarts are the offsets at which lines start, to turn offsets into line numbers.
+	lineStarts []int
 }
 
 // cfgSetting is a resolved value.
@@ -337,6 +339,12 @@ func (f *cfgFile) parse(data []byte) error {
 		return cfgSyntaxError(f.path, f.secrets, data, err)
 	}
 	f.lines = map[string]int{}
+	f.lineStarts = []int{0}
+	for i, c := range data {
+		if c == '\n' {
+			f.lineStarts = append(f.lineStarts, i+1)
+		}
+	}
 	var p unstable.Parser
 	p.Reset(data)
 	var table []string
@@ -379,7 +387,9 @@ func (f *cfgFile) record(p *unstable.Parser, path []string, key unstable.Iterato
 	if k.Raw.Length == 0 && k.Raw.Offset == 0 {
 		return
 	}
-	line := p.Shape(k.Raw).Start.Line
+	// The line is the number of line starts at or before the key (Parser.Shape would rescan the
+	// document from the top for every key).
+	line, _ := slices.BinarySearch(f.lineStarts, int(k.Raw.Offset)+1)
 	if _, seen := f.lines[cfgJoin(path)]; !seen {
 		f.lines[cfgJoin(path)] = line
 	}

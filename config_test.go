@@ -624,8 +624,6 @@ func FuzzSecretsTOML(f *testing.F) {
 			if !strings.Contains(err.Error(), path) {
 				t.Fatalf("error does not name the file: %v", err)
 			}
-			// The parser may quote input it cannot read; a marked secret must still not show
-			// unless the input put it on a key line's key side or a header.
 			return
 		}
 		c := &Config{st: &cfgState{workDir: work, homeDir: home, files: []*cfgFile{file}, lookupEnv: environLookup(nil)}}

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sfdlt/sfdlt"
+	"github.com/sfdlt/sfdlt/destination"
+	"github.com/sfdlt/sfdlt/destination/duckdb"
+)
+
+// runFlags are the flags shared by run and pipeline.
+type runFlags struct {
+	pipelineName string
+	destination  string
+	dataset      string
+	resources    []string
+	objects      []string
+	devMode      bool
+}
+
+func newRunCmd() *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Load Salesforce into the destination, configured by .dlt/secrets.toml and .dlt/config.toml",
+		Long: `Load the Salesforce source into the destination. Credentials and settings come from
+.dlt/secrets.toml and .dlt/config.toml in the working directory, then ~/.dlt/, and environment
+variables such as SOURCES__SALESFORCE__PASSWORD win over both (see 'sfdlt init').
+The exit status is 0 only when everything loaded.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runPipeline(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.pipelineName, "pipeline-name", "", "pipeline name (default: pipeline_name from the configuration, else salesforce)")
+	fl.StringVar(&f.destination, "destination", "duckdb", "destination: duckdb or postgres")
+	fl.StringVar(&f.dataset, "dataset-name", "", "dataset to load into (default: dataset_name from the configuration, else <pipeline_name>_dataset)")
+	fl.StringSliceVar(&f.resources, "resources", nil, "load only these resources, comma-separated (default: all)")
+	fl.StringSliceVar(&f.objects, "objects", nil, "also load these Salesforce objects (custom ones too), comma-separated, e.g. Something__c")
+	fl.BoolVar(&f.devMode, "dev-mode", false, "load into a fresh dataset named <dataset>_<timestamp>, from an empty state")
+	return cmd
+}
+
+// loadConfig reads the configuration and prints its warnings.
+func loadConfig(stderr io.Writer, pipelineName string) (*sfdlt.Config, error) {
+	cfg, err := sfdlt.LoadConfig(sfdlt.ConfigOptions{PipelineName: pipelineName})
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintln(stderr, "warning:", w)
+	}
+	return cfg, nil
+}
+
+// openDestination makes the named destination from the configuration.
+func openDestination(cfg *sfdlt.Config, name string) (destination.Destination, error) {
+	switch name {
+	case "duckdb":
+		path, _, _ := cfg.DestinationCredentials("duckdb")
+		return duckdb.New(path), nil
+	case "postgres":
+		return nil, fmt.Errorf("the postgres destination is not available in this version of sfdlt: use --destination duckdb")
+	}
+	return nil, fmt.Errorf("unknown destination %q: use duckdb or postgres", name)
+}
+
+// newPipeline builds the pipeline from the configuration and the flags (flags win).
+func newPipeline(cfg *sfdlt.Config, f runFlags, extra ...sfdlt.PipelineOption) (*sfdlt.Pipeline, error) {
+	dest, err := openDestination(cfg, f.destination)
+	if err != nil {
+		return nil, err
+	}
+	settings := cfg.Pipeline()
+	opts := settings.Options()
+	if f.dataset != "" {
+		opts = append(opts, sfdlt.Dataset(f.dataset))
+	}
+	if f.devMode {
+		opts = append(opts, sfdlt.DevMode(true))
+	}
+	return sfdlt.NewPipeline(settings.Name, dest, append(opts, extra...)...)
+}
+
+func runPipeline(ctx context.Context, stdout, stderr io.Writer, f runFlags) error {
+	cfg, err := loadConfig(stderr, f.pipelineName)
+	if err != nil {
+		return err
+	}
+	src, err := sfdlt.NewSourceFromConfig(cfg)
+	if err != nil {
+		return err
+	}
+	for _, o := range f.objects {
+		src.AddObject(strings.TrimSpace(o))
+	}
+	if len(f.resources) > 0 {
+		src = src.WithResources(f.resources...)
+	}
+	p, err := newPipeline(cfg, f, sfdlt.OnProgress(newProgress(stderr).report))
+	if err != nil {
+		return err
+	}
+	info, err := p.Run(ctx, src)
+	if info != nil {
+		fmt.Fprint(stdout, info)
+	}
+	return err
+}
+
+// progress shows per-resource progress on a terminal, one line per resource; it is quiet when
+// stderr is not a terminal (a log file, CI).
+type progress struct {
+	mu  sync.Mutex
+	w   io.Writer
+	tty bool
+}
+
+func newProgress(w io.Writer) *progress {
+	p := &progress{w: w}
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			p.tty = true
+		}
+	}
+	return p
+}
+
+func (p *progress) report(ev sfdlt.Progress) {
+	if !p.tty {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	total := ""
+	if ev.TotalRows >= 0 {
+		total = fmt.Sprintf(" of %d", ev.TotalRows)
+	}
+	fmt.Fprintf(p.w, "\r\033[K%-26s %5d page(s) %9d row(s)%s", ev.Resource, ev.Pages, ev.Rows, total)
+	if ev.Done {
+		fmt.Fprintln(p.w)
+	}
+}

@@ -1,0 +1,90 @@
+package sfdlt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/sfdlt/sfdlt/destination"
+)
+
+// Inspection is what `sfdlt pipeline <name> show` prints: the dataset's tables with their row
+// counts, the newest loads, and the incremental state of each resource.
+type Inspection struct {
+	PipelineName string
+	DatasetName  string
+	Destination  destination.Info
+	Tables       []destination.TableStats
+	Loads        []destination.LoadRow
+	State        *PipelineState
+	// StateFrom says where the state was read: "local", "destination" or "new".
+	StateFrom string
+}
+
+// Inspect reads the pipeline's dataset and state without changing anything.
+func (p *Pipeline) Inspect(ctx context.Context, loads int) (*Inspection, error) {
+	sess, err := p.dest.Open(ctx, p.dataset, p.name)
+	if err != nil {
+		return nil, fmt.Errorf("opening dataset %q: %w", p.dataset, err)
+	}
+	defer sess.Close()
+	in := &Inspection{PipelineName: p.name, DatasetName: p.dataset, Destination: p.dest.Info()}
+	if in.State, in.StateFrom, err = p.restoreState(ctx, sess); err != nil {
+		return nil, err
+	}
+	insp, ok := sess.(destination.Inspector)
+	if !ok {
+		return in, nil
+	}
+	if in.Tables, err = insp.Tables(ctx); err != nil {
+		return nil, fmt.Errorf("listing the tables of %q: %w", p.dataset, err)
+	}
+	if in.Loads, err = insp.Loads(ctx, loads); err != nil && !errors.Is(err, destination.ErrNotFound) {
+		return nil, fmt.Errorf("reading the loads of %q: %w", p.dataset, err)
+	}
+	return in, nil
+}
+
+// String prints the inspection as a short report.
+func (in *Inspection) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Pipeline %s, dataset %s on %s (%s)\n", in.PipelineName, in.DatasetName, in.Destination.Name, in.Destination.Location)
+	if len(in.Tables) == 0 {
+		b.WriteString("No tables yet: run the pipeline first.\n")
+	} else {
+		width := 0
+		for _, t := range in.Tables {
+			width = max(width, len(t.Name))
+		}
+		b.WriteString("Tables:\n")
+		for _, t := range in.Tables {
+			fmt.Fprintf(&b, "  %-*s %10d rows\n", width, t.Name, t.Rows)
+		}
+	}
+	if len(in.Loads) > 0 {
+		b.WriteString("Last loads:\n")
+		for _, l := range in.Loads {
+			status := "completed"
+			if l.Status != 0 {
+				status = fmt.Sprintf("status %d", l.Status)
+			}
+			fmt.Fprintf(&b, "  %s  %s  %s  schema %s\n", l.LoadID, l.InsertedAt.UTC().Format("2006-01-02 15:04:05Z"), status, l.SchemaVersionHash)
+		}
+	}
+	if in.State != nil {
+		fmt.Fprintf(&b, "State version %d (%s):\n", in.State.Version, in.StateFrom)
+		for _, src := range slices.Sorted(maps.Keys(in.State.Sources)) {
+			res := in.State.Sources[src].Resources
+			for _, name := range slices.Sorted(maps.Keys(res)) {
+				for _, cursor := range slices.Sorted(maps.Keys(res[name].Incremental)) {
+					st := res[name].Incremental[cursor]
+					fmt.Fprintf(&b, "  %s.%s: %s last_value %v (%d record(s) at that value)\n", src, name, cursor, st.LastValue, len(st.UniqueHashes))
+				}
+			}
+		}
+	}
+	return b.String()
+}
