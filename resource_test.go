@@ -1,0 +1,210 @@
+package sfdlt_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"iter"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sfdlt/sfdlt"
+	"github.com/sfdlt/sfdlt/destination/duckdb"
+)
+
+// goEnv runs pipelines with Go resources only (no Salesforce login needed).
+type goEnv struct {
+	*env
+}
+
+func newGoEnv(t *testing.T) goEnv {
+	dir := t.TempDir()
+	return goEnv{&env{t: t, dir: dir, file: filepath.Join(dir, "go.duckdb")}}
+}
+
+func records(recs ...map[string]any) sfdlt.RecordsFunc {
+	return func(ctx context.Context, inc *sfdlt.Incremental) iter.Seq2[map[string]any, error] {
+		return func(yield func(map[string]any, error) bool) {
+			for _, r := range recs {
+				if !yield(r, nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// goSource is a source holding only Go resources: its Salesforce credentials are never used.
+func goSource(t *testing.T, rs ...*sfdlt.Resource) *sfdlt.Source {
+	t.Helper()
+	src, err := sfdlt.NewSource(sfdlt.Credentials{UserName: "unused", Password: "unused"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range rs {
+		src.AddResource(r)
+		names = append(names, r.Name())
+	}
+	return src.WithResources(names...)
+}
+
+func TestGoResourceNestedDataAndChildTables(t *testing.T) {
+	e := newGoEnv(t)
+	at := time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
+	res := sfdlt.NewResource("Orders", records(
+		map[string]any{"OrderId": 1, "Customer": map[string]any{"Name": "Zoë", "Address": map[string]any{"City": "Köln"}},
+			"Lines": []any{map[string]any{"Sku": "A-1", "Qty": 2}, map[string]any{"Sku": "B-2", "Qty": 1}}, "Tags": []string{"x", "y"}, "At": at},
+		map[string]any{"OrderId": 2, "Customer": map[string]any{"Name": "Ann"}, "Lines": []any{}, "At": at.Add(time.Hour)},
+	), sfdlt.WithPrimaryKey("OrderId"), sfdlt.WithWriteDisposition(sfdlt.Merge))
+	info := e.run(goSource(t, res))
+	if info.RowCount("orders") != 2 {
+		t.Fatalf("orders: %d rows\n%v", info.RowCount("orders"), info)
+	}
+	if e.scalar(`SELECT count(*) FROM salesforce_data.orders WHERE customer__name = 'Zoë' AND customer__address__city = 'Köln' AND order_id = 1`) != 1 {
+		t.Error("nested maps are not flattened into parent__child columns")
+	}
+	if e.scalar(`SELECT count(*) FROM salesforce_data.orders__lines l JOIN salesforce_data.orders o ON l._dlt_parent_id = o._dlt_id WHERE o.order_id = 1`) != 2 {
+		t.Error("the list of maps is not a child table linked by _dlt_parent_id")
+	}
+	if e.scalar(`SELECT count(*) FROM salesforce_data.orders__lines WHERE sku = 'B-2' AND qty = 1 AND _dlt_list_idx = 1 AND _dlt_root_id IS NOT NULL`) != 1 {
+		t.Error("child rows lack values, list index or root id")
+	}
+	if e.scalar(`SELECT count(*) FROM salesforce_data.orders__tags WHERE value IN ('x', 'y')`) != 2 {
+		t.Error("a list of scalars is not a child table with a value column")
+	}
+	if e.scalar(`SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'at' AND data_type = 'TIMESTAMP WITH TIME ZONE'`) != 1 {
+		t.Error("time.Time is not a timestamp column")
+	}
+
+	// Merging order 1 again with one line replaces its child rows.
+	res2 := sfdlt.NewResource("Orders", records(
+		map[string]any{"OrderId": 1, "Customer": map[string]any{"Name": "Zoë"}, "Lines": []any{map[string]any{"Sku": "C-3", "Qty": 5}}, "At": at},
+	), sfdlt.WithPrimaryKey("OrderId"), sfdlt.WithWriteDisposition(sfdlt.Merge))
+	e.run(goSource(t, res2))
+	if got := e.scalar(`SELECT count(*) FROM salesforce_data.orders`); got != 2 {
+		t.Errorf("orders after merge: %d rows, want 2", got)
+	}
+	if got := e.scalar(`SELECT count(*) FROM salesforce_data.orders__lines`); got != 1 {
+		t.Errorf("order lines after merge: %d rows, want only the new line of order 1", got)
+	}
+}
+
+func TestGoResourceIncrementalAndVariants(t *testing.T) {
+	e := newGoEnv(t)
+	mk := func(recs ...map[string]any) *sfdlt.Resource {
+		return sfdlt.NewResource("events", records(recs...), sfdlt.WithPrimaryKey("id"), sfdlt.WithWriteDisposition(sfdlt.Merge),
+			sfdlt.WithIncremental(sfdlt.NewIncremental("updated", nil)))
+	}
+	e.run(goSource(t, mk(
+		map[string]any{"id": 1, "updated": 10, "score": 1.5},
+		map[string]any{"id": 2, "updated": 20, "score": 2.5},
+	)))
+	// The second run sees id 2 again at the boundary (dropped), id 3 at the boundary (new), an
+	// older record (dropped), and a score that is not a number (to a variant column).
+	var seen int64
+	inc := sfdlt.NewIncremental("updated", nil)
+	res := sfdlt.NewResource("events", func(ctx context.Context, got *sfdlt.Incremental) iter.Seq2[map[string]any, error] {
+		if v, ok := got.LastValue().(json.Number); ok {
+			seen, _ = v.Int64()
+		} else if f, ok := got.LastValue().(float64); ok {
+			seen = int64(f)
+		}
+		return records(
+			map[string]any{"id": 2, "updated": 20, "score": 2.5},
+			map[string]any{"id": 3, "updated": 20, "score": "n/a"},
+			map[string]any{"id": 0, "updated": 5, "score": 0.5},
+		)(ctx, got)
+	}, sfdlt.WithPrimaryKey("id"), sfdlt.WithWriteDisposition(sfdlt.Merge), sfdlt.WithIncremental(inc))
+	info := e.run(goSource(t, res))
+	if seen != 20 {
+		t.Errorf("the resource saw LastValue %d, want 20", seen)
+	}
+	if info.RowCount("events") != 1 {
+		t.Fatalf("second run wrote %d rows, want only id 3", info.RowCount("events"))
+	}
+	if e.scalar(`SELECT count(*) FROM salesforce_data.events WHERE id = 3 AND score IS NULL AND score__v_text = 'n/a'`) != 1 {
+		t.Error("a value that does not fit its column must go to the variant column score__v_text")
+	}
+	if e.scalar(`SELECT count(*) FROM salesforce_data.events`) != 3 {
+		t.Error("want ids 1, 2, 3")
+	}
+}
+
+func TestGoResourceErrorsFailTheLoad(t *testing.T) {
+	e := newGoEnv(t)
+	boom := errors.New("remote API down")
+	res := sfdlt.NewResource("things", func(ctx context.Context, _ *sfdlt.Incremental) iter.Seq2[map[string]any, error] {
+		return func(yield func(map[string]any, error) bool) {
+			if !yield(map[string]any{"a": 1}, nil) {
+				return
+			}
+			yield(nil, boom)
+		}
+	})
+	info, err := e.pipeline().Run(context.Background(), goSource(t, res))
+	if !errors.Is(err, boom) || !strings.Contains(err.Error(), "things") {
+		t.Fatalf("err = %v, want the resource's error, naming the resource", err)
+	}
+	if info.Loaded {
+		t.Fatal("load info says loaded")
+	}
+	res2 := sfdlt.NewResource("chans", records(map[string]any{"c": make(chan int)}))
+	if _, err := e.pipeline().Run(context.Background(), goSource(t, res2)); err == nil || !strings.Contains(err.Error(), "chan") {
+		t.Fatalf("unloadable Go type: err = %v", err)
+	}
+	res3 := sfdlt.NewResource("merged", records(map[string]any{"a": 1}), sfdlt.WithWriteDisposition(sfdlt.Merge))
+	if _, err := e.pipeline().Run(context.Background(), goSource(t, res3)); err == nil || !strings.Contains(err.Error(), "primary key") {
+		t.Fatalf("merge without key: err = %v", err)
+	}
+}
+
+func TestProgressAndLoadInfo(t *testing.T) {
+	e := newEnv(t, nil)
+	var events []sfdlt.Progress
+	p, err := sfdlt.NewPipeline("salesforce", duckdb.New(e.file), sfdlt.Dataset("salesforce_data"),
+		sfdlt.PipelinesDir(filepath.Join(e.dir, "pipelines")), sfdlt.OnProgress(func(ev sfdlt.Progress) { events = append(events, ev) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := p.Run(context.Background(), e.source().WithResources("task"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) < 3 || !events[len(events)-1].Done || events[len(events)-1].Rows != int64(e.srv.Count("Task", true)) {
+		t.Fatalf("progress events %+v", events)
+	}
+	s := info.String()
+	for _, want := range []string{"Pipeline salesforce load step completed in", "1 load package(s) were loaded to destination duckdb and into dataset salesforce_data",
+		"The duckdb destination used duckdb:///", "location to store data", "Load package " + info.LoadID + " is LOADED and contains no failed jobs", "task"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("load info lacks %q:\n%s", want, s)
+		}
+	}
+	c := e.srv.Credentials()
+	for _, secret := range []string{c.Password, c.SecurityToken} {
+		if strings.Contains(s, secret) {
+			t.Errorf("load info leaks a secret")
+		}
+	}
+}
+
+func TestDevModeLoadsIntoFreshDataset(t *testing.T) {
+	e := newEnv(t, nil)
+	p, err := sfdlt.NewPipeline("salesforce", duckdb.New(e.file), sfdlt.Dataset("salesforce_data"), sfdlt.DevMode(true), sfdlt.PipelinesDir(filepath.Join(e.dir, "pipelines")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(p.DatasetName(), "salesforce_data_") || p.DatasetName() == "salesforce_data_" {
+		t.Fatalf("dev mode dataset = %q", p.DatasetName())
+	}
+	info, err := p.Run(context.Background(), e.source().WithResources("opportunity"))
+	if err != nil || info.DatasetName != p.DatasetName() {
+		t.Fatalf("run: %v, dataset %q", err, info.DatasetName)
+	}
+	if e.scalar(`SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = 'opportunity'`, p.DatasetName()) != 1 {
+		t.Fatal("dev mode did not load into its dataset")
+	}
+}
