@@ -18,22 +18,6 @@ import (
 	"github.com/pelletier/go-toml/v2/unstable"
 )
 
-// Configuration is read the way dlt reads it (see LoadConfig). The rules, in the order they apply:
-//
-//  1. The pipeline section first: every key is looked up with the pipeline name as its first
-//     section ([salesforce.sources.salesforce] for the pipeline "salesforce"), then without it.
-//  2. Within one of those passes, the providers in order: environment variables, then
-//     secrets.toml, then config.toml (dlt's provider order). For the two files, the working
-//     directory's .dlt/ wins over ~/.dlt/.
-//  3. Within one provider, from the most specific path to the least:
-//     sources.salesforce.credentials.<key>, sources.salesforce.<key>, sources.credentials.<key>,
-//     sources.<key>, credentials.<key>, <key> for credentials; sources.salesforce.<key>,
-//     sources.<key>, <key> for the other source settings.
-//
-// An environment variable is the path upper-cased and joined by "__":
-// sources.salesforce.password is SOURCES__SALESFORCE__PASSWORD. Empty values (an empty
-// environment variable, password = "") count as not set.
-
 // defaultPipelineName is the pipeline name when neither ConfigOptions nor the configuration
 // names one: the name the dlt Salesforce example pipeline uses.
 const defaultPipelineName = "salesforce"
@@ -228,11 +212,31 @@ type cfgState struct {
 }
 
 // LoadConfig reads .dlt/secrets.toml and .dlt/config.toml from the working directory and from
-// the home directory, and the environment, and resolves every setting sfdlt knows, the way dlt
-// does (see the package's configuration rules above and ConfigOptions). Files that do not
-// exist are skipped. It fails on unreadable files, TOML syntax errors (naming file, line and
-// column) and values of the wrong type (naming key, file and line); missing credentials are
-// reported later, by Credentials, so that commands that need none can run.
+// the home directory, and the environment, and resolves every setting sfdlt knows the way dlt
+// does. Each key is looked up:
+//
+//  1. with the pipeline name as its first section ([salesforce.sources.salesforce] for the
+//     pipeline "salesforce", env SALESFORCE__SOURCES__SALESFORCE__...), then without it;
+//  2. within each of those passes, in the providers in dlt's order: environment variables,
+//     then secrets.toml, then config.toml; for the files, the working directory's .dlt/ wins
+//     over ~/.dlt/;
+//  3. within one provider, from the most specific path to the least:
+//     sources.salesforce.credentials.<key>, sources.salesforce.<key>, sources.credentials.<key>,
+//     sources.<key>, credentials.<key>, <key> for the credential keys (user_name, password,
+//     security_token, client_id, client_secret, private_key, private_key_file or
+//     private_key_path, refresh_token, session_id, instance_url); sources.salesforce.<key>,
+//     sources.<key>, <key> for domain, login_url, api_version, is_production and
+//     include_formula_fields; destination.<name>.credentials, destination.credentials,
+//     credentials for destinations.
+//
+// An environment variable is the path upper-cased and joined by "__":
+// sources.salesforce.password is SOURCES__SALESFORCE__PASSWORD. Empty values (an empty
+// variable, password = "") count as not set.
+//
+// Files that do not exist are skipped. LoadConfig fails on unreadable files, TOML syntax errors
+// (naming file, line and column) and values of the wrong type (naming key, file and line);
+// missing credentials are reported by Credentials and MissingDestinationError, so that commands
+// that need none can run. It reads at most four small local files and so takes no context.
 func LoadConfig(opts ConfigOptions) (*Config, error) {
 	st := &cfgState{workDir: opts.WorkDir, homeDir: opts.HomeDir}
 	if st.workDir == "" {
@@ -247,13 +251,16 @@ func LoadConfig(opts ConfigOptions) (*Config, error) {
 			st.homeDir = h
 		}
 	}
-	st.workDir = absPath(st.workDir)
+	st.workDir = cfgAbs(st.workDir)
+	if st.homeDir != "" {
+		st.homeDir = cfgAbs(st.homeDir)
+	}
 	switch {
 	case opts.LookupEnv != nil:
 		st.lookupEnv = opts.LookupEnv
 	case opts.Environ != nil:
 		st.environ = opts.Environ
-		st.lookupEnv = environLookup(opts.Environ)
+		st.lookupEnv = cfgEnvironLookup(opts.Environ)
 	default:
 		st.environ = os.Environ()
 		st.lookupEnv = os.LookupEnv
@@ -263,7 +270,7 @@ func LoadConfig(opts ConfigOptions) (*Config, error) {
 	var errs []error
 	dirs := []string{filepath.Join(st.workDir, ".dlt")}
 	if st.homeDir != "" {
-		if home := filepath.Join(absPath(st.homeDir), ".dlt"); home != dirs[0] {
+		if home := filepath.Join(st.homeDir, ".dlt"); home != dirs[0] {
 			dirs = append(dirs, home)
 		}
 	}
@@ -297,14 +304,14 @@ func LoadConfig(opts ConfigOptions) (*Config, error) {
 	return c, nil
 }
 
-func absPath(p string) string {
+func cfgAbs(p string) string {
 	if a, err := filepath.Abs(p); err == nil {
 		return a
 	}
 	return filepath.Clean(p)
 }
 
-func environLookup(environ []string) func(string) (string, bool) {
+func cfgEnvironLookup(environ []string) func(string) (string, bool) {
 	m := make(map[string]string, len(environ))
 	for _, kv := range environ {
 		if k, v, ok := strings.Cut(kv, "="); ok {
@@ -354,39 +361,36 @@ func (f *cfgFile) parse(data []byte) error {
 		switch e.Kind {
 		case unstable.Table:
 			table, inArray = cfgKeyParts(e.Key()), false
-			f.record(&p, table, e.Key())
+			f.record(table, e.Key())
 		case unstable.ArrayTable:
 			inArray = true
 		case unstable.KeyValue:
 			if !inArray {
-				f.recordKeyValue(&p, table, e)
+				f.recordKeyValue(table, e)
 			}
 		}
 	}
 	return nil
 }
 
-func (f *cfgFile) recordKeyValue(p *unstable.Parser, table []string, kv *unstable.Node) {
+func (f *cfgFile) recordKeyValue(table []string, kv *unstable.Node) {
 	path := append(slices.Clone(table), cfgKeyParts(kv.Key())...)
-	f.record(p, path, kv.Key())
+	f.record(path, kv.Key())
 	if v := kv.Value(); v.Kind == unstable.InlineTable {
 		it := v.Children()
 		for it.Next() {
 			if child := it.Node(); child.Kind == unstable.KeyValue {
-				f.recordKeyValue(p, path, child)
+				f.recordKeyValue(path, child)
 			}
 		}
 	}
 }
 
-func (f *cfgFile) record(p *unstable.Parser, path []string, key unstable.Iterator) {
+func (f *cfgFile) record(path []string, key unstable.Iterator) {
 	if !key.Next() {
 		return
 	}
 	k := key.Node()
-	if k.Raw.Length == 0 && k.Raw.Offset == 0 {
-		return
-	}
 	// The line is the number of line starts at or before the key (Parser.Shape would rescan the
 	// document from the top for every key).
 	line, _ := slices.BinarySearch(f.lineStarts, int(k.Raw.Offset)+1)
@@ -436,6 +440,24 @@ func (f *cfgFile) origin(path []string) string {
 
 var cfgQuoted = regexp.MustCompile(`"[^"]*"`)
 
+// cfgKnownKey reports whether the key side of a line ends in a key sfdlt reads, so that it is
+// safe to show.
+func cfgKnownKey(key string) bool {
+	parts := strings.Split(strings.TrimSpace(key), ".")
+	last := strings.Trim(strings.TrimSpace(parts[len(parts)-1]), `"'`)
+	for _, k := range salesforceKeys {
+		if k.name == last {
+			return true
+		}
+	}
+	for _, k := range postgresFields {
+		if k.name == last {
+			return true
+		}
+	}
+	return slices.Contains([]string{"credentials", "pipeline_name", "dataset_name", "pipelines_dir", "dev_mode"}, last)
+}
+
 // cfgSyntaxError describes a TOML syntax error with file, line, column and the offending line,
 // with any value that may be a secret hidden.
 func cfgSyntaxError(path string, secrets bool, data []byte, err error) error {
@@ -478,7 +500,11 @@ func cfgQuoteLine(line string, secrets bool) (string, bool) {
 		return line, true
 	}
 	if key, _, ok := strings.Cut(line, "="); ok {
-		if secrets || cfgIsSecretName(key) {
+		switch {
+		case secrets && !cfgKnownKey(key):
+			// Perhaps a line inside a multi-line PEM key or a pasted token, which can hold "=".
+			return "(line not shown: secrets.toml may hold secrets)", false
+		case secrets || cfgIsSecretName(key):
 			return strings.TrimRight(key, " \t") + " = (value not shown: it may be a secret)", false
 		}
 		return line, true
@@ -1155,6 +1181,7 @@ func (c *Config) Credentials() (Credentials, error) {
 	if len(placeholders) > 0 {
 		e := c.missingCredentials()
 		e.What = "Salesforce credentials: " + strings.Join(placeholders, ", ") + " still hold the placeholders sfdlt init wrote"
+		e.Fix = "replace the placeholders with your user name, password and security token (delete security_token if your org trusts your IP range)"
 		return Credentials{}, e
 	}
 	if cr == (Credentials{}) || (cr.InstanceURL != "" && cr == Credentials{InstanceURL: cr.InstanceURL}) {

@@ -208,6 +208,15 @@ func TestLoadConfig(t *testing.T) {
 			want: map[string]string{"user_name": "env@example.com", "api_version": "61.0"},
 		},
 		{
+			name: "an inline credentials table and dotted keys have their lines",
+			tree: "inline_table",
+			want: map[string]string{"user_name": "ada@example.com", "password": "pw-SEKRET-14", "domain": "test"},
+			origins: map[string]string{
+				"user_name": "$WORK/.dlt/secrets.toml:3", "password": "$WORK/.dlt/secrets.toml:3",
+				"domain": "$WORK/.dlt/config.toml:2",
+			},
+		},
+		{
 			name: "postgres credentials as a URL get dlt's connect_timeout",
 			tree: "postgres_url",
 			want: map[string]string{
@@ -250,6 +259,11 @@ func TestLoadConfig(t *testing.T) {
 			name:    "a TOML syntax error names file, line and column and hides the secret on the line",
 			tree:    "syntax_error",
 			loadErr: []string{"$WORK/.dlt/secrets.toml:3:", "TOML syntax error", "3 | password = (value not shown"},
+		},
+		{
+			name:    "a TOML syntax error inside a PEM key shows no part of the key",
+			tree:    "pem_syntax_error",
+			loadErr: []string{"$WORK/.dlt/secrets.toml:7:", "(line not shown: secrets.toml may hold secrets)"},
 		},
 		{
 			name:    "a TOML syntax error in config.toml quotes the line and points at the column",
@@ -611,6 +625,7 @@ func FuzzSecretsTOML(f *testing.F) {
 		"[sources.salesforce]\nis_production = \"SEKRET\"\n",
 		"pipeline_name = \"p\"\n[p.sources.salesforce]\npassword = 'SEKRET'\n",
 		"\xff\xfe[",
+		"[sources.salesforce]\nprivate_key = \"\"\"\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC==SEKRET\n",
 		"credentials=\"://\" ", // found by the fuzzer: a URL at the least specific path
 	} {
 		f.Add([]byte(seed))
@@ -626,7 +641,7 @@ func FuzzSecretsTOML(f *testing.F) {
 			}
 			return
 		}
-		c := &Config{st: &cfgState{workDir: work, homeDir: home, files: []*cfgFile{file}, lookupEnv: environLookup(nil)}}
+		c := &Config{st: &cfgState{workDir: work, homeDir: home, files: []*cfgFile{file}, lookupEnv: cfgEnvironLookup(nil)}}
 		if err := c.resolve(""); err != nil {
 			if !strings.Contains(err.Error(), path) {
 				t.Fatalf("error does not name the file: %v", err)
@@ -636,4 +651,46 @@ func FuzzSecretsTOML(f *testing.F) {
 		_, _ = c.Credentials()
 		_, _, _ = c.DestinationCredentials("postgres")
 	})
+}
+
+func ExampleLoadConfig() {
+	// A project directory with the secrets.toml dlt's Salesforce docs show.
+	work, _ := os.MkdirTemp("", "sfdlt-example")
+	defer os.RemoveAll(work)
+	os.MkdirAll(filepath.Join(work, ".dlt"), 0o700)
+	os.WriteFile(filepath.Join(work, ".dlt", "secrets.toml"), []byte(`[sources.salesforce]
+user_name = "ada@example.com"
+password = "not-shown"
+security_token = "not-shown-either"
+`), 0o600)
+
+	cfg, err := LoadConfig(ConfigOptions{
+		WorkDir: work,
+		HomeDir: work, // in a real program leave HomeDir and Environ empty: ~ and the process environment
+		Environ: []string{"SOURCES__SALESFORCE__IS_PRODUCTION=false"},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, w := range cfg.Warnings {
+		fmt.Println("warning:", w)
+	}
+	creds, err := cfg.Credentials()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	origin, _ := cfg.Origin("password")
+	fmt.Println(creds.UserName, "password from", strings.TrimPrefix(origin, work))
+	production, _ := cfg.Origin("is_production")
+	fmt.Println("is_production from", production)
+	fmt.Println("pipeline", cfg.Pipeline().Name)
+	src, err := NewSourceFromConfig(cfg)
+	fmt.Println(len(src.ResourceNames()), "resources", err)
+	// Output:
+	// ada@example.com password from /.dlt/secrets.toml:3
+	// is_production from env SOURCES__SALESFORCE__IS_PRODUCTION
+	// pipeline salesforce
+	// 15 resources <nil>
 }

@@ -208,3 +208,25 @@ func TestDevModeLoadsIntoFreshDataset(t *testing.T) {
 		t.Fatal("dev mode did not load into its dataset")
 	}
 }
+
+func TestFormulaFieldsAndDevelopmentCap(t *testing.T) {
+	e := newEnv(t, nil)
+	e.run(e.source(sfdlt.FormulaFields(false), sfdlt.Production(false)).WithResources("opportunity", "contact"))
+	for _, c := range e.srv.Calls() {
+		if c.SOQL == "" || c.Page != 0 {
+			continue
+		}
+		if strings.Contains(c.SOQL, "ExpectedRevenue") {
+			t.Errorf("formula field selected with FormulaFields(false): %s", c.SOQL)
+		}
+		if !strings.HasSuffix(c.SOQL, " LIMIT 100") {
+			t.Errorf("Production(false) must cap each query at 100 rows: %s", c.SOQL)
+		}
+	}
+	if n := e.scalar(`SELECT count(*) FROM salesforce_data.contact`); n != 100 {
+		t.Errorf("contact: %d rows, want the development cap of 100", n)
+	}
+	if e.scalar(`SELECT count(*) FROM information_schema.columns WHERE table_name = 'opportunity' AND column_name = 'expected_revenue'`) != 0 {
+		t.Error("the formula column exists although formulas are left out")
+	}
+}
