@@ -15,6 +15,7 @@ import (
 	duckdbdriver "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/sfdlt/sfdlt"
+	"github.com/sfdlt/sfdlt/client"
 	"github.com/sfdlt/sfdlt/destination/duckdb"
 	"github.com/sfdlt/sfdlt/salesforcetest"
 	"github.com/sfdlt/sfdlt/schema"
@@ -344,6 +345,11 @@ func TestSecondRunMergesChangesIncrementally(t *testing.T) {
 	if err := e.srv.Delete("Contact", contact); err != nil {
 		t.Fatal(err)
 	}
+	st, err := e.pipeline().State(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	boundary := len(st.Sources["salesforce"].Resources["opportunity"].Incremental["SystemModstamp"].UniqueHashes)
 	e.srv.ResetCalls()
 	second := e.run(src)
 
@@ -355,6 +361,10 @@ func TestSecondRunMergesChangesIncrementally(t *testing.T) {
 	qs := queriesOf(e.srv, "Opportunity")
 	if len(qs) != 1 || !strings.Contains(qs[0], "WHERE SystemModstamp >= ") {
 		t.Fatalf("second run's opportunity SOQL = %q, want one query filtered on SystemModstamp >=", qs)
+	}
+	// That query fetched the 5 changed records plus the boundary records of the first run.
+	if got := countQuery(t, e.srv, qs[0]); got != 5+boundary {
+		t.Errorf("the incremental query returns %d records, want 5 changed + %d at the boundary", got, boundary)
 	}
 	for _, s := range standard {
 		e.checkTable(s.table, s.object, s.merge)
@@ -579,4 +589,22 @@ func TestRunErrorsAreClear(t *testing.T) {
 	if _, err := sfdlt.NewSource(sfdlt.Credentials{}); err == nil {
 		t.Error("empty credentials accepted")
 	}
+}
+
+// countQuery runs a SOQL query (with queryAll) on the emulator and counts the records.
+func countQuery(t *testing.T, srv *salesforcetest.Server, soql string) int {
+	t.Helper()
+	c := srv.Credentials()
+	cl, err := client.New(context.Background(), client.Config{LoginURL: srv.URL(), Credentials: client.Credentials{UserName: c.UserName, Password: c.Password, SecurityToken: c.SecurityToken}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for page, err := range cl.QueryAll(context.Background(), soql) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += len(page.Records)
+	}
+	return n
 }
