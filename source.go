@@ -182,10 +182,14 @@ func (s *Source) ResourceNames() []string {
 }
 
 // WithResources returns a copy of the source that loads only the named resources, as dlt's
-// with_resources does. An unknown name makes the run fail with an error listing the valid ones.
+// with_resources does. The copy has its own resources: hints applied to it do not change s. An
+// unknown name makes the run fail with an error listing the valid ones.
 func (s *Source) WithResources(names ...string) *Source {
 	c := *s
-	c.resources = slices.Clone(s.resources)
+	c.resources = make([]*Resource, len(s.resources))
+	for i, r := range s.resources {
+		c.resources[i] = r.clone()
+	}
 	c.selected = nil
 	for _, n := range names {
 		if _, err := s.Resource(n); err != nil {
