@@ -668,7 +668,7 @@ func (h cfgHit) asVersion() (string, error) {
 	return v, nil
 }
 
-func (h cfgHit) asInt(min, max int64) (int64, error) {
+func (h cfgHit) asInt(lo, hi int64) (int64, error) {
 	var n int64
 	var ok bool
 	switch x := h.raw.(type) {
@@ -679,9 +679,9 @@ func (h cfgHit) asInt(min, max int64) (int64, error) {
 		n, err = strconv.ParseInt(strings.TrimSpace(x), 10, 64)
 		ok = err == nil
 	}
-	if !ok || n < min || n > max {
+	if !ok || n < lo || n > hi {
 		name := h.path[len(h.path)-1]
-		return 0, h.valueError(false, fmt.Sprintf("a whole number from %d to %d", min, max), fmt.Sprintf("write %s = <number> (no quotes)", name))
+		return 0, h.valueError(false, fmt.Sprintf("a whole number from %d to %d", lo, hi), fmt.Sprintf("write %s = <number> (no quotes)", name))
 	}
 	return n, nil
 }

@@ -25,9 +25,12 @@ func configTree(t *testing.T, name string, keepMode bool) (work, home string) {
 			t.Fatal(err)
 		}
 	}
-	src := filepath.Join("testdata", "config", name)
-	if _, err := os.Stat(src); errors.Is(err, fs.ErrNotExist) {
+	if name == "" {
 		return work, home
+	}
+	src := filepath.Join("testdata", "config", name)
+	if _, err := os.Stat(src); err != nil {
+		t.Fatalf("no configuration tree %s: %v", src, err)
 	}
 	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {

@@ -109,8 +109,11 @@ func (r *run) observedTable(res *Resource, cols []schema.Column) *schema.Table {
 	return t
 }
 
-// evolve merges the observed table into the schema and returns the schema's table.
+// evolve merges the observed table into the schema and returns the schema's table. The table
+// belongs to the schema: read it under schMu once other extractors run.
 func (r *run) evolve(observed *schema.Table) (*schema.Table, error) {
+	r.schMu.Lock()
+	defer r.schMu.Unlock()
 	u, err := r.sch.Update(observed)
 	if err != nil {
 		return nil, err
@@ -258,6 +261,8 @@ func (r *run) extractObject(ctx context.Context, res *Resource) error {
 
 func (r *run) report(p Progress) {
 	if r.p.progress != nil {
+		r.progMu.Lock()
+		defer r.progMu.Unlock()
 		r.p.progress(p)
 	}
 }

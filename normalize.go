@@ -21,6 +21,8 @@ type rowWriter struct {
 	cursor  string // cursor column; "" when not incremental or a nested table
 	rows    int64
 	pending [][]any
+	// sentCols is how many columns the loader knows the table to have.
+	sentCols int
 }
 
 func newRowWriter(r *run, res *Resource, t *schema.Table) *rowWriter {
@@ -34,7 +36,7 @@ func newRowWriter(r *run, res *Resource, t *schema.Table) *rowWriter {
 // begin opens the table in the load even if no row comes (a replace resource with no records
 // must leave its table empty).
 func (w *rowWriter) begin(ctx context.Context) error {
-	return w.r.loader.write(ctx, w.t, nil)
+	return w.flush(ctx, nil)
 }
 
 // columnIndex is the position of a column in t, or -1.
@@ -52,8 +54,12 @@ func columnIndex(t *schema.Table, name string) int {
 // may have grown.
 func (w *rowWriter) finishRow(row []any, misfits []misfit) (bool, []any, error) {
 	for _, m := range misfits {
+		w.r.schMu.Lock()
 		col := w.t.Columns[m.col].Name
 		pl, err := w.r.sch.Place(w.t, col, m.value)
+		width := len(w.t.Columns)
+		idx := columnIndex(w.t, pl.Column)
+		w.r.schMu.Unlock()
 		if err != nil {
 			return false, nil, fmt.Errorf("table %s, record %s: %w", w.t.Name, w.recordID(row), err)
 		}
@@ -63,10 +69,10 @@ func (w *rowWriter) finishRow(row []any, misfits []misfit) (bool, []any, error) 
 		if pl.Column == "" {
 			continue
 		}
-		for len(row) < len(w.t.Columns) {
+		for len(row) < width {
 			row = append(row, nil)
 		}
-		row[columnIndex(w.t, pl.Column)] = pl.Value
+		row[idx] = pl.Value
 	}
 	if w.cursor != "" {
 		var v any
@@ -137,15 +143,24 @@ func (w *rowWriter) recordID(row []any) string {
 	return fmt.Sprintf("#%d", w.rows+1)
 }
 
-// flush writes rows, padded to the table's current width.
+// flush sends rows to the loader, padded to the table's current width, with a snapshot of the
+// table when it is new to the loader or gained columns.
 func (w *rowWriter) flush(ctx context.Context, rows [][]any) error {
+	op := loadOp{name: w.t.Name, rows: rows}
+	w.r.schMu.Lock()
+	width := len(w.t.Columns)
+	if width != w.sentCols || w.sentCols == 0 {
+		op.table = w.t.Clone()
+		w.sentCols = width
+	}
+	w.r.schMu.Unlock()
 	for i, row := range rows {
-		for len(row) < len(w.t.Columns) {
+		for len(row) < width {
 			row = append(row, nil)
 		}
 		rows[i] = row
 	}
-	if err := w.r.loader.write(ctx, w.t, rows); err != nil {
+	if err := w.r.send(ctx, op); err != nil {
 		return err
 	}
 	w.rows += int64(len(rows))

@@ -30,6 +30,7 @@ type Pipeline struct {
 	progress     func(Progress)
 	logger       *slog.Logger
 	now          func() time.Time
+	parallelism  int
 }
 
 // PipelineOption configures a Pipeline.
@@ -46,12 +47,21 @@ func PipelinesDir(dir string) PipelineOption { return func(p *Pipeline) { p.pipe
 // from an empty state, as dlt's dev_mode does.
 func DevMode(on bool) PipelineOption { return func(p *Pipeline) { p.devMode = on } }
 
-// OnProgress sets a function called as the run goes: per resource, when it starts, after each
-// page, and when it ends. It is called from the goroutine running the pipeline.
+// OnProgress sets a function called as the run goes: per resource, after each page and when it
+// ends. Resources are extracted in parallel, but calls are serialized: f needs no locking.
 func OnProgress(f func(Progress)) PipelineOption { return func(p *Pipeline) { p.progress = f } }
 
 // Logger sets the pipeline's logger (nil: no logging). Secrets are never logged.
 func Logger(l *slog.Logger) PipelineOption { return func(p *Pipeline) { p.logger = l } }
+
+// DefaultParallelism is how many resources a run extracts at once unless Parallelism says
+// otherwise. Salesforce allows 25 concurrent long-running requests per org; a few are enough to
+// hide the latency of each.
+const DefaultParallelism = 4
+
+// Parallelism sets how many resources a run extracts at once (default DefaultParallelism; 1
+// extracts them one after another). Loading into the destination is always one writer.
+func Parallelism(n int) PipelineOption { return func(p *Pipeline) { p.parallelism = n } }
 
 // Progress reports how far a run has come with one resource.
 type Progress struct {
@@ -81,6 +91,12 @@ func NewPipeline(name string, dest destination.Destination, opts ...PipelineOpti
 	}
 	if p.dataset == "" {
 		p.dataset = name + "_dataset"
+	}
+	if p.parallelism == 0 {
+		p.parallelism = DefaultParallelism
+	}
+	if p.parallelism < 1 || p.parallelism > 64 {
+		return nil, fmt.Errorf("Parallelism(%d): use 1 to 64 resources at once", p.parallelism)
 	}
 	if norm := schema.NormalizeIdentifier(p.dataset); norm != p.dataset || strings.HasPrefix(p.dataset, "_dlt") {
 		return nil, fmt.Errorf("invalid dataset name %q: use lower-case letters, digits and underscores, not starting with a digit (for example %q)", p.dataset, norm)

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/sfdlt/sfdlt/client"
 	"github.com/sfdlt/sfdlt/destination"
@@ -30,6 +33,13 @@ type run struct {
 	loader   *loader
 	// schemaStored is true when the destination already holds the schema's current version.
 	schemaStored bool
+
+	// schMu guards sch: extractors of several resources evolve it at once.
+	schMu sync.Mutex
+	// ops carries rows from the extractors to the loader goroutine, the only one that writes.
+	ops chan loadOp
+	// progMu serializes progress callbacks.
+	progMu sync.Mutex
 }
 
 func (r *run) do(ctx context.Context) (info *LoadInfo, err error) {
@@ -79,12 +89,9 @@ func (r *run) do(ctx context.Context) (info *LoadInfo, err error) {
 	defer load.Rollback()
 	r.loader = newLoader(load)
 
-	for _, res := range r.resources {
-		if err := r.extract(ctx, res); err != nil {
-			r.info.Failed = append(r.info.Failed, FailedJob{Table: res.name, Err: err.Error()})
-			r.info.LoadID = r.loadID
-			return r.info, fmt.Errorf("resource %s: %w", res.name, err)
-		}
+	if err := r.extractAll(ctx); err != nil {
+		r.info.LoadID = r.loadID
+		return r.info, err
 	}
 	if err := r.finish(ctx); err != nil {
 		r.info.LoadID = r.loadID
@@ -105,6 +112,62 @@ func (r *run) do(ctx context.Context) (info *LoadInfo, err error) {
 		r.info.Notes = append(r.info.Notes, fmt.Sprintf("the data is loaded, but the local state could not be saved (%v); the next run restores it from the destination", err))
 	}
 	return r.info, nil
+}
+
+// extractAll extracts the resources in parallel (at most Parallelism at once) while one loader
+// goroutine writes what they produce into the load: fetching, decoding and loading overlap.
+// The first failure stops everything.
+func (r *run) extractAll(ctx context.Context) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	r.ops = make(chan loadOp, 2*r.p.parallelism)
+	loaded := make(chan error, 1)
+	go func() {
+		err := r.loader.consume(ctx, r.ops)
+		if err != nil {
+			cancel(err)
+		}
+		loaded <- err
+	}()
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(r.p.parallelism)
+	var failMu sync.Mutex
+	for _, res := range r.resources {
+		g.Go(func() error {
+			if err := r.extract(gctx, res); err != nil {
+				if cause := context.Cause(gctx); cause != nil && !errors.Is(cause, context.Canceled) && errors.Is(err, context.Canceled) {
+					return nil // stopped because another part failed; that failure is reported
+				}
+				failMu.Lock()
+				r.info.Failed = append(r.info.Failed, FailedJob{Table: res.name, Err: err.Error()})
+				failMu.Unlock()
+				return fmt.Errorf("resource %s: %w", res.name, err)
+			}
+			return nil
+		})
+	}
+	extractErr := g.Wait()
+	close(r.ops)
+	loadErr := <-loaded
+	r.ops = nil
+	switch {
+	case loadErr != nil:
+		return loadErr
+	case extractErr != nil:
+		return extractErr
+	}
+	return context.Cause(ctx)
+}
+
+// send hands an operation to the loader goroutine.
+func (r *run) send(ctx context.Context, op loadOp) error {
+	select {
+	case r.ops <- op:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
 }
 
 // loadSchema reads the stored schema from the destination, or starts a new one.
@@ -239,7 +302,39 @@ func (r *run) writeSystemRow(ctx context.Context, table string, values map[strin
 	for i, c := range t.Columns {
 		row[i] = values[c.Name]
 	}
-	return r.loader.write(ctx, t, [][]any{row})
+	return r.loader.write(ctx, t.Clone(), [][]any{row})
+}
+
+// loadOp is one batch of rows for one table. table is a snapshot of the table's definition,
+// set on the first batch and whenever the table gained columns; rows hold values for its
+// columns as of the latest snapshot.
+type loadOp struct {
+	name  string
+	table *schema.Table
+	rows  [][]any
+}
+
+// consume writes the operations it receives until ops is closed or a write fails.
+func (l *loader) consume(ctx context.Context, ops <-chan loadOp) error {
+	for op := range ops {
+		if op.table != nil {
+			if _, err := l.open(ctx, op.table); err != nil {
+				return err
+			}
+		}
+		tw := l.writers[op.name]
+		if tw == nil {
+			return fmt.Errorf("internal error: rows for table %s before its definition", op.name)
+		}
+		if len(op.rows) == 0 {
+			continue
+		}
+		if err := tw.w.Write(ctx, op.rows); err != nil {
+			return fmt.Errorf("writing to table %s: %w", op.name, err)
+		}
+		tw.rows += int64(len(op.rows))
+	}
+	return nil
 }
 
 // loader writes rows into the load's tables, opening each table's writer on first use and
@@ -262,7 +357,8 @@ func newLoader(load destination.Load) *loader {
 	return &loader{load: load, writers: map[string]*tableWriter{}}
 }
 
-// write appends rows to table t; rows hold values for t's columns as they are now.
+// write appends rows to table t directly (not through consume); rows hold values for t's
+// columns as they are now. t must not change while the load is open.
 func (l *loader) write(ctx context.Context, t *schema.Table, rows [][]any) error {
 	tw, err := l.open(ctx, t)
 	if err != nil {
@@ -282,7 +378,7 @@ func (l *loader) write(ctx context.Context, t *schema.Table, rows [][]any) error
 func (l *loader) open(ctx context.Context, t *schema.Table) (*tableWriter, error) {
 	tw := l.writers[t.Name]
 	if tw == nil {
-		w, err := l.load.Table(ctx, t.Clone())
+		w, err := l.load.Table(ctx, t)
 		if err != nil {
 			return nil, fmt.Errorf("preparing table %s: %w", t.Name, err)
 		}

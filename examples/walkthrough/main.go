@@ -33,12 +33,14 @@ const exampleName = "walkthrough"
 // run does the walk-through, writing into dir.
 func run(ctx context.Context, out io.Writer, dir string) error {
 	// Python: salesforce_source() (credentials come from .dlt/secrets.toml there, too)
-	src, srv, err := newSource(out)
+	sf, err := openOrg(out)
 	if err != nil {
 		return err
 	}
-	if srv != nil {
-		defer srv.Close()
+	defer sf.Close()
+	src, err := sf.newSource()
+	if err != nil {
+		return err
 	}
 
 	// Python: pipeline = dlt.pipeline(pipeline_name="salesforce", destination="duckdb",
@@ -60,10 +62,10 @@ func run(ctx context.Context, out io.Writer, dir string) error {
 		return err
 	}
 
-	if srv != nil {
+	if sf.srv != nil {
 		// Not in the Python walk-through: someone works in the org, so that the next
 		// incremental run has something to pick up (a real org changes by itself).
-		ids, err := closeSomeOpportunities(ctx, srv, file)
+		ids, err := closeSomeOpportunities(ctx, sf.srv, file)
 		if err != nil {
 			return err
 		}

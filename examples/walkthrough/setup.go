@@ -52,40 +52,56 @@ func workDir(args []string) (string, error) {
 	return "", fmt.Errorf("too many arguments %q: pass at most one directory", args)
 }
 
-// newSource returns the Salesforce source: the org configured for sfdlt (as dlt configures
+// org is the Salesforce org an example loads: the one configured for sfdlt (as dlt configures
 // one: .dlt/secrets.toml, ~/.dlt/secrets.toml or SOURCES__SALESFORCE__* variables) when
 // SFDLT_EXAMPLE_REAL_ORG is set to a true value, otherwise an emulated org started in this
-// process, returned as srv for the caller to close (nil for a real org).
-func newSource(out io.Writer) (src *sfdlt.Source, srv *salesforcetest.Server, err error) {
+// process.
+type org struct {
+	srv *salesforcetest.Server // the emulated org; nil for a real org
+	cfg *sfdlt.Config          // the configuration of a real org; nil for the emulator
+}
+
+// openOrg starts the emulated org or reads the real org's configuration. Close it when done.
+func openOrg(out io.Writer) (*org, error) {
 	real, err := realOrg()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if real {
 		cfg, err := sfdlt.LoadConfig(sfdlt.ConfigOptions{})
 		if err != nil {
-			return nil, nil, fmt.Errorf("reading the Salesforce configuration (SFDLT_EXAMPLE_REAL_ORG is set): %w", err)
+			return nil, fmt.Errorf("reading the Salesforce configuration (SFDLT_EXAMPLE_REAL_ORG is set): %w", err)
 		}
 		for _, w := range cfg.Warnings {
 			fmt.Fprintln(out, "configuration warning:", w)
 		}
-		src, err := sfdlt.NewSourceFromConfig(cfg)
-		if err != nil {
-			return nil, nil, fmt.Errorf("SFDLT_EXAMPLE_REAL_ORG is set, but: %w", err)
-		}
 		fmt.Fprintln(out, "Loading the Salesforce org configured for sfdlt (SFDLT_EXAMPLE_REAL_ORG is set)")
-		return src, nil, nil
+		return &org{cfg: cfg}, nil
 	}
-	srv = salesforcetest.NewServer(salesforcetest.Options{Seed: 1})
-	c := srv.Credentials()
-	src, err = sfdlt.NewSource(sfdlt.Credentials{UserName: c.UserName, Password: c.Password, SecurityToken: c.SecurityToken},
-		sfdlt.LoginURL(srv.URL()))
-	if err != nil {
-		srv.Close()
-		return nil, nil, err
-	}
+	srv := salesforcetest.NewServer(salesforcetest.Options{Seed: 1})
 	fmt.Fprintf(out, "Started an emulated Salesforce org at %s (set SFDLT_EXAMPLE_REAL_ORG=1 to load your own org)\n", srv.URL())
-	return src, srv, nil
+	return &org{srv: srv}, nil
+}
+
+// newSource makes a Salesforce source (the 15 standard resources of dlt's source) on the org.
+func (o *org) newSource() (*sfdlt.Source, error) {
+	if o.cfg != nil {
+		src, err := sfdlt.NewSourceFromConfig(o.cfg)
+		if err != nil {
+			return nil, fmt.Errorf("SFDLT_EXAMPLE_REAL_ORG is set, but: %w", err)
+		}
+		return src, nil
+	}
+	c := o.srv.Credentials()
+	return sfdlt.NewSource(sfdlt.Credentials{UserName: c.UserName, Password: c.Password, SecurityToken: c.SecurityToken},
+		sfdlt.LoginURL(o.srv.URL()))
+}
+
+// Close stops the emulated org.
+func (o *org) Close() {
+	if o.srv != nil {
+		o.srv.Close()
+	}
 }
 
 // realOrg reads SFDLT_EXAMPLE_REAL_ORG.

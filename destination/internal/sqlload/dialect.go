@@ -11,6 +11,7 @@ package sqlload
 import (
 	"context"
 	"database/sql"
+	"fmt"
 
 	"github.com/sfdlt/sfdlt/schema"
 )
@@ -34,3 +35,35 @@ type Dialect interface {
 
 // StagingDataset is the dataset that holds merge staging tables, named as dlt names it.
 func StagingDataset(dataset string) string { return dataset + "_staging" }
+
+// IdentifierLimiter is an optional interface of Dialect for databases that cut longer
+// identifiers silently (Postgres keeps the first 63 bytes): sqlload refuses such names with
+// a clear error instead, since two long names cut alike would silently become one table or
+// column.
+type IdentifierLimiter interface {
+	// MaxIdentifierLength is the longest identifier the database keeps whole, in bytes.
+	MaxIdentifierLength() int
+}
+
+// DDLLocker is an optional interface of Dialect for databases where two transactions
+// creating the same table or schema at once fail rather than wait (Postgres: the second
+// CREATE ... IF NOT EXISTS hits a unique index once the first commits). Different pipelines
+// share a dataset's system tables, so their first loads can race there. sqlload calls
+// LockDDL inside the load's transaction before it creates or alters anything in dataset
+// and then looks again at what exists; the lock should last until the transaction ends.
+type DDLLocker interface {
+	LockDDL(ctx context.Context, conn *sql.Conn, dataset string) error
+}
+
+// checkIdentifier refuses a name that the database would cut (see IdentifierLimiter).
+func checkIdentifier(d Dialect, kind, name string) error {
+	lim, ok := d.(IdentifierLimiter)
+	if !ok {
+		return nil
+	}
+	if limit := lim.MaxIdentifierLength(); limit > 0 && len(name) > limit {
+		return fmt.Errorf("sqlload: %s name %q is %d bytes long, but the database keeps only %d and would cut it silently; use a shorter name (schema.Naming with MaxLength %d shortens names deterministically)",
+			kind, name, len(name), limit, limit)
+	}
+	return nil
+}

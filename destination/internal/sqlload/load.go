@@ -22,8 +22,9 @@ type Load struct {
 
 	tables map[string]*writer
 	order  []*writer
-	done   bool  // committed or rolled back
-	failed error // why the load was rolled back early, if it was
+	done      bool  // committed or rolled back
+	failed    error // why the load was rolled back early, if it was
+	ddlLocked bool  // the dialect's DDL lock is held (see DDLLocker)
 }
 
 var _ destination.Load = (*Load)(nil)
@@ -179,6 +180,9 @@ func (l *Load) Table(ctx context.Context, t *schema.Table) (destination.TableWri
 	if err := validateColumns(t.Name, nil, t.Columns); err != nil {
 		return nil, err
 	}
+	if err := l.checkNames(t.Name, t.Columns); err != nil {
+		return nil, err
+	}
 	w := &writer{l: l, name: t.Name, table: t.Clone(), targetDataset: l.s.dataset}
 	if err := l.resolveDisposition(w, t); err != nil {
 		return nil, err
@@ -191,8 +195,10 @@ func (l *Load) Table(ctx context.Context, t *schema.Table) (destination.TableWri
 		staging := StagingDataset(l.s.dataset)
 		w.targetDataset = staging
 		d := l.s.d
-		if err := l.exec(ctx, fmt.Sprintf("creating staging dataset %q", staging),
-			"CREATE SCHEMA IF NOT EXISTS "+d.Quote(staging)); err != nil {
+		if err := checkIdentifier(d, "staging dataset", staging); err != nil {
+			return nil, fmt.Errorf("merge table %q: %w (the staging dataset is the dataset's name + %q)", t.Name, err, "_staging")
+		}
+		if err := l.ensureSchema(ctx, staging); err != nil {
 			return nil, err
 		}
 		// A staging table left by a crashed run may have other columns: start afresh.
@@ -298,6 +304,15 @@ func (l *Load) ensureTable(ctx context.Context, dataset, name string, cols []sch
 	if err != nil {
 		return l.fail(err)
 	}
+	if missing(have, cols) && l.mayLockDDL() {
+		// Look again under the lock: another load may have created what is missing.
+		if err := l.lockDDL(ctx); err != nil {
+			return err
+		}
+		if have, err = l.s.columns(ctx, dataset, name); err != nil {
+			return l.fail(err)
+		}
+	}
 	qname := d.Quote(dataset) + "." + d.Quote(name)
 	if len(have) == 0 {
 		defs := make([]string, len(cols))
@@ -316,6 +331,66 @@ func (l *Load) ensureTable(ctx context.Context, dataset, name string, cols []sch
 		}
 		if err := l.exec(ctx, fmt.Sprintf("adding column %q to %s.%s", c.Name, dataset, name),
 			"ALTER TABLE "+qname+" ADD COLUMN "+d.Quote(c.Name)+" "+d.ColumnType(c)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func missing(have map[string]bool, cols []schema.Column) bool {
+	if len(have) == 0 {
+		return true
+	}
+	for _, c := range cols {
+		if !have[c.Name] {
+			return true
+		}
+	}
+	return false
+}
+
+// mayLockDDL reports whether the dialect has a DDL lock that the load does not hold yet.
+func (l *Load) mayLockDDL() bool {
+	_, ok := l.s.d.(DDLLocker)
+	return ok && !l.ddlLocked
+}
+
+// lockDDL takes the dialect's DDL lock on the dataset for the rest of the load, when the
+// dialect has one (see DDLLocker).
+func (l *Load) lockDDL(ctx context.Context) error {
+	lk, ok := l.s.d.(DDLLocker)
+	if !ok || l.ddlLocked {
+		return nil
+	}
+	if err := lk.LockDDL(ctx, l.s.conn, l.s.dataset); err != nil {
+		return l.fail(fmt.Errorf("locking dataset %q for schema changes: %w", l.s.dataset, err))
+	}
+	l.ddlLocked = true
+	return nil
+}
+
+// ensureSchema creates the schema name inside the load when it is missing.
+func (l *Load) ensureSchema(ctx context.Context, name string) error {
+	ok, err := l.s.schemaExists(ctx, name)
+	if err != nil {
+		return l.fail(err)
+	}
+	if ok {
+		return nil
+	}
+	if err := l.lockDDL(ctx); err != nil {
+		return err
+	}
+	return l.exec(ctx, fmt.Sprintf("creating staging dataset %q", name), "CREATE SCHEMA IF NOT EXISTS "+l.s.d.Quote(name))
+}
+
+// checkNames refuses table and column names the database would cut.
+func (l *Load) checkNames(table string, cols []schema.Column) error {
+	if err := checkIdentifier(l.s.d, "table", table); err != nil {
+		return err
+	}
+	for _, c := range cols {
+		if err := checkIdentifier(l.s.d, fmt.Sprintf("table %q: column", table), c.Name); err != nil {
 			return err
 		}
 	}
@@ -386,12 +461,26 @@ func (w *writer) AddColumns(ctx context.Context, cols []schema.Column) error {
 	if err := validateColumns(w.name, have, cols); err != nil {
 		return err
 	}
+	if err := l.checkNames(w.name, cols); err != nil {
+		return err
+	}
 	if w.staged {
 		if err := l.ensureTable(ctx, l.s.dataset, w.name, cols); err != nil {
 			return err
 		}
 	}
 	d := l.s.d
+	if !w.staged && missing(w.dbColumns, cols) && l.mayLockDDL() {
+		// Look again under the lock: another load may have added them meanwhile.
+		if err := l.lockDDL(ctx); err != nil {
+			return err
+		}
+		have, err := l.s.columns(ctx, l.s.dataset, w.name)
+		if err != nil {
+			return l.fail(err)
+		}
+		w.dbColumns = have
+	}
 	for _, c := range cols {
 		if w.dbColumns[c.Name] {
 			continue

@@ -17,7 +17,7 @@ import (
 type Session struct {
 	d       Dialect
 	dataset string
-	release func() error
+	opts    Options
 
 	mu     sync.Mutex
 	conn   *sql.Conn
@@ -30,27 +30,86 @@ var (
 	_ destination.Inspector = (*Session)(nil)
 )
 
+// Options are what a destination hooks into a session's life.
+type Options struct {
+	// BeforeClose, when not nil, runs at Close on the session's connection before the
+	// connection is returned; a destination releases a lock the connection holds there.
+	BeforeClose func(ctx context.Context, conn *sql.Conn) error
+	// AfterClose, when not nil, runs once at Close after the connection is returned (a
+	// destination frees its pipeline lock or pool there); OpenConn runs it too when it fails.
+	AfterClose func() error
+}
+
 // Open takes a connection from db for the session and creates the dataset when it is
 // missing. release, when not nil, runs once at Close after the connection is returned
 // (the destination frees its pipeline lock there); Open runs it too when it fails.
-func Open(ctx context.Context, db *sql.DB, d Dialect, dataset string, release func() error) (_ *Session, err error) {
-	defer func() {
-		if err != nil && release != nil {
-			err = errors.Join(err, release())
-		}
-	}()
-	if dataset == "" {
-		return nil, errors.New("sqlload: empty dataset name; pass the dataset (schema) to load into, e.g. \"salesforce_data\"")
+func Open(ctx context.Context, db *sql.DB, d Dialect, dataset string, release func() error) (*Session, error) {
+	opts := Options{AfterClose: release}
+	if err := checkIdentifier(d, "dataset", dataset); err != nil {
+		return nil, closeAll(err, nil, opts)
 	}
 	conn, err := db.Conn(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("connecting to dataset %q: %w", dataset, err)
+		return nil, closeAll(fmt.Errorf("connecting to dataset %q: %w", dataset, err), nil, opts)
 	}
-	if _, err := conn.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+d.Quote(dataset)); err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("creating dataset %q: %w; check that the user may create schemas", dataset, err)
+	return OpenConn(ctx, conn, d, dataset, opts)
+}
+
+// OpenConn is Open on a connection the destination has already taken (and perhaps locked
+// with): the session owns conn from now on and closes it at Close, or before returning an
+// error.
+func OpenConn(ctx context.Context, conn *sql.Conn, d Dialect, dataset string, opts Options) (*Session, error) {
+	if dataset == "" {
+		return nil, closeAll(errors.New("sqlload: empty dataset name; pass the dataset (schema) to load into, e.g. \"salesforce_data\""), conn, opts)
 	}
-	return &Session{d: d, dataset: dataset, release: release, conn: conn}, nil
+	if err := checkIdentifier(d, "dataset", dataset); err != nil {
+		return nil, closeAll(err, conn, opts)
+	}
+	s := &Session{d: d, dataset: dataset, opts: opts, conn: conn}
+	if err := s.createSchema(ctx, dataset); err != nil {
+		return nil, closeAll(fmt.Errorf("creating dataset %q: %w; check that the user may create schemas", dataset, err), conn, opts)
+	}
+	return s, nil
+}
+
+// closeAll gives up a session that failed to open: it runs the close hooks and returns
+// err with whatever they reported.
+func closeAll(err error, conn *sql.Conn, opts Options) error {
+	errs := []error{err}
+	if conn != nil {
+		if opts.BeforeClose != nil {
+			errs = append(errs, opts.BeforeClose(context.Background(), conn))
+		}
+		errs = append(errs, conn.Close())
+	}
+	if opts.AfterClose != nil {
+		errs = append(errs, opts.AfterClose())
+	}
+	return errors.Join(errs...)
+}
+
+// createSchema creates the schema when it is missing. Two sessions creating the same schema
+// at once may both miss it and one then fails on a unique index (Postgres does): the schema
+// exists then, which is all that was asked.
+func (s *Session) createSchema(ctx context.Context, name string) error {
+	_, err := s.conn.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+s.d.Quote(name))
+	if err == nil {
+		return nil
+	}
+	if ok, lookErr := s.schemaExists(ctx, name); lookErr == nil && ok {
+		return nil
+	}
+	return err
+}
+
+func (s *Session) schemaExists(ctx context.Context, name string) (bool, error) {
+	var n int
+	err := s.conn.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.schemata
+		WHERE catalog_name = current_database() AND schema_name = $1`, name).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("looking up schema %q: %w", name, err)
+	}
+	return n > 0, nil
 }
 
 // Dataset returns the name of the session's dataset.
@@ -81,7 +140,7 @@ func (s *Session) Begin(ctx context.Context) (destination.Load, error) {
 	return l, nil
 }
 
-// Close rolls back an open load, returns the connection and releases what Open took.
+// Close rolls back an open load, runs the destination's hooks and returns the connection.
 func (s *Session) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -93,9 +152,12 @@ func (s *Session) Close() error {
 	if s.load != nil {
 		errs = append(errs, s.load.rollbackLocked())
 	}
+	if s.opts.BeforeClose != nil {
+		errs = append(errs, s.opts.BeforeClose(context.Background(), s.conn))
+	}
 	errs = append(errs, s.conn.Close())
-	if s.release != nil {
-		errs = append(errs, s.release())
+	if s.opts.AfterClose != nil {
+		errs = append(errs, s.opts.AfterClose())
 	}
 	return errors.Join(errs...)
 }
