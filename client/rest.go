@@ -316,7 +316,7 @@ func (c *Client) query(ctx context.Context, resource, soql string, opts []QueryO
 		next := c.dataPath(resource) + "?" + url.Values{"q": {soql}}.Encode()
 		for n := 1; ; n++ {
 			var p Page
-			if _, err := c.getJSON(ctx, next, hdr, &p); err != nil {
+			if err := c.getPage(ctx, next, hdr, &p); err != nil {
 				yield(nil, fmt.Errorf("%s page %d: %w", resource, n, err))
 				return
 			}
@@ -335,6 +335,20 @@ func (c *Client) query(ctx context.Context, resource, soql string, opts []QueryO
 			next = p.NextRecordsURL
 		}
 	}
+}
+
+// getPage fetches one query page and splits it with parsePage (not encoding/json: see there).
+func (c *Client) getPage(ctx context.Context, path string, hdr http.Header, p *Page) error {
+	h := http.Header{"Accept": {"application/json"}}
+	for k, vs := range hdr {
+		h[k] = vs
+	}
+	_, err := c.send(ctx, call{method: http.MethodGet, path: path, header: h, auth: true,
+		decode: func(resp *http.Response, body []byte) error {
+			*p = Page{}
+			return parsePage(body, p)
+		}})
+	return err
 }
 
 // DeletedRecord is one entry of the deleted records list.

@@ -205,7 +205,8 @@ func retryableStatus(code int) bool {
 // a JSON syntax error or an unexpected EOF in a 200 body.
 func isTruncation(err error) bool {
 	var se *json.SyntaxError
-	return errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
+	var pe *pageSyntaxError
+	return errors.As(err, &se) || errors.As(err, &pe) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
 }
 
 func asAPIError(err error) *APIError {
