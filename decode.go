@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/big"
 	"strconv"
 	"time"
 
@@ -24,11 +25,29 @@ type recordDecoder struct {
 	types  []schema.DataType
 	dec    *jsontext.Decoder
 	rd     bytes.Reader
+
+	// Salesforce writes fields in SELECT order: order holds the quoted names in that order and
+	// their columns, so the usual case is one byte comparison per field, no map lookup and no
+	// allocation for the name.
+	order []orderedField
 }
 
-func newRecordDecoder(fields map[string]int, types []schema.DataType) *recordDecoder {
+type orderedField struct {
+	quoted []byte
+	col    int
+}
+
+// newRecordDecoder makes a decoder for records whose fields map to columns; select lists the
+// fields in the order the query selects them (nil when unknown).
+func newRecordDecoder(fields map[string]int, types []schema.DataType, selectOrder ...string) *recordDecoder {
 	d := &recordDecoder{fields: fields, types: types}
-	d.dec = jsontext.NewDecoder(&d.rd)
+	for _, name := range selectOrder {
+		q, _ := jsontext.AppendQuote(nil, name)
+		d.order = append(d.order, orderedField{quoted: q, col: fields[name]})
+	}
+	// Duplicate names are not checked: the check costs a map insert per field (profiled), and
+	// a record with a duplicate field would only overwrite the value.
+	d.dec = jsontext.NewDecoder(&d.rd, jsontext.AllowDuplicateNames(true))
 	return d
 }
 
@@ -44,7 +63,8 @@ type misfit struct {
 // not fit their column are returned as misfits, with nil left in the row.
 func (d *recordDecoder) decode(raw []byte, row []any, misfits []misfit) ([]misfit, error) {
 	d.rd.Reset(raw)
-	d.dec.Reset(&d.rd)
+	d.dec.Reset(&d.rd, jsontext.AllowDuplicateNames(true))
+	next := 0
 	tok, err := d.dec.ReadToken()
 	if err != nil {
 		return misfits, fmt.Errorf("record is not JSON: %w", err)
@@ -53,13 +73,29 @@ func (d *recordDecoder) decode(raw []byte, row []any, misfits []misfit) ([]misfi
 		return misfits, fmt.Errorf("record is a JSON %v, not an object", tok.Kind())
 	}
 	for d.dec.PeekKind() != '}' {
-		tok, err := d.dec.ReadToken()
+		nameVal, err := d.dec.ReadValue()
 		if err != nil {
 			return misfits, fmt.Errorf("reading record: %w", err)
 		}
-		name := tok.String()
-		col, ok := d.fields[name]
+		var col int
+		var ok bool
+		if next < len(d.order) && bytes.Equal(nameVal, d.order[next].quoted) {
+			col, ok = d.order[next].col, true
+			next++
+		} else {
+			name := unquote(nameVal)
+			col, ok = d.fields[name]
+			if ok {
+				// Back in step with the SELECT order after a field out of order.
+				for i, f := range d.order {
+					if f.col == col {
+						next = i + 1
+					}
+				}
+			}
+		}
 		if !ok {
+			name := unquote(nameVal)
 			if err := d.dec.SkipValue(); err != nil {
 				return misfits, fmt.Errorf("reading record field %q: %w", name, err)
 			}
@@ -67,7 +103,7 @@ func (d *recordDecoder) decode(raw []byte, row []any, misfits []misfit) ([]misfi
 		}
 		val, err := d.dec.ReadValue()
 		if err != nil {
-			return misfits, fmt.Errorf("reading record field %q: %w", name, err)
+			return misfits, fmt.Errorf("reading record field %q: %w", unquote(nameVal), err)
 		}
 		v, ok := convertJSON(val, d.types[col])
 		if !ok {
@@ -127,16 +163,25 @@ func convertJSON(v jsontext.Value, t schema.DataType) (any, bool) {
 		}
 	case schema.Decimal:
 		if kind == '0' {
+			if d, ok := fastDecimal(v); ok {
+				return d, true
+			}
 			return schema.CoerceColumn(json.Number(v), schema.NewColumn("", schema.Decimal))
 		}
 	case schema.Timestamp:
 		if kind == '"' {
+			if ts, ok := fastDateTime(v[1 : len(v)-1]); ok {
+				return ts, true
+			}
 			if ts, err := client.ParseDateTime(unquote(v)); err == nil {
 				return ts.UTC(), true
 			}
 		}
 	case schema.Date:
 		if kind == '"' {
+			if ts, ok := fastDate(v[1 : len(v)-1]); ok {
+				return ts, true
+			}
 			if ts, err := client.ParseDate(unquote(v)); err == nil {
 				return ts, true
 			}
@@ -161,6 +206,9 @@ func convertJSON(v jsontext.Value, t schema.DataType) (any, bool) {
 }
 
 func unquote(v jsontext.Value) string {
+	if len(v) >= 2 && bytes.IndexByte(v, '\\') < 0 {
+		return string(v[1 : len(v)-1]) // no escapes: the quotes are all there is to remove
+	}
 	b, err := jsontext.AppendUnquote(nil, v)
 	if err != nil {
 		return string(v)
@@ -183,4 +231,113 @@ func naturalJSON(v jsontext.Value) any {
 		return nil
 	}
 	return json.RawMessage(bytes.Clone(v))
+}
+
+// The fast paths below read the forms Salesforce writes (and fall back to the general parsers
+// for anything else): together they made decoding several times faster (BenchmarkDecodeOpportunityPage).
+
+// fastDateTime reads "2011-07-07T00:37:00.000+0000" or "...000Z" (UTC offsets only).
+func fastDateTime(b []byte) (time.Time, bool) {
+	if len(b) != 28 && len(b) != 24 {
+		return time.Time{}, false
+	}
+	if b[10] != 'T' || b[19] != '.' {
+		return time.Time{}, false
+	}
+	if len(b) == 28 && string(b[23:]) != "+0000" || len(b) == 24 && b[23] != 'Z' {
+		return time.Time{}, false
+	}
+	d, ok := fastDate(b[:10])
+	if !ok || b[13] != ':' || b[16] != ':' {
+		return time.Time{}, false
+	}
+	h, ok1 := digits(b[11:13])
+	m, ok2 := digits(b[14:16])
+	sec, ok3 := digits(b[17:19])
+	ms, ok4 := digits(b[20:23])
+	if !(ok1 && ok2 && ok3 && ok4) || h > 23 || m > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	return d.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(sec)*time.Second + time.Duration(ms)*time.Millisecond), true
+}
+
+// fastDate reads "2010-01-01".
+func fastDate(b []byte) (time.Time, bool) {
+	if len(b) != 10 || b[4] != '-' || b[7] != '-' {
+		return time.Time{}, false
+	}
+	y, ok1 := digits(b[:4])
+	m, ok2 := digits(b[5:7])
+	d, ok3 := digits(b[8:10])
+	if !(ok1 && ok2 && ok3) || m < 1 || m > 12 || d < 1 || d > 31 {
+		return time.Time{}, false
+	}
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	if t.Day() != d { // 2023-02-30
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+func digits(b []byte) (int, bool) {
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+var bigPow10 = func() (p [19]int64) {
+	p[0] = 1
+	for i := 1; i < len(p); i++ {
+		p[i] = p[i-1] * 10
+	}
+	return p
+}()
+
+// fastDecimal reads a plain JSON number ("616590.02", "-3", "400.0") whose value at dlt's
+// decimal scale fits in an int64, into a DecimalValue; anything else reports false.
+func fastDecimal(b []byte) (schema.DecimalValue, bool) {
+	const scale = schema.DefaultDecimalScale
+	i, neg := 0, false
+	if len(b) > 0 && b[0] == '-' {
+		neg, i = true, 1
+	}
+	var mant int64
+	frac, seenDot, nd, anyDigit := 0, false, 0, false
+	for ; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case c >= '0' && c <= '9':
+			anyDigit = true
+			if seenDot {
+				if frac == scale {
+					return schema.DecimalValue{}, false // more digits than the scale keeps: round in the general path
+				}
+				frac++
+			}
+			if nd > 0 || c != '0' {
+				nd++
+			}
+			if nd > 18 {
+				return schema.DecimalValue{}, false
+			}
+			mant = mant*10 + int64(c-'0')
+		case c == '.' && !seenDot:
+			seenDot = true
+		default:
+			return schema.DecimalValue{}, false // exponent or junk
+		}
+	}
+	if !anyDigit || nd+scale-frac > 18 {
+		return schema.DecimalValue{}, false
+	}
+	mant *= bigPow10[scale-frac]
+	if neg {
+		mant = -mant
+	}
+	return schema.DecimalValue{Unscaled: big.NewInt(mant), Scale: scale}, true
 }

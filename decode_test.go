@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sfdlt/sfdlt/client"
 	"github.com/sfdlt/sfdlt/schema"
 )
 
@@ -75,6 +76,34 @@ func FuzzRecordDecoder(f *testing.F) {
 		for _, m := range misfits {
 			if row[m.col] != nil {
 				t.Fatalf("misfit column %d still holds %v", m.col, row[m.col])
+			}
+		}
+	})
+}
+
+// The fast paths must agree with the general parsers wherever they accept an input.
+func FuzzFastPaths(f *testing.F) {
+	for _, s := range []string{"616590.02", "-3", "400.0", "0", "-0.5", "9999999999999999.99", "1e5", "0.1234567891",
+		"2011-07-07T00:37:00.000+0000", "2019-01-05T03:41:05.000Z", "2023-02-30T00:00:00.000Z", "2010-01-01", "2024-13-01"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if d, ok := fastDecimal([]byte(s)); ok {
+			want, ok := schema.CoerceColumn(json.Number(s), schema.NewColumn("", schema.Decimal))
+			if !ok || want.(schema.DecimalValue).String() != d.String() {
+				t.Fatalf("fastDecimal(%q) = %s, general path %v (%v)", s, d, want, ok)
+			}
+		}
+		if ts, ok := fastDateTime([]byte(s)); ok {
+			want, err := client.ParseDateTime(s)
+			if err != nil || !want.Equal(ts) {
+				t.Fatalf("fastDateTime(%q) = %v, ParseDateTime %v (%v)", s, ts, want, err)
+			}
+		}
+		if ts, ok := fastDate([]byte(s)); ok {
+			want, err := client.ParseDate(s)
+			if err != nil || !want.Equal(ts) {
+				t.Fatalf("fastDate(%q) = %v, ParseDate %v (%v)", s, ts, want, err)
 			}
 		}
 	})

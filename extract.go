@@ -212,7 +212,11 @@ func (r *run) extractObject(ctx context.Context, res *Resource) error {
 		byName[f.name] = i
 		types[i] = t.Columns[i].DataType
 	}
-	dec := newRecordDecoder(byName, types)
+	order := make([]string, len(fields))
+	for i, f := range fields {
+		order[i] = f.name
+	}
+	dec := newRecordDecoder(byName, types, order...)
 	if err := w.begin(ctx); err != nil {
 		return err
 	}

@@ -65,7 +65,7 @@ func (i *Incremental) restore(st *IncrementalState) {
 	if st == nil {
 		return
 	}
-	i.lastValue = st.LastValue
+	i.lastValue = restoredCursor(st.LastValue)
 	i.uniqueHashes = make(map[string]struct{}, len(st.UniqueHashes))
 	for _, h := range st.UniqueHashes {
 		i.uniqueHashes[h] = struct{}{}
@@ -133,11 +133,24 @@ func (i *Incremental) state() *IncrementalState {
 	return st
 }
 
+// restoredCursor turns a datetime cursor that cursorJSON wrote back into a time.Time, so a
+// resource reading LastValue gets the type it yielded.
+func restoredCursor(v any) any {
+	if s, ok := v.(string); ok {
+		if t, err := time.Parse(cursorTimeLayout, s); err == nil {
+			return t.UTC()
+		}
+	}
+	return v
+}
+
+const cursorTimeLayout = "2006-01-02T15:04:05.000-0700"
+
 // cursorJSON is how a cursor value is written into the state: datetimes in Salesforce's own
 // format (what the Python source stores), everything else as it is.
 func cursorJSON(v any) any {
 	if t, ok := v.(time.Time); ok {
-		return t.UTC().Format("2006-01-02T15:04:05.000-0700")
+		return t.UTC().Format(cursorTimeLayout)
 	}
 	return v
 }

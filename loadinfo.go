@@ -75,7 +75,7 @@ func (li *LoadInfo) String() string {
 		}
 	}
 	if len(li.Tables) > 0 {
-		width := 0
+		width := len("(total)")
 		for _, t := range li.Tables {
 			width = max(width, len(t.Table))
 		}

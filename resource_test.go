@@ -230,3 +230,34 @@ func TestFormulaFieldsAndDevelopmentCap(t *testing.T) {
 		t.Error("the formula column exists although formulas are left out")
 	}
 }
+
+// A cursor beyond float64 precision survives the state exactly: the boundary record is not
+// loaded twice, and a time.Time cursor comes back as a time.Time.
+func TestCursorValuesSurviveTheState(t *testing.T) {
+	e := newGoEnv(t)
+	big := int64(1<<53 + 1)
+	at := time.Date(2025, 6, 2, 8, 0, 0, 0, time.UTC)
+	var lastSeq, lastAt any
+	mk := func() *sfdlt.Source {
+		seq := sfdlt.NewResource("seq", func(ctx context.Context, inc *sfdlt.Incremental) iter.Seq2[map[string]any, error] {
+			lastSeq = inc.LastValue()
+			return records(map[string]any{"id": big, "n": 1})(ctx, inc)
+		}, sfdlt.WithPrimaryKey("id"), sfdlt.WithWriteDisposition(sfdlt.Merge), sfdlt.WithIncremental(sfdlt.NewIncremental("id", nil)))
+		tm := sfdlt.NewResource("times", func(ctx context.Context, inc *sfdlt.Incremental) iter.Seq2[map[string]any, error] {
+			lastAt = inc.LastValue()
+			return records(map[string]any{"k": "a", "at": at})(ctx, inc)
+		}, sfdlt.WithIncremental(sfdlt.NewIncremental("at", nil)))
+		return goSource(t, seq, tm)
+	}
+	e.run(mk())
+	info := e.run(mk())
+	if info.RowCount("seq") != 0 || info.RowCount("times") != 0 {
+		t.Fatalf("second run reloaded the boundary records: %v", info)
+	}
+	if n, ok := lastSeq.(json.Number); !ok || n.String() != "9007199254740993" {
+		t.Errorf("LastValue of the big cursor = %#v, want json.Number 9007199254740993", lastSeq)
+	}
+	if ts, ok := lastAt.(time.Time); !ok || !ts.Equal(at) {
+		t.Errorf("LastValue of the time cursor = %#v, want %v", lastAt, at)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -106,7 +107,7 @@ func (r *run) do(ctx context.Context) (info *LoadInfo, err error) {
 		return r.info, fmt.Errorf("committing the load: %w", err)
 	}
 	r.info.LoadID, r.info.Loaded = r.loadID, true
-	r.info.Tables = r.loader.counts()
+	r.info.Tables = r.loader.counts(r.resources)
 	if err := writeLocalState(p.Dir(), r.state); err != nil {
 		// The destination holds the state too, so the next run restores it from there.
 		r.info.Notes = append(r.info.Notes, fmt.Sprintf("the data is loaded, but the local state could not be saved (%v); the next run restores it from the destination", err))
@@ -407,13 +408,30 @@ func (l *loader) closeAll(ctx context.Context) error {
 	return nil
 }
 
-// counts lists the rows written per data table, in the order the tables were opened.
-func (l *loader) counts() []TableRows {
+// counts lists the rows written per data table, in the order of resources (each root table
+// before its nested tables), whatever order parallel extraction opened them in.
+func (l *loader) counts(resources []*Resource) []TableRows {
+	rank := map[string]int{}
+	for i, r := range resources {
+		rank[r.name] = i
+	}
 	var out []TableRows
 	for _, name := range l.order {
 		if tw := l.writers[name]; !tw.system {
 			out = append(out, TableRows{Table: name, Resource: tw.resource, Rows: tw.rows})
 		}
 	}
+	root := func(t TableRows) string { r, _, _ := strings.Cut(t.Table, "__"); return r }
+	slices.SortStableFunc(out, func(a, b TableRows) int {
+		ra, oka := rank[a.Resource]
+		if !oka {
+			ra = rank[root(a)]
+		}
+		rb, okb := rank[b.Resource]
+		if !okb {
+			rb = rank[root(b)]
+		}
+		return ra - rb
+	})
 	return out
 }

@@ -120,7 +120,7 @@ func decodeState(enc string) (*PipelineState, error) {
 		return nil, fmt.Errorf("decoding pipeline state from the destination: %w", err)
 	}
 	var s PipelineState
-	if err := json.Unmarshal(b, &s); err != nil {
+	if err := unmarshalState(b, &s); err != nil {
 		return nil, fmt.Errorf("decoding pipeline state from the destination: %w", err)
 	}
 	return &s, nil
@@ -137,7 +137,7 @@ func readLocalState(dir string) (*PipelineState, error) {
 		return nil, fmt.Errorf("reading the local pipeline state: %w", err)
 	}
 	var s PipelineState
-	if err := json.Unmarshal(b, &s); err != nil {
+	if err := unmarshalState(b, &s); err != nil {
 		return nil, fmt.Errorf("the local pipeline state %s is not valid JSON (%v): delete it and the state is restored from the destination", path, err)
 	}
 	return &s, nil
@@ -175,6 +175,20 @@ func writeFileAtomic(path string, b []byte) error {
 	if werr != nil {
 		os.Remove(tmp.Name())
 		return fmt.Errorf("writing %s: %w", path, werr)
+	}
+	return nil
+}
+
+// unmarshalState decodes a state keeping numbers exact (json.Number): a cursor of 2^53+1 read
+// back as a float64 would load its record again.
+func unmarshalState(b []byte, s *PipelineState) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(s); err != nil {
+		return err
+	}
+	if dec.More() {
+		return fmt.Errorf("data after the state object")
 	}
 	return nil
 }

@@ -66,6 +66,24 @@ var (
 	ErrPasswordExpired = errors.New("salesforce password expired")
 	// ErrSOAPLoginUnavailable: SOAP login() is disabled for the org or retired for the API version.
 	ErrSOAPLoginUnavailable = errors.New("salesforce SOAP login unavailable")
+
+	// ErrBulkLimitExceeded: Salesforce refused to create a Bulk API 2.0 query job because a limit
+	// is reached (10,000 query jobs per 24 hours, LIMIT_EXCEEDED, API_ERROR, or the org's request
+	// limit); run the query through REST instead. When the error also matches
+	// ErrRequestLimitExceeded, REST will be refused too: stop instead.
+	ErrBulkLimitExceeded = errors.New("salesforce bulk query job limit reached")
+	// ErrBulkUnsupported: Bulk API 2.0 rejected the query (compound fields, aggregates, OFFSET,
+	// INVALIDJOB, MALFORMED_QUERY ...); REST queries accept more SOQL, so fall back to REST.
+	ErrBulkUnsupported = errors.New("salesforce bulk query not supported for this query")
+	// ErrBulkJobFailed: the Bulk query job ended in state Failed; the error carries its errorMessage.
+	ErrBulkJobFailed = errors.New("salesforce bulk query job failed")
+	// ErrBulkJobAborted: the Bulk query job was aborted by someone else while it ran.
+	ErrBulkJobAborted = errors.New("salesforce bulk query job aborted")
+	// ErrBulkJobTimeout: the Bulk query job did not complete within BulkOptions.Timeout; it was aborted.
+	ErrBulkJobTimeout = errors.New("salesforce bulk query job timed out")
+	// ErrBulkRowCount: the rows received differ from the count Salesforce announced
+	// (Sforce-NumberOfRecords or the job's numberRecordsProcessed); the result is incomplete.
+	ErrBulkRowCount = errors.New("salesforce bulk query row count mismatch")
 )
 
 // APIError is a non-2xx answer of the REST (or Bulk 2.0) API. It carries Salesforce's first

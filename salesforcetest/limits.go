@@ -10,6 +10,7 @@ import (
 // those of a Developer Edition org. The body is written by hand to keep Salesforce's mixed key
 // order (one entry lists Remaining before Max) and its nesting.
 func (s *Server) serveLimits(c *reqCtx) {
+	bulkUsed, bulkMax := s.bulkJobsUsed()
 	s.mu.Lock()
 	max := s.dailyMaxLocked()
 	remaining := max - s.apiUsed
@@ -31,7 +32,11 @@ func (s *Server) serveLimits(c *reqCtx) {
 	entry("DailyAsyncApexExecutions", 250000, 250000, true)
 	entry("DailyBulkApiRequests", 10000, 10000, true)
 	entry("DailyBulkV2QueryFileStorageMB", 976562, 976562, true)
-	entry("DailyBulkV2QueryJobs", 10000, 10000, true)
+	bulkRemaining := bulkMax - bulkUsed
+	if bulkRemaining < 0 {
+		bulkRemaining = 0
+	}
+	entry("DailyBulkV2QueryJobs", bulkMax, bulkRemaining, true)
 	entry("DailyDurableStreamingApiEvents", 10000, 10000, true)
 	entry("DailyStreamingApiEvents", 10000, 10000, true)
 	entry("DataStorageMB", 5, 5, true)

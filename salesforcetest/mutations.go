@@ -12,7 +12,10 @@ func (s *Server) Objects() []*Object { return s.org.Objects() }
 func (s *Server) Now() time.Time { return s.org.Now() }
 
 // Advance moves the org's logical clock forward by d.
-func (s *Server) Advance(d time.Duration) { s.org.Advance(d) }
+func (s *Server) Advance(d time.Duration) {
+	s.org.Advance(d)
+	s.invalidate() // relative date literals (TODAY, LAST_N_DAYS) moved
+}
 
 // Count returns the number of records of an object, counting deleted ones when includeDeleted.
 func (s *Server) Count(object string, includeDeleted bool) int {
@@ -24,6 +27,7 @@ func (s *Server) Get(object, id string) (*Record, bool) { return s.org.Get(objec
 
 // Insert adds a record with the given field values and returns its Id.
 func (s *Server) Insert(object string, values map[string]any) (string, error) {
+	defer s.invalidate()
 	id, err := s.org.Insert(object, values)
 	if err != nil {
 		return "", fmt.Errorf("salesforcetest: inserting into %s: %w", object, err)
@@ -33,6 +37,7 @@ func (s *Server) Insert(object string, values map[string]any) (string, error) {
 
 // Update sets field values on records; they all get one new SystemModstamp and LastModifiedDate.
 func (s *Server) Update(object string, ids []string, values map[string]any) error {
+	defer s.invalidate()
 	if err := s.org.Update(object, ids, values); err != nil {
 		return fmt.Errorf("salesforcetest: updating %d %s record(s): %w", len(ids), object, err)
 	}
@@ -43,11 +48,13 @@ func (s *Server) Update(object string, ids []string, values map[string]any) erro
 // late, after changes with later stamps were already visible (a long Salesforce transaction).
 // The stamp must be before Now.
 func (s *Server) UpdateAt(object string, ids []string, values map[string]any, stamp time.Time) error {
+	defer s.invalidate()
 	return s.org.UpdateAt(object, ids, values, stamp)
 }
 
 // Delete moves records to the recycle bin: query hides them, queryAll shows them with IsDeleted.
 func (s *Server) Delete(object string, ids ...string) error {
+	defer s.invalidate()
 	if err := s.org.Delete(object, ids...); err != nil {
 		return fmt.Errorf("salesforcetest: deleting %d %s record(s): %w", len(ids), object, err)
 	}
@@ -56,6 +63,7 @@ func (s *Server) Delete(object string, ids ...string) error {
 
 // Undelete restores records from the recycle bin.
 func (s *Server) Undelete(object string, ids ...string) error {
+	defer s.invalidate()
 	if err := s.org.Undelete(object, ids...); err != nil {
 		return fmt.Errorf("salesforcetest: undeleting %d %s record(s): %w", len(ids), object, err)
 	}
@@ -65,6 +73,7 @@ func (s *Server) Undelete(object string, ids ...string) error {
 // AddField adds a field (for example a new custom field) to an object; value computes its value
 // per record. The object's describe changes and its Last-Modified moves on.
 func (s *Server) AddField(object string, f Field, value func(r *Record) any) error {
+	defer s.invalidate()
 	if err := s.org.AddField(object, f, value); err != nil {
 		return fmt.Errorf("salesforcetest: adding field %s to %s: %w", f.Name, object, err)
 	}
@@ -74,6 +83,7 @@ func (s *Server) AddField(object string, f Field, value func(r *Record) any) err
 // SetFormula changes the values of a calculated field without touching SystemModstamp, as a
 // formula change does in a real org.
 func (s *Server) SetFormula(object, field string, value func(r *Record) any) error {
+	defer s.invalidate()
 	if err := s.org.SetFormula(object, field, value); err != nil {
 		return fmt.Errorf("salesforcetest: changing formula %s.%s: %w", object, field, err)
 	}

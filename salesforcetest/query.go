@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sfdlt/sfdlt/salesforcetest/internal/org"
@@ -48,6 +49,32 @@ func (s schema) Field(object, name string) (string, string, bool) {
 	return f.Name, f.Type, true
 }
 
+// columns returns the select list resolved for rendering, resolving it on first use.
+func (rs *resultSet) columns() []column {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if rs.cols == nil {
+		rs.cols = columnsOf(rs.obj, rs.q.Fields)
+	}
+	return rs.cols
+}
+
+// sizeHint guesses the bytes of a page of n records from the last page rendered.
+func (rs *resultSet) sizeHint(n int) int {
+	per := rs.rowBytes.Load()
+	if per <= 0 {
+		per = 64 + 32*int64(len(rs.q.Fields))
+	}
+	return int(per)*n + 256
+}
+
+// noteSize records the size of a rendered page for sizeHint.
+func (rs *resultSet) noteSize(n, size int) {
+	if n > 0 {
+		rs.rowBytes.Store(int64(size/n + 16))
+	}
+}
+
 // pageKey is the position after the last record of a page: the (SystemModstamp, Id) the org's
 // cursors are ordered by. Seeking a fresh cursor to it replays any page, so a client can re-request
 // a nextRecordsUrl whose body it lost.
@@ -71,6 +98,11 @@ type resultSet struct {
 	since    time.Time     // where the first page's cursor starts
 	hasStamp bool          // the object has SystemModstamp (cursor order); else ordered by Id
 	sorted   []*org.Record // non-nil when ORDER BY needs the rows collected and sorted
+
+	cols     []column       // the select list resolved for rendering
+	gen      uint64         // the page cache generation the result set was made in
+	rendered map[int][]byte // offset -> rendered page, with Options.CachePages (guarded by mu)
+	rowBytes atomic.Int64   // bytes per record of the last page rendered, to size the next buffer
 
 	mu       sync.Mutex
 	keys     map[int]pageKey // offset -> position after the record before it (streamed results)
@@ -113,20 +145,18 @@ func (s *Server) runQuery(c *reqCtx, all bool) {
 		restError(c.w, http.StatusBadRequest, "INVALID_TYPE", fmt.Sprintf("sObject type '%s' is not supported.", q.From))
 		return
 	}
-	rs := &resultSet{
-		text: text, q: q, obj: obj, all: all, ver: c.ver,
-		pageSize: batchSize(c.r), keys: map[int]pageKey{}, pages: map[int]int{0: 0}, sizes: map[int]int{},
-	}
-	if _, ok := obj.Field("SystemModstamp"); ok {
-		rs.hasStamp = true
-		rs.since = seekStart(q.Where)
-	}
-	for _, name := range q.Fields {
-		if f, ok := obj.Field(name); ok && f.Type == "textarea" && f.Length > longTextLength && rs.pageSize > longTextPageSize {
-			rs.pageSize = longTextPageSize
+	f := s.currentFaults()
+	cacheOK := s.opts.CachePages && f.QueryTimeoutAbove == 0 && !f.IrregularPages
+	ps := batchSize(c.r)
+	if cacheOK {
+		if rs := s.cachedResultSet(restKey{text, all, c.ver, ps}); rs != nil {
+			s.servePage(c, rs, 0)
+			return
 		}
 	}
-	f := s.currentFaults()
+	gen := s.cacheGen()
+	rs := s.newResultSet(text, q, obj, all, c.ver, ps)
+	rs.gen = gen
 	matched, err := rs.prepare(s.org, streamable(q, rs.hasStamp), f.QueryTimeoutAbove)
 	if err != nil {
 		restError(c.w, http.StatusInternalServerError, "UNKNOWN_EXCEPTION", "emulator could not read "+obj.Name+": "+err.Error())
@@ -140,11 +170,43 @@ func (s *Server) runQuery(c *reqCtx, all bool) {
 		writeRaw(c.w, http.StatusOK, []byte(fmt.Sprintf(`{"totalSize":%d,"done":true,"records":[]}`, rs.total)))
 		return
 	}
+	s.assignLocator(rs)
+	if cacheOK {
+		rs.rendered = map[int][]byte{}
+		s.keepResultSetCached(restKey{text, all, c.ver, ps}, rs)
+	}
+	s.servePage(c, rs, 0)
+}
+
+// newResultSet makes the state of one query execution (not yet counted).
+func (s *Server) newResultSet(text string, q *soql.Query, obj *org.Object, all bool, ver, pageSize int) *resultSet {
+	rs := &resultSet{
+		text: text, q: q, obj: obj, all: all, ver: ver,
+		pageSize: pageSize, keys: map[int]pageKey{}, pages: map[int]int{0: 0}, sizes: map[int]int{},
+	}
+	if _, ok := obj.Field("SystemModstamp"); ok {
+		rs.hasStamp = true
+		rs.since = seekStart(q.Where)
+	}
+	for _, name := range q.Fields {
+		if f, ok := obj.Field(name); ok && f.Type == "textarea" && f.Length > longTextLength && rs.pageSize > longTextPageSize {
+			rs.pageSize = longTextPageSize
+		}
+	}
+	return rs
+}
+
+// assignLocator gives a result set its query locator id.
+func (s *Server) assignLocator(rs *resultSet) {
 	s.mu.Lock()
 	s.resSeq++
 	rs.id = id18("01gSf" + base62(s.resSeq, 10))
 	s.mu.Unlock()
-	s.servePage(c, rs, 0)
+}
+
+// nextURL is the nextRecordsUrl of the page at offset.
+func (rs *resultSet) nextURL(offset int) string {
+	return "/services/data/v" + strconv.Itoa(rs.ver) + ".0/query/" + rs.id + "-" + strconv.Itoa(offset)
 }
 
 // batchSize reads Sforce-Query-Options: batchSize=N, clamped to 200..2000.
@@ -347,6 +409,18 @@ func (rs *resultSet) after(r *org.Record, k pageKey) bool {
 
 // servePage renders one page of a result set and registers the locator for the next one.
 func (s *Server) servePage(c *reqCtx, rs *resultSet, offset int) {
+	caching := rs.rendered != nil && rs.gen == s.cacheGen()
+	if caching {
+		rs.mu.Lock()
+		body := rs.rendered[offset]
+		rs.mu.Unlock()
+		if body != nil {
+			c.w.header.Set("Content-Type", "application/json;charset=UTF-8")
+			c.w.WriteHeader(http.StatusOK)
+			c.w.raw = body
+			return
+		}
+	}
 	recs, next, err := rs.page(s.org, offset, s.currentFaults())
 	if err != nil {
 		restError(c.w, http.StatusBadRequest, "INVALID_QUERY_LOCATOR", "invalid query locator")
@@ -366,9 +440,17 @@ func (s *Server) servePage(c *reqCtx, rs *resultSet, offset int) {
 	}
 	nextURL := ""
 	if !done {
-		nextURL = fmt.Sprintf("/services/data/v%d.0/query/%s-%d", rs.ver, rs.id, next)
+		nextURL = rs.nextURL(next)
 	}
-	writeRaw(c.w, http.StatusOK, renderPage(rs, recs, total, nextURL))
+	body := renderPage(rs, recs, total, nextURL)
+	if caching {
+		rs.mu.Lock()
+		rs.rendered[offset] = body
+		rs.mu.Unlock()
+	}
+	c.w.header.Set("Content-Type", "application/json;charset=UTF-8")
+	c.w.WriteHeader(http.StatusOK)
+	c.w.raw = body
 }
 
 // keepResultSet registers a result set under its locator, expiring old ones.
@@ -416,6 +498,9 @@ func (s *Server) serveQueryMore(c *reqCtx) {
 				rs.lastUsed = time.Now()
 			}
 			s.mu.Unlock()
+			if rs == nil {
+				rs = s.resultSetByID(loc[:i])
+			}
 		}
 	}
 	page := -1

@@ -1,48 +1,72 @@
 package salesforcetest
 
 import (
-	"bytes"
 	"encoding/json"
-	"fmt"
-	"hash/fnv"
 	"math"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/sfdlt/sfdlt/salesforcetest/internal/org"
 )
 
 // renderPage writes a query page: totalSize, done, nextRecordsUrl (omitted on the last page),
-// records with their attributes and the selected fields in SELECT order.
+// records with their attributes and the selected fields in SELECT order. It appends to one
+// buffer sized from the previous page, without fmt or encoding/json: rendering is on the path of
+// every benchmark that reads a million rows.
 func renderPage(rs *resultSet, recs []*org.Record, total int, nextURL string) []byte {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, `{"totalSize":%d,"done":%t,`, total, nextURL == "")
+	cols := rs.columns()
+	b := make([]byte, 0, rs.sizeHint(len(recs)))
+	b = append(b, `{"totalSize":`...)
+	b = strconv.AppendInt(b, int64(total), 10)
+	b = append(b, `,"done":`...)
+	b = strconv.AppendBool(b, nextURL == "")
+	b = append(b, ',')
 	if nextURL != "" {
-		fmt.Fprintf(&b, `"nextRecordsUrl":%q,`, nextURL)
+		b = append(b, `"nextRecordsUrl":`...)
+		b = appendJSONString(b, nextURL)
+		b = append(b, ',')
 	}
-	b.WriteString(`"records":[`)
-	cols := columnsOf(rs.obj, rs.q.Fields)
+	b = append(b, `"records":[`...)
+	prefix := recordPrefix(rs.ver, rs.obj.Name)
 	for i, r := range recs {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		renderRecord(&b, rs.ver, rs.obj.Name, r, cols)
+		b = renderRecord(b, prefix, r, cols)
 	}
-	b.WriteString("]}")
-	return b.Bytes()
+	b = append(b, "]}"...)
+	rs.noteSize(len(recs), len(b))
+	return b
+}
+
+// recordPrefix is the constant start of every record's attributes up to its Id:
+// {"attributes":{"type":"Account","url":"/services/data/v62.0/sobjects/Account/
+func recordPrefix(ver int, objName string) []byte {
+	b := []byte(`{"attributes":{"type":`)
+	b = appendJSONString(b, objName)
+	b = append(b, `,"url":"/services/data/v`...)
+	b = strconv.AppendInt(b, int64(ver), 10)
+	b = append(b, ".0/sobjects/"...)
+	b = append(b, objName...)
+	return append(b, '/')
 }
 
 // column is one selected field with what rendering it needs.
 type column struct {
 	name  string
 	typ   string
+	idx   int            // position in records of obj; -1 when unknown
+	key   []byte         // `"Name":`, the JSON key with its colon
 	parts []compoundPart // address and location fields: their components
+	obj   *org.Object    // the describe idx belongs to
 }
 
-type compoundPart struct{ key, field string }
+type compoundPart struct {
+	key, field string
+	idx        int
+}
 
 // compoundKeys maps a component's suffix to its key in the compound JSON object. Longer suffixes
 // come first so that StateCode is not taken for State.
@@ -55,10 +79,12 @@ var compoundKeys = []struct{ suffix, key string }{
 func columnsOf(obj *org.Object, names []string) []column {
 	cols := make([]column, 0, len(names))
 	for _, n := range names {
-		c := column{name: n}
+		c := column{name: n, idx: -1, obj: obj}
 		if f, ok := obj.Field(n); ok {
 			c.name, c.typ = f.Name, f.Type
+			c.idx, _ = obj.Index(f.Name)
 			if f.Type == "address" || f.Type == "location" {
+				c.idx = -1
 				for _, part := range obj.Fields {
 					if part.CompoundFieldName != f.Name || part.Name == f.Name {
 						continue
@@ -66,7 +92,8 @@ func columnsOf(obj *org.Object, names []string) []column {
 					base := strings.TrimSuffix(part.Name, "__s")
 					for _, k := range compoundKeys {
 						if strings.HasSuffix(base, k.suffix) {
-							c.parts = append(c.parts, compoundPart{k.key, part.Name})
+							pi, _ := obj.Index(part.Name)
+							c.parts = append(c.parts, compoundPart{k.key, part.Name, pi})
 							break
 						}
 					}
@@ -74,148 +101,134 @@ func columnsOf(obj *org.Object, names []string) []column {
 				sort.Slice(c.parts, func(i, j int) bool { return c.parts[i].key < c.parts[j].key })
 			}
 		}
+		c.key = appendJSONString(nil, c.name)
+		c.key = append(c.key, ':')
 		cols = append(cols, c)
 	}
 	return cols
 }
 
-func renderRecord(b *bytes.Buffer, ver int, objName string, r *org.Record, cols []column) {
+// value reads the column's value from r, by position when r has the describe the column was
+// resolved against (always, unless AddField ran in between).
+func (c *column) value(r *org.Record) any {
+	if c.idx >= 0 && r.Object() == c.obj {
+		return r.At(c.idx)
+	}
+	return r.Get(c.name)
+}
+
+func renderRecord(b, prefix []byte, r *org.Record, cols []column) []byte {
 	id := r.ID()
-	fmt.Fprintf(b, `{"attributes":{"type":%q,"url":"/services/data/v%d.0/sobjects/%s/%s"}`, objName, ver, objName, id)
-	for _, c := range cols {
-		b.WriteByte(',')
-		writeString(b, c.name)
-		b.WriteByte(':')
+	b = append(b, prefix...)
+	b = append(b, id...)
+	b = append(b, `"}`...)
+	idHash := uint32(0)
+	hashed := false
+	for i := range cols {
+		c := &cols[i]
+		b = append(b, ',')
+		b = append(b, c.key...)
 		if c.parts != nil || c.typ == "address" || c.typ == "location" {
-			renderCompound(b, r, c.parts, id)
+			b = renderCompound(b, r, c, id)
 			continue
 		}
-		renderValue(b, c.typ, r.Get(c.name), id)
+		v := c.value(r)
+		if _, ok := v.(float64); ok && !hashed {
+			idHash, hashed = idParity(id), true
+		}
+		b = renderValue(b, c.typ, v, idHash)
 	}
-	b.WriteByte('}')
+	return append(b, '}')
+}
+
+// idParity decides, per record, whether integral doubles are written "300.0" or "300".
+// It is FNV-1a of the Id, inlined so that it does not allocate.
+func idParity(id string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(id); i++ {
+		h ^= uint32(id[i])
+		h *= 16777619
+	}
+	return h % 2
 }
 
 // renderCompound writes an address or location object from its components; null when all are.
-func renderCompound(b *bytes.Buffer, r *org.Record, parts []compoundPart, id string) {
-	vals := make([]any, len(parts))
+func renderCompound(b []byte, r *org.Record, c *column, id string) []byte {
 	allNil := true
-	for i, p := range parts {
-		vals[i] = r.Get(p.field)
-		if vals[i] != nil {
+	for _, p := range c.parts {
+		if r.Get(p.field) != nil {
 			allNil = false
+			break
 		}
 	}
 	if allNil {
-		b.WriteString("null")
-		return
+		return append(b, "null"...)
 	}
-	b.WriteByte('{')
-	for i, p := range parts {
+	parity := idParity(id)
+	b = append(b, '{')
+	for i, p := range c.parts {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		fmt.Fprintf(b, "%q:", p.key)
-		renderValue(b, "", vals[i], id)
+		b = appendJSONString(b, p.key)
+		b = append(b, ':')
+		b = renderValue(b, "", r.Get(p.field), parity)
 	}
-	b.WriteByte('}')
+	return append(b, '}')
 }
 
-// renderValue writes one value as Salesforce does for its describe type.
-func renderValue(b *bytes.Buffer, typ string, v any, id string) {
+// renderValue writes one value as Salesforce does for its describe type. parity is the record's
+// idParity (only read for doubles).
+func renderValue(b []byte, typ string, v any, parity uint32) []byte {
 	switch x := v.(type) {
 	case nil:
-		b.WriteString("null")
+		return append(b, "null"...)
 	case string:
-		writeString(b, x)
+		return appendJSONString(b, x)
 	case bool:
-		b.WriteString(strconv.FormatBool(x))
+		return strconv.AppendBool(b, x)
 	case int64:
-		b.WriteString(strconv.FormatInt(x, 10))
+		return strconv.AppendInt(b, x, 10)
 	case int:
-		b.WriteString(strconv.Itoa(x))
+		return strconv.AppendInt(b, int64(x), 10)
 	case float64:
-		writeNumber(b, typ, x, id)
+		return appendNumber(b, typ, x, parity)
 	case json.Number:
-		b.WriteString(x.String())
+		return append(b, x...)
 	case time.Time:
+		b = append(b, '"')
 		if typ == "date" {
-			fmt.Fprintf(b, `"%s"`, x.UTC().Format("2006-01-02"))
+			b = appendDate(b, x)
 		} else {
-			fmt.Fprintf(b, `"%s"`, x.UTC().Format(sfDateTime))
+			b = appendDateTime(b, x, "+0000")
 		}
+		return append(b, '"')
 	case time.Duration:
-		t := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).Add(x)
-		fmt.Fprintf(b, `"%s"`, t.Format("15:04:05.000Z"))
+		b = append(b, '"')
+		b = appendTimeOfDay(b, x)
+		return append(b, '"')
 	default:
 		raw, err := json.Marshal(x)
 		if err != nil {
-			b.WriteString("null")
-			return
+			return append(b, "null"...)
 		}
-		b.Write(raw)
+		return append(b, raw...)
 	}
 }
 
-// writeNumber writes a double/currency/percent. An integral value is written as "300.0" for some
+// appendNumber writes a double/currency/percent. An integral value is written as "300.0" for some
 // records and "400" for others (decided by the record Id), as real orgs do both: clients must
 // decode by the describe type, not by the look of the number.
-func writeNumber(b *bytes.Buffer, typ string, f float64, id string) {
+func appendNumber(b []byte, typ string, f float64, parity uint32) []byte {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
-		b.WriteString("null")
-		return
+		return append(b, "null"...)
 	}
 	if typ == "int" || typ == "long" {
-		b.WriteString(strconv.FormatInt(int64(f), 10))
-		return
+		return strconv.AppendInt(b, int64(f), 10)
 	}
-	s := strconv.FormatFloat(f, 'f', -1, 64)
-	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
-		h := fnv.New32a()
-		h.Write([]byte(id))
-		if h.Sum32()%2 == 0 {
-			s += ".0"
-		}
+	b = strconv.AppendFloat(b, f, 'f', -1, 64)
+	if f == math.Trunc(f) && math.Abs(f) < 1e15 && parity == 0 {
+		b = append(b, ".0"...)
 	}
-	b.WriteString(s)
-}
-
-// writeString writes a JSON string without HTML escaping, as Salesforce does.
-func writeString(b *bytes.Buffer, s string) {
-	const hex = "0123456789abcdef"
-	b.WriteByte('"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				b.WriteByte('\\')
-				b.WriteByte(c)
-			case c == '\n':
-				b.WriteString(`\n`)
-			case c == '\r':
-				b.WriteString(`\r`)
-			case c == '\t':
-				b.WriteString(`\t`)
-			case c < 0x20:
-				b.WriteString(`\u00`)
-				b.WriteByte(hex[c>>4])
-				b.WriteByte(hex[c&0xf])
-			default:
-				b.WriteByte(c)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b.WriteString(`\ufffd`)
-		case r == '\u2028' || r == '\u2029':
-			fmt.Fprintf(b, `\u%04x`, r)
-		default:
-			b.WriteString(s[i : i+size])
-		}
-		i += size
-	}
-	b.WriteByte('"')
+	return b
 }

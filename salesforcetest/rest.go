@@ -45,7 +45,7 @@ type route struct {
 // jobs/query) are added here with their handlers in their own files; authentication, API
 // counting, limits and faults are applied to every route by serveREST.
 func restRoutes() []route {
-	return []route{
+	return append([]route{
 		{http.MethodGet, "", (*Server).serveResources},
 		{http.MethodGet, "limits", (*Server).serveLimits},
 		{http.MethodGet, "sobjects", (*Server).serveGlobalDescribe},
@@ -55,7 +55,7 @@ func restRoutes() []route {
 		{http.MethodGet, "queryAll", (*Server).serveQueryAll},
 		{http.MethodGet, "query/{locator}", (*Server).serveQueryMore},
 		{http.MethodGet, "queryAll/{locator}", (*Server).serveQueryMore},
-	}
+	}, bulkRoutes()...) // jobs/query: bulk.go
 }
 
 // match finds the route for a path below the version and its parameters. found reports that the

@@ -43,6 +43,22 @@ type Options struct {
 	UserName, Password, SecurityToken, ClientID, ClientSecret string
 	// Faults are injected from the start; SetFaults changes them later.
 	Faults Faults
+
+	// BulkJobPolls is how many polls of a Bulk query job (GET jobs/query/{id}) answer InProgress
+	// before it is JobComplete: 0 means 1 (the first poll says InProgress, the second
+	// JobComplete); negative means none (the first poll already says JobComplete).
+	BulkJobPolls int
+	// BulkJobDelay is the least time a Bulk query job takes from creation to JobComplete.
+	BulkJobDelay time.Duration
+	// BulkPageSize is the number of rows of a Bulk results page when the request has no
+	// maxRecords; 0 means 50,000.
+	BulkPageSize int
+	// CachePages keeps every rendered REST query page and Bulk results page (per query text,
+	// position and size) and serves it again as bytes, so that benchmarks measure the client,
+	// not the emulator. Pages are dropped when the org changes (Insert, Update, Delete, ...).
+	// PrerenderQuery and PrerenderBulk fill the cache up front. The cache holds every page
+	// rendered: about the size of the results (hundreds of MB for a million wide rows).
+	CachePages bool
 }
 
 // String redacts the secrets so that Options can be logged safely.
@@ -67,6 +83,14 @@ type Faults struct {
 	SOAPLoginDisabled   bool          // SOAP login answers INVALID_OPERATION, as in orgs created from Winter '26
 	PasswordExpired     bool          // SOAP login answers passwordExpired=true and its session can do nothing
 	IrregularPages      bool          // query pages of varying, smaller-than-asked sizes
+
+	// Bulk API 2.0 query jobs. ErrorRate, DropRate, Latency, SessionExpiresEvery,
+	// RequestLimitAfter and QueryTimeoutAbove apply to Bulk calls too (a job matching more rows
+	// than QueryTimeoutAbove ends Failed with QUERY_TIMEOUT). Results requested before a job is
+	// JobComplete always answer 412 JOB_NOT_COMPLETE or an empty 204 (by job), as real orgs do.
+	BulkJobFailRate float64 // fraction of jobs that end Failed with an errorMessage
+	BulkJobStuck    bool    // jobs never leave InProgress (a client needs a timeout)
+	BulkJobsLimit   int     // after N jobs, creating one answers 400 LIMIT_EXCEEDED (DailyBulkV2QueryJobs)
 }
 
 // Credentials are what a client needs to log in to the emulated org.
@@ -139,6 +163,9 @@ type Server struct {
 	calls    []Call
 	results  map[string]*resultSet
 	resSeq   int
+
+	bulk  bulkState
+	cache pageCache
 }
 
 // NewServer starts an emulated org on 127.0.0.1 on a free port, like httptest.NewServer. It
@@ -193,6 +220,8 @@ func newServer(opts Options) *Server {
 		results:  map[string]*resultSet{},
 	}
 	s.routes = restRoutes()
+	s.bulkInit()
+	s.cache.init()
 	s.setFaultsLocked(opts.Faults)
 	return s
 }
@@ -272,7 +301,10 @@ func (s *Server) ResetCalls() {
 
 // Close shuts the server down, cutting open connections.
 func (s *Server) Close() {
-	s.closeOne.Do(func() { _ = s.hs.Close() })
+	s.closeOne.Do(func() {
+		s.bulk.cancel() // stops counting jobs
+		_ = s.hs.Close()
+	})
 }
 
 // randomToken returns n characters of URL-safe random text.
@@ -290,6 +322,8 @@ type bufWriter struct {
 	header http.Header
 	status int
 	body   bytes.Buffer
+	raw    []byte // a body kept elsewhere (a cached page), sent without copying; replaces body
+	noGzip bool   // the handler decided the encoding itself (Bulk results)
 }
 
 func newBufWriter() *bufWriter { return &bufWriter{header: http.Header{}} }
@@ -359,11 +393,14 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // for a dropped response only part of the body before the connection is cut.
 func (s *Server) finish(w http.ResponseWriter, r *http.Request, bw *bufWriter, gzipOK, drop bool) {
 	body := bw.body.Bytes()
+	if bw.raw != nil {
+		body = bw.raw
+	}
 	h := w.Header()
 	for k, v := range bw.header {
 		h[k] = v
 	}
-	if gzipOK && len(body) > 0 && acceptsGzip(r) {
+	if gzipOK && !bw.noGzip && len(body) > 0 && acceptsGzip(r) {
 		var zb bytes.Buffer
 		zw := gzip.NewWriter(&zb)
 		_, _ = zw.Write(body)

@@ -3,10 +3,7 @@ package duckdb
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"path/filepath"
-	"sort"
-	"strings"
 	"testing"
 	"time"
 
@@ -142,28 +139,6 @@ func norm(v any) any {
 		return x.UTC().Format(time.RFC3339Nano)
 	}
 	return v
-}
-
-// snapshot renders every table of the dataset and the staging dataset, with columns and
-// rows, so a test can check that nothing changed.
-func snapshot(t *testing.T, c *sql.Conn) string {
-	t.Helper()
-	var b strings.Builder
-	tables := query(t, c, `SELECT table_schema, table_name FROM information_schema.tables
-		WHERE table_schema IN ('`+testDataset+`', '`+testDataset+`_staging') ORDER BY 1, 2`)
-	for _, tr := range tables {
-		name := fmt.Sprintf("%q.%q", tr[0], tr[1])
-		cols := query(t, c, fmt.Sprintf(`SELECT column_name, data_type FROM information_schema.columns
-			WHERE table_schema = '%s' AND table_name = '%s' ORDER BY ordinal_position`, tr[0], tr[1]))
-		fmt.Fprintf(&b, "%s %v\n", name, cols)
-		var lines []string
-		for _, r := range query(t, c, "SELECT * FROM "+name) {
-			lines = append(lines, fmt.Sprint(r...))
-		}
-		sort.Strings(lines)
-		b.WriteString(strings.Join(lines, "\n") + "\n")
-	}
-	return b.String()
 }
 
 func col(name string, dt schema.DataType) schema.Column { return schema.NewColumn(name, dt) }

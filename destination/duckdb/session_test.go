@@ -7,116 +7,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/sfdlt/sfdlt/destination"
-	"github.com/sfdlt/sfdlt/schema"
 )
-
-// systemLoad writes one load as the pipeline will: the state row, the schema version row
-// (when version > 0) and, when status >= 0, the _dlt_loads row last.
-func systemLoad(t *testing.T, s destination.Session, pipeline, loadID string, version int64, status int64, at time.Time) {
-	t.Helper()
-	tables := []tableLoad{{schema.PipelineStateTable(), [][][]any{{{
-		version, int64(1), pipeline, "eNqrVgIAAA==" + loadID, at, "hash-" + loadID, loadID, "id-" + loadID,
-	}}}}}
-	if version > 0 {
-		tables = append(tables, tableLoad{schema.VersionTable(), [][][]any{{{
-			version, int64(11), at, "salesforce", "vhash-" + loadID, `{"name":"salesforce","version":` + loadID + `}`,
-		}}}})
-	}
-	if status >= 0 {
-		tables = append(tables, tableLoad{schema.LoadsTable(), [][][]any{{{
-			loadID, "salesforce", status, at, "vhash-" + loadID,
-		}}}})
-	}
-	load(t, s, tables...)
-}
-
-// TestStateAndSchema checks the status-0 rule: the state in force is the newest state row
-// of the pipeline whose load completed; a fresh dataset or unknown pipeline is ErrNotFound.
-func TestStateAndSchema(t *testing.T) {
-	d, _ := newFile(t)
-	s := openSession(t, d, "sf")
-	ctx := t.Context()
-	if _, err := s.PipelineState(ctx, "sf"); !errors.Is(err, destination.ErrNotFound) {
-		t.Fatalf("PipelineState on a fresh dataset: got %v, want ErrNotFound", err)
-	}
-	if _, err := s.Schema(ctx, "salesforce"); !errors.Is(err, destination.ErrNotFound) {
-		t.Fatalf("Schema on a fresh dataset: got %v, want ErrNotFound", err)
-	}
-	t0 := time.Date(2025, 7, 1, 12, 0, 0, 0, time.UTC)
-
-	// A load whose _dlt_loads row is missing does not count: there is no state yet.
-	systemLoad(t, s, "sf", "1751371600.000001", 1, -1, t0)
-	if _, err := s.PipelineState(ctx, "sf"); !errors.Is(err, destination.ErrNotFound) {
-		t.Fatalf("PipelineState without a completed load: got %v, want ErrNotFound", err)
-	}
-
-	systemLoad(t, s, "sf", "1751371611.374621", 2, 0, t0.Add(time.Minute))
-	systemLoad(t, s, "sf", "1751371700.000000", 3, 1, t0.Add(2*time.Minute)) // status 1: not complete
-	systemLoad(t, s, "sf", "1751371800.000000", 0, -1, t0.Add(3*time.Minute))
-	systemLoad(t, s, "other", "1751371900.000000", 0, 0, t0.Add(4*time.Minute))
-
-	st, err := s.PipelineState(ctx, "sf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := destination.StateRow{Version: 2, EngineVersion: 1, PipelineName: "sf", State: "eNqrVgIAAA==1751371611.374621",
-		CreatedAt: t0.Add(time.Minute), VersionHash: "hash-1751371611.374621", LoadID: "1751371611.374621"}
-	if !reflect.DeepEqual(*st, want) {
-		t.Errorf("PipelineState:\n got %+v\nwant %+v", *st, want)
-	}
-	if _, err := s.PipelineState(ctx, "nobody"); !errors.Is(err, destination.ErrNotFound) {
-		t.Errorf("PipelineState of an unknown pipeline: got %v, want ErrNotFound", err)
-	}
-
-	sc, err := s.Schema(ctx, "salesforce")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sc.Version != 3 || sc.EngineVersion != 11 || sc.SchemaName != "salesforce" || !sc.InsertedAt.Equal(t0.Add(2*time.Minute)) ||
-		sc.VersionHash != "vhash-1751371700.000000" || !strings.Contains(sc.Schema, `"version":1751371700.000000`) {
-		t.Errorf("Schema: got %+v, want version 3", *sc)
-	}
-	if _, err := s.Schema(ctx, "other_schema"); !errors.Is(err, destination.ErrNotFound) {
-		t.Errorf("Schema of an unknown schema: got %v, want ErrNotFound", err)
-	}
-
-	// The Inspector sees the system tables and the loads, newest first.
-	in := s.(destination.Inspector)
-	tables, err := in.Tables(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantTables := []destination.TableStats{{Name: "_dlt_loads", Rows: 3}, {Name: "_dlt_pipeline_state", Rows: 5}, {Name: "_dlt_version", Rows: 3}}
-	if !reflect.DeepEqual(tables, wantTables) {
-		t.Errorf("Tables: got %v, want %v", tables, wantTables)
-	}
-	loads, err := in.Loads(ctx, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(loads) != 2 || loads[0].LoadID != "1751371900.000000" || loads[1].LoadID != "1751371700.000000" || loads[1].Status != 1 ||
-		loads[0].SchemaName != "salesforce" || !loads[0].InsertedAt.Equal(t0.Add(4*time.Minute)) {
-		t.Errorf("Loads: got %+v", loads)
-	}
-}
-
-// TestInspectorFreshDataset checks that a fresh dataset has no tables and no loads.
-func TestInspectorFreshDataset(t *testing.T) {
-	d, _ := newFile(t)
-	in := openSession(t, d, "p").(destination.Inspector)
-	if tables, err := in.Tables(t.Context()); err != nil || len(tables) != 0 {
-		t.Errorf("Tables: %v, %v; want none", tables, err)
-	}
-	if loads, err := in.Loads(t.Context(), 10); err != nil || len(loads) != 0 {
-		t.Errorf("Loads: %v, %v; want none", loads, err)
-	}
-}
 
 // TestLockedInProcess checks that a second run of one pipeline on one file is refused until
 // the first closes, while another pipeline may use the file.

@@ -105,11 +105,12 @@ func (d *Destination) Info() destination.Info {
 	return destination.Info{Name: "postgres", Location: d.location, MaxIdentifierLength: schema.PostgresMaxIdentifierLength}
 }
 
-// String returns the location with the password redacted.
-func (d *Destination) String() string { return d.location }
+// String returns the location with the password redacted. Its receiver is a value so
+// that a Destination printed by value shows no password either.
+func (d Destination) String() string { return d.location }
 
 // GoString is String, so that %#v cannot print the password either.
-func (d *Destination) GoString() string { return "postgres.Destination(" + d.location + ")" }
+func (d Destination) GoString() string { return "postgres.Destination(" + d.location + ")" }
 
 // scrub removes the password from a message of the driver or the network, should one ever
 // quote it, and prefixes what the user must know.

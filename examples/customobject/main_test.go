@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/sfdlt/sfdlt/salesforcetest"
 )
 
 // loadedRows returns the rows a printed LoadInfo says were loaded into table, or -1 when it
@@ -43,14 +46,15 @@ func TestRun(t *testing.T) {
 	if len(sections) != 5 {
 		t.Fatalf("want a header and 4 sections, got %d", len(sections))
 	}
+	n := salesforcetest.DefaultCounts()["Something__c"]
 	for _, c := range []struct {
 		section                int
 		replaceRows, mergeRows int
 	}{
-		{1, 150, 150},
+		{1, n, n},
 		// 2 updated, 1 deleted (read by queryAll), 1 inserted; the formula change moves no
 		// SystemModstamp, so it brings nothing.
-		{3, 150, 4},
+		{3, n, 4},
 	} {
 		runs := strings.Split(sections[c.section], "Pipeline something_merge")
 		if len(runs) != 2 || !strings.Contains(runs[0], "Pipeline something_replace") {
@@ -64,26 +68,32 @@ func TestRun(t *testing.T) {
 		}
 	}
 	sql := sections[4]
-	for _, col := range []string{
-		"location__latitude__s   DOUBLE", "location__longitude__s  DOUBLE", // components of Location__c
-		"amount_with_tax__c      DECIMAL(38,9)", "summary__c              VARCHAR", "is_big__c               BOOLEAN", // formulas
-		"system_modstamp         TIMESTAMP WITH TIME ZONE", "_dlt_load_id",
+	// The first result lists column_name and data_type, one per line.
+	columns := map[string]string{}
+	for _, m := range regexp.MustCompile(`(?m)^  ([a-z_0-9]+) {2,}([A-Z].*)$`).FindAllStringSubmatch(sql, -1) {
+		columns[m[1]] = m[2]
+	}
+	for col, typ := range map[string]string{
+		"location__latitude__s": "DOUBLE", "location__longitude__s": "DOUBLE", // components of Location__c
+		"amount_with_tax__c": "DECIMAL(38,9)", "summary__c": "VARCHAR", "is_big__c": "BOOLEAN", // formulas
+		"currency__c": "DECIMAL(38,9)", "system_modstamp": "TIMESTAMP WITH TIME ZONE", "time__c": "TIME",
+		"_dlt_load_id": "VARCHAR", "_dlt_id": "VARCHAR",
 	} {
-		if !strings.Contains(sql, "\n  "+col) {
-			t.Errorf("the columns lack %q", col)
+		if columns[col] != typ {
+			t.Errorf("column %s: type %q, want %q", col, columns[col], typ)
 		}
 	}
-	if strings.Contains(sql, "\n  location__c ") {
+	if _, ok := columns["location__c"]; ok {
 		t.Errorf("the compound field Location__c became a column; only its components should")
 	}
 	for _, want := range []string{
-		"something_replace  150   0",                                   // the deleted record is gone
-		"something_merge    151   1",                                   // the deleted record is kept, flagged
-		"48.8583701  2.2944813  1234567.89   1481481.47          true", // inserted record and its formulas
-		"v2: ", // the replaced table has the new formula values, the merged one the old
+		fmt.Sprintf(`(?m)^  something_replace +%d +0$`, n),                                     // one deleted, one inserted: the deleted record is gone
+		fmt.Sprintf(`(?m)^  something_merge +%d +1$`, n+1),                                     // the deleted record is kept, flagged
+		`(?m)^  Inserted by the example +48.8583701 +2.2944813 +1234567.89 +1481481.47 +true$`, // location, formulas
+		`(?m)^  a01\w+ +v2: `, // the replaced table has the new formula values, the merged one the old
 	} {
-		if !strings.Contains(sql, want) {
-			t.Errorf("the SQL results lack %q", want)
+		if !regexp.MustCompile(want).MatchString(sql) {
+			t.Errorf("the SQL results do not match %s", want)
 		}
 	}
 }

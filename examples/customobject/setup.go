@@ -75,6 +75,9 @@ func openOrg(out io.Writer) (*org, error) {
 		for _, w := range cfg.Warnings {
 			fmt.Fprintln(out, "configuration warning:", w)
 		}
+		if _, err := cfg.Credentials(); err != nil {
+			return nil, fmt.Errorf("SFDLT_EXAMPLE_REAL_ORG is set, but: %w", err)
+		}
 		fmt.Fprintln(out, "Loading the Salesforce org configured for sfdlt (SFDLT_EXAMPLE_REAL_ORG is set)")
 		return &org{cfg: cfg}, nil
 	}

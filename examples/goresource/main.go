@@ -213,7 +213,8 @@ func (h *helpdesk) updatedSince(since time.Time) []ticket {
 
 // resource is the body of the support_tickets resource: it asks the helpdesk only for the
 // tickets at or after the cursor's last value, and yields each as a record with nested maps
-// and lists. The pipeline filters by the cursor again and drops records already loaded.
+// and lists. The pipeline filters by the cursor again and drops records already loaded. It
+// calls the function on a goroutine of its own, alongside the Salesforce resources' reads.
 func (h *helpdesk) resource(out io.Writer) sfdlt.RecordsFunc {
 	return func(ctx context.Context, inc *sfdlt.Incremental) iter.Seq2[map[string]any, error] {
 		return func(yield func(map[string]any, error) bool) {

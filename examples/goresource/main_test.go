@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sfdlt/sfdlt/salesforcetest"
 )
 
 // loadedRows returns the rows a printed LoadInfo says were loaded into table, or -1 when it
@@ -45,13 +47,14 @@ func TestRun(t *testing.T) {
 	if len(sections) != 5 {
 		t.Fatalf("want a header and 4 sections, got %d", len(sections))
 	}
+	accounts := salesforcetest.DefaultCounts()["Account"] + 2 // the example inserts two
 	for _, c := range []struct {
 		section int
 		api     string // what the resource says the helpdesk returned
 		rows    map[string]int
 	}{
 		{1, "3 ticket(s) updated since 0001-01-01T00:00:00Z",
-			map[string]int{"support_tickets": 3, "support_tickets__tags": 5, "support_tickets__comments": 4, "account": 302}},
+			map[string]int{"support_tickets": 3, "support_tickets__tags": 5, "support_tickets__comments": 4, "account": accounts}},
 		{3, "4 ticket(s) updated since 2025-06-02T08:00:00Z",
 			map[string]int{"support_tickets": 2, "support_tickets__tags": 3, "support_tickets__comments": 2, "account": 0}},
 	} {
@@ -110,5 +113,38 @@ func TestCursorTime(t *testing.T) {
 		if c.ok && !got.Equal(want) {
 			t.Errorf("cursorTime(%v) = %v, want %v", c.in, got, want)
 		}
+	}
+}
+
+// TestRunRealOrgConfig runs the example as it runs against a real org (SFDLT_EXAMPLE_REAL_ORG=1,
+// credentials from the configuration), with an emulator standing in for the org.
+func TestRunRealOrgConfig(t *testing.T) {
+	srv := salesforcetest.NewServer(salesforcetest.Options{Seed: 2})
+	t.Cleanup(srv.Close)
+	c := srv.Credentials()
+	t.Chdir(t.TempDir())          // no .dlt/ in the working directory...
+	t.Setenv("HOME", t.TempDir()) // ...nor in the home directory: only the variables count
+	for name, value := range map[string]string{
+		"SFDLT_EXAMPLE_REAL_ORG":              "1",
+		"SOURCES__SALESFORCE__LOGIN_URL":      srv.URL(),
+		"SOURCES__SALESFORCE__USER_NAME":      c.UserName,
+		"SOURCES__SALESFORCE__PASSWORD":       c.Password,
+		"SOURCES__SALESFORCE__SECURITY_TOKEN": c.SecurityToken,
+	} {
+		t.Setenv(name, value)
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), &out, t.TempDir()); err != nil {
+		t.Fatalf("run: %v\noutput:\n%s", err, out.String())
+	}
+	got := out.String()
+	if !strings.Contains(got, "Loading the Salesforce org configured for sfdlt") {
+		t.Errorf("the example did not use the configured org:\n%s", got)
+	}
+	if strings.Contains(got, "Started an emulated Salesforce org") {
+		t.Errorf("the example started its own emulator despite SFDLT_EXAMPLE_REAL_ORG=1:\n%s", got)
+	}
+	if n := loadedRows(t, got, "account"); n != salesforcetest.DefaultCounts()["Account"] {
+		t.Errorf("first run loaded %d accounts, want all %d of the org\n%s", n, salesforcetest.DefaultCounts()["Account"], got)
 	}
 }

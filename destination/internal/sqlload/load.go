@@ -20,8 +20,8 @@ type Load struct {
 	s        *Session
 	beginCtx context.Context
 
-	tables map[string]*writer
-	order  []*writer
+	tables    map[string]*writer
+	order     []*writer
 	done      bool  // committed or rolled back
 	failed    error // why the load was rolled back early, if it was
 	ddlLocked bool  // the dialect's DDL lock is held (see DDLLocker)

@@ -155,7 +155,11 @@ func (s *Session) Close() error {
 	if s.opts.BeforeClose != nil {
 		errs = append(errs, s.opts.BeforeClose(context.Background(), s.conn))
 	}
-	errs = append(errs, s.conn.Close())
+	// ErrConnDone: database/sql closed the connection already, when the driver found it
+	// broken (a killed backend); there is nothing left to return.
+	if err := s.conn.Close(); !errors.Is(err, sql.ErrConnDone) {
+		errs = append(errs, err)
+	}
 	if s.opts.AfterClose != nil {
 		errs = append(errs, s.opts.AfterClose())
 	}

@@ -383,3 +383,16 @@ type Error struct {
 
 // Error returns the message.
 func (e *Error) Error() string { return e.Message }
+
+// Index returns the position of a field (by canonical or any-case name) in the record values of
+// records materialized with this describe, for callers that read many records by position.
+func (o *Object) Index(name string) (int, bool) { return o.index(name) }
+
+// At returns the value at position i (see Object.Index), or nil when i is out of range. It is
+// Get without the name lookup, for renderers that read every field of millions of records.
+func (r *Record) At(i int) any {
+	if i < 0 || i >= len(r.vals) {
+		return nil
+	}
+	return r.vals[i]
+}
