@@ -135,27 +135,32 @@ func (r *run) evolve(observed *schema.Table) (*schema.Table, error) {
 	return t, nil
 }
 
-// soql builds the query of a Salesforce resource: its fields, the incremental range (closed
-// start) and the development cap.
-func (r *run) soql(res *Resource, object string, fields []selectedField) (string, error) {
-	var b strings.Builder
-	b.WriteString("SELECT ")
+// query is a resource's SOQL in parts: the SELECT list, and the rest (FROM, the incremental
+// range with its closed start, the development cap), so the same range can be counted.
+type query struct {
+	fields string // "Id, Name, ..."
+	from   string // " FROM Opportunity WHERE SystemModstamp >= ... LIMIT 100"
+}
+
+func (q query) soql() string { return "SELECT " + q.fields + q.from }
+
+// soql builds the query of a Salesforce resource.
+func (r *run) soql(res *Resource, object string, fields []selectedField) (query, error) {
+	names := make([]string, len(fields))
 	for i, f := range fields {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(f.name)
+		names[i] = f.name
 	}
+	var b strings.Builder
 	b.WriteString(" FROM ")
 	b.WriteString(object)
 	if res.inc != nil {
 		if !validObjectName(res.inc.CursorPath) {
-			return "", fmt.Errorf("cursor field %q is not a Salesforce field name", res.inc.CursorPath)
+			return query{}, fmt.Errorf("cursor field %q is not a Salesforce field name", res.inc.CursorPath)
 		}
 		if start := res.inc.LastValue(); start != nil {
 			t, ok := asTime(start)
 			if !ok {
-				return "", fmt.Errorf("the cursor %s starts at %v, which is not a datetime: Salesforce cursors must be datetime fields", res.inc.CursorPath, start)
+				return query{}, fmt.Errorf("the cursor %s starts at %v, which is not a datetime: Salesforce cursors must be datetime fields", res.inc.CursorPath, start)
 			}
 			fmt.Fprintf(&b, " WHERE %s >= %s", res.inc.CursorPath, client.FormatDateTime(t))
 		}
@@ -163,24 +168,61 @@ func (r *run) soql(res *Resource, object string, fields []selectedField) (string
 	if !r.src.production {
 		fmt.Fprintf(&b, " LIMIT %d", devRowCap)
 	}
-	return b.String(), nil
+	return query{fields: strings.Join(names, ", "), from: b.String()}, nil
 }
 
-// extractObject loads one Salesforce object.
+// objectRun is one Salesforce resource being extracted: its table, query and decoders.
+type objectRun struct {
+	res    *Resource
+	object string
+	fields []selectedField
+	t      *schema.Table
+	w      *rowWriter
+	q      query
+	cols   []int // column of each selected field
+	types  []schema.DataType
+	prog   Progress
+}
+
+// extractObject loads one Salesforce object, through Bulk API 2.0 when the source allows it
+// and the range is large, else through REST.
 func (r *run) extractObject(ctx context.Context, res *Resource) error {
+	o, err := r.prepareObject(ctx, res)
+	if err != nil {
+		return err
+	}
+	if err := o.w.begin(ctx); err != nil {
+		return err
+	}
+	if useBulk, err := r.chooseBulk(ctx, o); err != nil {
+		return err
+	} else if useBulk {
+		err := r.extractBulk(ctx, o)
+		if err == nil || o.w.rows > 0 || !bulkFallback(err) {
+			return err
+		}
+		// Nothing was written yet: REST reads the same range.
+		r.note(fmt.Sprintf("%s: Bulk API 2.0 failed (%v); read with REST instead", res.name, err))
+		r.p.logger.Warn("bulk query failed, falling back to REST", "resource", res.name, "error", err)
+	}
+	return r.extractREST(ctx, o)
+}
+
+// prepareObject describes the object and builds its table, query and writer.
+func (r *run) prepareObject(ctx context.Context, res *Resource) (*objectRun, error) {
 	d, err := r.sf.Describe(ctx, res.object)
 	if errors.Is(err, client.ErrNotFound) {
-		return fmt.Errorf("the Salesforce object %q does not exist in this org (or the user cannot see it): check its API name (custom objects end in __c) and the user's permissions", res.object)
+		return nil, fmt.Errorf("the Salesforce object %q does not exist in this org (or the user cannot see it): check its API name (custom objects end in __c) and the user's permissions", res.object)
 	}
 	if err != nil {
-		return fmt.Errorf("describing %s: %w", res.object, err)
+		return nil, fmt.Errorf("describing %s: %w", res.object, err)
 	}
 	if !d.Queryable {
-		return fmt.Errorf("the Salesforce object %s is not queryable: leave it out", d.Name)
+		return nil, fmt.Errorf("the Salesforce object %s is not queryable: leave it out", d.Name)
 	}
 	fields, err := r.objectFields(res, d)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cols := make([]schema.Column, len(fields))
 	for i, f := range fields {
@@ -195,54 +237,58 @@ func (r *run) extractObject(ctx context.Context, res *Resource) error {
 	}
 	t, err := r.evolve(r.observedTable(res, cols))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	w := newRowWriter(r, res, t)
+	o := &objectRun{res: res, object: d.Name, fields: fields, t: t, w: newRowWriter(r, res, t),
+		prog: Progress{Resource: res.name, Table: t.Name, TotalRows: -1}}
+	r.schMu.Lock()
+	defer r.schMu.Unlock()
 	if res.inc != nil && columnIndex(t, r.sch.Naming.NormalizeIdentifier(res.inc.CursorPath)) < 0 {
-		return fmt.Errorf("cursor field %s is not a field of %s (or it was left out): choose a datetime field of the object", res.inc.CursorPath, d.Name)
+		return nil, fmt.Errorf("cursor field %s is not a field of %s (or it was left out): choose a datetime field of the object", res.inc.CursorPath, d.Name)
 	}
-	q, err := r.soql(res, d.Name, fields)
-	if err != nil {
-		return err
+	if o.q, err = r.soql(res, d.Name, fields); err != nil {
+		return nil, err
 	}
-	byName := make(map[string]int, len(fields))
-	types := make([]schema.DataType, len(t.Columns))
-	for _, f := range fields {
-		i := columnIndex(t, f.column)
-		byName[f.name] = i
-		types[i] = t.Columns[i].DataType
-	}
-	order := make([]string, len(fields))
+	o.cols = make([]int, len(fields))
+	o.types = make([]schema.DataType, len(t.Columns))
 	for i, f := range fields {
+		c := columnIndex(t, f.column)
+		o.cols[i] = c
+		o.types[c] = t.Columns[c].DataType
+	}
+	return o, nil
+}
+
+// extractREST reads the object with query (replace) or queryAll (merge: deletions since the
+// last run arrive as IsDeleted=true rows, so the mirror records them), fetching the next page
+// while the current one is decoded and loaded.
+func (r *run) extractREST(ctx context.Context, o *objectRun) error {
+	byName := make(map[string]int, len(o.fields))
+	order := make([]string, len(o.fields))
+	for i, f := range o.fields {
+		byName[f.name] = o.cols[i]
 		order[i] = f.name
 	}
-	dec := newRecordDecoder(byName, types, order...)
-	if err := w.begin(ctx); err != nil {
-		return err
-	}
-
+	dec := newRecordDecoder(byName, o.types, order...)
 	var pages iter.Seq2[*client.Page, error]
-	if res.disposition == Merge {
-		// queryAll: deletions since the last run arrive as IsDeleted=true rows, so the mirror
-		// records them instead of keeping deleted records as if they were alive.
-		pages = r.sf.QueryAll(ctx, q)
+	if o.res.disposition == Merge {
+		pages = r.sf.QueryAll(ctx, o.q.soql())
 	} else {
-		pages = r.sf.Query(ctx, q)
+		pages = r.sf.Query(ctx, o.q.soql())
 	}
-	prog := Progress{Resource: res.name, Table: t.Name, TotalRows: -1}
 	var misfits []misfit
-	for page, err := range pages {
+	for page, err := range prefetch(ctx, pages) {
 		if err != nil {
-			return fmt.Errorf("querying %s: %w", d.Name, err)
+			return fmt.Errorf("querying %s: %w", o.object, err)
 		}
 		rows := make([][]any, 0, len(page.Records))
 		for i, raw := range page.Records {
-			row := make([]any, len(t.Columns))
+			row := make([]any, len(o.t.Columns))
 			misfits, err = dec.decode(raw, row, misfits[:0])
 			if err != nil {
 				return fmt.Errorf("page %d, record %d: %w", page.Number, i+1, err)
 			}
-			keep, row, err := w.finishRow(row, misfits)
+			keep, row, err := o.w.finishRow(row, misfits)
 			if err != nil {
 				return fmt.Errorf("page %d: %w", page.Number, err)
 			}
@@ -250,17 +296,60 @@ func (r *run) extractObject(ctx context.Context, res *Resource) error {
 				rows = append(rows, row)
 			}
 		}
-		if err := w.flush(ctx, rows); err != nil {
+		if err := o.w.flush(ctx, rows); err != nil {
 			return err
 		}
-		prog.Pages++
-		prog.Rows = w.rows
-		prog.TotalRows = int64(page.TotalSize)
-		r.report(prog)
+		o.prog.Pages++
+		o.prog.Rows = o.w.rows
+		o.prog.TotalRows = int64(page.TotalSize)
+		r.report(o.prog)
 	}
-	prog.Done = true
-	r.report(prog)
+	o.prog.Done = true
+	r.report(o.prog)
 	return nil
+}
+
+// prefetch runs a page iterator one page ahead in its own goroutine, so the next page is on
+// its way while the current one is decoded and loaded. Breaking out of the loop stops it.
+func prefetch[T any](ctx context.Context, seq iter.Seq2[T, error]) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		type item struct {
+			v   T
+			err error
+		}
+		ch := make(chan item, 1)
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			defer close(ch)
+			for v, err := range seq {
+				select {
+				case ch <- item{v, err}:
+				case <-stop:
+					return
+				case <-ctx.Done():
+					return
+				}
+				if err != nil {
+					return
+				}
+			}
+		}()
+		defer func() {
+			close(stop)
+			<-done
+		}()
+		for it := range ch {
+			if !yield(it.v, it.err) || it.err != nil {
+				return
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			var zero T
+			yield(zero, err)
+		}
+	}
 }
 
 func (r *run) report(p Progress) {

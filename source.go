@@ -55,6 +55,9 @@ type Source struct {
 	production bool
 	formulas   bool
 	err        error
+
+	bulkThreshold int
+	bulkOpts      client.BulkOptions
 }
 
 // SourceOption configures a Source.
@@ -103,7 +106,7 @@ func ClientConfig(f func(*client.Config)) SourceOption {
 // opportunity_contact_role, account, campaign_member, task and event are merged on Id,
 // incrementally on SystemModstamp. It does not log in: a pipeline run does.
 func NewSource(creds Credentials, opts ...SourceOption) (*Source, error) {
-	s := &Source{name: SourceName, production: true, formulas: true}
+	s := &Source{name: SourceName, production: true, formulas: true, bulkThreshold: DefaultBulkThreshold}
 	s.cfg.Credentials = creds
 	for _, o := range opts {
 		o(s)

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"context"
 	"testing"
 
 	"github.com/sfdlt/sfdlt/destination/destinationtest"
@@ -15,7 +16,12 @@ func BenchmarkCopyOpportunityRows(b *testing.B) {
 	d := New(destinationtest.PostgresDSN(b))
 	ds := destinationtest.DatasetName(b)
 	ctx := b.Context()
-	b.Cleanup(func() { d.DropDataset(ctx, ds) })
+	b.Cleanup(func() {
+		// b.Context is done by the time cleanups run.
+		if err := d.DropDataset(context.Background(), ds); err != nil {
+			b.Errorf("dropping %s: %v", ds, err)
+		}
+	})
 	s, err := d.Open(ctx, ds, "bench")
 	if err != nil {
 		b.Fatal(err)

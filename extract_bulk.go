@@ -1,0 +1,202 @@
+package sfdlt
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/sfdlt/sfdlt/client"
+	"github.com/sfdlt/sfdlt/schema"
+)
+
+// DefaultBulkThreshold is the record count from which a full load reads through Bulk API 2.0
+// instead of REST (one job instead of one call per 2,000 records, and CSV instead of JSON).
+const DefaultBulkThreshold = 100_000
+
+// BulkThreshold sets from how many records a full load of a resource reads through Bulk API
+// 2.0 (default DefaultBulkThreshold); 0 turns Bulk off. The count comes from one cheap
+// SELECT COUNT() call made only for full loads: incremental runs read their (small) ranges with
+// REST, which Bulk would only slow down.
+func BulkThreshold(n int) SourceOption { return func(s *Source) { s.bulkThreshold = n } }
+
+// BulkOptions tunes Bulk API 2.0 jobs (poll intervals, timeout, page size); see client.BulkOptions.
+func BulkOptions(o client.BulkOptions) SourceOption { return func(s *Source) { s.bulkOpts = o } }
+
+// chooseBulk decides whether a resource reads through Bulk: only full loads in production of at
+// least the threshold's records.
+func (r *run) chooseBulk(ctx context.Context, o *objectRun) (bool, error) {
+	threshold := r.src.bulkThreshold
+	if threshold <= 0 || !r.src.production || (o.res.inc != nil && o.res.inc.LastValue() != nil) {
+		return false, nil
+	}
+	var total int
+	for page, err := range r.sf.Query(ctx, "SELECT COUNT()"+o.q.from) {
+		if err != nil {
+			return false, fmt.Errorf("counting %s: %w", o.object, err)
+		}
+		total = page.TotalSize
+	}
+	return total >= threshold, nil
+}
+
+// bulkFallback reports whether a Bulk failure is one REST can do better: Bulk cannot select
+// something, its limits are used up, or the job failed or hung. The org's daily API limit is
+// not among them: REST would be refused too.
+func bulkFallback(err error) bool {
+	if errors.Is(err, client.ErrRequestLimitExceeded) {
+		return false
+	}
+	for _, e := range []error{client.ErrBulkUnsupported, client.ErrBulkLimitExceeded, client.ErrBulkJobFailed, client.ErrBulkJobTimeout, client.ErrBulkJobAborted} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// note records something the user should know in the load info.
+func (r *run) note(s string) {
+	r.progMu.Lock()
+	defer r.progMu.Unlock()
+	r.info.Notes = append(r.info.Notes, s)
+}
+
+// extractBulk reads the object with a Bulk API 2.0 query job (queryAll for merge resources) and
+// decodes its CSV rows straight into typed rows.
+func (r *run) extractBulk(ctx context.Context, o *objectRun) error {
+	opts := r.src.bulkOpts
+	opts.Operation = "query"
+	if o.res.disposition == Merge {
+		opts.Operation = "queryAll"
+	}
+	job, err := r.sf.BulkQuery(ctx, o.q.soql(), opts)
+	if err != nil {
+		return fmt.Errorf("bulk query of %s: %w", o.object, err)
+	}
+	o.prog.TotalRows = job.Info().NumberRecordsProcessed
+	byName := make(map[string]int, len(o.fields))
+	for i, f := range o.fields {
+		byName[f.name] = o.cols[i]
+	}
+	var colOf []int // CSV column -> table column, from each page's header
+	var header []string
+	var misfits []misfit
+	for batch, err := range job.Results(ctx) {
+		if err != nil {
+			return fmt.Errorf("bulk results of %s: %w", o.object, err)
+		}
+		if !sameStrings(header, batch.Header) {
+			header = append(header[:0], batch.Header...)
+			colOf = make([]int, len(header))
+			for i, h := range header {
+				c, ok := byName[h]
+				if !ok {
+					return fmt.Errorf("bulk results of %s: column %q was not selected", o.object, h)
+				}
+				colOf[i] = c
+			}
+		}
+		rows := make([][]any, 0, len(batch.Rows))
+		for _, rec := range batch.Rows {
+			if len(rec) != len(colOf) {
+				return fmt.Errorf("bulk results of %s, page %d: a row has %d values for %d columns", o.object, batch.Page, len(rec), len(colOf))
+			}
+			row := make([]any, len(o.t.Columns))
+			misfits = misfits[:0]
+			for i, v := range rec {
+				c := colOf[i]
+				val, ok := convertCSV(v, o.types[c])
+				if !ok {
+					misfits = append(misfits, misfit{col: c, value: v})
+					continue
+				}
+				row[c] = val
+			}
+			keep, row, err := o.w.finishRow(row, misfits)
+			if err != nil {
+				return fmt.Errorf("bulk page %d: %w", batch.Page, err)
+			}
+			if keep {
+				rows = append(rows, row)
+			}
+		}
+		if err := o.w.flush(ctx, rows); err != nil {
+			return err
+		}
+		o.prog.Pages++
+		o.prog.Rows = o.w.rows
+		r.report(o.prog)
+	}
+	o.prog.Done = true
+	r.report(o.prog)
+	return nil
+}
+
+func sameStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// convertCSV converts one Bulk CSV value into the canonical Go value of type t, as convertJSON
+// does for REST, so both paths give identical rows. Bulk writes null as an empty value
+// (Salesforce stores no empty strings).
+func convertCSV(v string, t schema.DataType) (any, bool) {
+	if v == "" {
+		return nil, true
+	}
+	switch t {
+	case schema.Text:
+		return v, true
+	case schema.Bool:
+		switch v {
+		case "true":
+			return true, true
+		case "false":
+			return false, true
+		}
+	case schema.Bigint:
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			return n, true
+		}
+		return convertJSON([]byte(v), t)
+	case schema.Double:
+		if f, err := strconv.ParseFloat(v, 64); err == nil {
+			return f, true
+		}
+	case schema.Decimal:
+		if d, ok := fastDecimal([]byte(v)); ok {
+			return d, true
+		}
+		return schema.CoerceColumn(json.Number(v), schema.NewColumn("", schema.Decimal))
+	case schema.Timestamp:
+		if ts, ok := fastDateTime([]byte(v)); ok {
+			return ts, true
+		}
+		if ts, err := client.ParseDateTime(v); err == nil {
+			return ts.UTC(), true
+		}
+	case schema.Date:
+		if ts, ok := fastDate([]byte(v)); ok {
+			return ts, true
+		}
+	case schema.Time:
+		if ts, err := client.ParseTime(v); err == nil {
+			h, m, s := ts.Clock()
+			return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(s)*time.Second + time.Duration(ts.Nanosecond()), true
+		}
+	default:
+		b, _ := json.Marshal(v)
+		return convertJSON(b, t)
+	}
+	return nil, false
+}
