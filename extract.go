@@ -194,10 +194,14 @@ func (r *run) extractObject(ctx context.Context, res *Resource) error {
 	if err := o.w.begin(ctx); err != nil {
 		return err
 	}
-	if useBulk, err := r.chooseBulk(ctx, o); err != nil {
-		return err
-	} else if useBulk {
-		err := r.extractBulk(ctx, o)
+	if r.bulkAllowed(o) {
+		// The first REST page says how large the result is (totalSize): a large one switches to
+		// Bulk before anything is written, a small one goes on with no call wasted.
+		err := r.extractREST(ctx, o, r.src.bulkThreshold)
+		if !errors.Is(err, errUseBulk) {
+			return err
+		}
+		err = r.extractBulk(ctx, o)
 		if err == nil || o.w.rows > 0 || !bulkFallback(err) {
 			return err
 		}
@@ -205,7 +209,7 @@ func (r *run) extractObject(ctx context.Context, res *Resource) error {
 		r.note(fmt.Sprintf("%s: Bulk API 2.0 failed (%v); read with REST instead", res.name, err))
 		r.p.logger.Warn("bulk query failed, falling back to REST", "resource", res.name, "error", err)
 	}
-	return r.extractREST(ctx, o)
+	return r.extractREST(ctx, o, 0)
 }
 
 // prepareObject describes the object and builds its table, query and writer.
@@ -262,7 +266,9 @@ func (r *run) prepareObject(ctx context.Context, res *Resource) (*objectRun, err
 // extractREST reads the object with query (replace) or queryAll (merge: deletions since the
 // last run arrive as IsDeleted=true rows, so the mirror records them), fetching the next page
 // while the current one is decoded and loaded.
-func (r *run) extractREST(ctx context.Context, o *objectRun) error {
+// With bulkFrom > 0, a result of at least that many records stops at the first page with
+// errUseBulk, before anything is written.
+func (r *run) extractREST(ctx context.Context, o *objectRun, bulkFrom int) error {
 	byName := make(map[string]int, len(o.fields))
 	order := make([]string, len(o.fields))
 	for i, f := range o.fields {
@@ -280,6 +286,9 @@ func (r *run) extractREST(ctx context.Context, o *objectRun) error {
 	for page, err := range prefetch(ctx, pages) {
 		if err != nil {
 			return fmt.Errorf("querying %s: %w", o.object, err)
+		}
+		if bulkFrom > 0 && page.Number == 1 && page.TotalSize >= bulkFrom {
+			return errUseBulk
 		}
 		rows := make([][]any, 0, len(page.Records))
 		for i, raw := range page.Records {

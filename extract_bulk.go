@@ -17,29 +17,21 @@ import (
 const DefaultBulkThreshold = 100_000
 
 // BulkThreshold sets from how many records a full load of a resource reads through Bulk API
-// 2.0 (default DefaultBulkThreshold); 0 turns Bulk off. The count comes from one cheap
-// SELECT COUNT() call made only for full loads: incremental runs read their (small) ranges with
-// REST, which Bulk would only slow down.
+// 2.0 (default DefaultBulkThreshold); 0 turns Bulk off. The count is the totalSize of the first
+// REST page, so small resources cost no extra call; incremental runs read their (small) ranges
+// with REST, which Bulk would only slow down.
 func BulkThreshold(n int) SourceOption { return func(s *Source) { s.bulkThreshold = n } }
 
 // BulkOptions tunes Bulk API 2.0 jobs (poll intervals, timeout, page size); see client.BulkOptions.
 func BulkOptions(o client.BulkOptions) SourceOption { return func(s *Source) { s.bulkOpts = o } }
 
-// chooseBulk decides whether a resource reads through Bulk: only full loads in production of at
-// least the threshold's records.
-func (r *run) chooseBulk(ctx context.Context, o *objectRun) (bool, error) {
-	threshold := r.src.bulkThreshold
-	if threshold <= 0 || !r.src.production || (o.res.inc != nil && o.res.inc.LastValue() != nil) {
-		return false, nil
-	}
-	var total int
-	for page, err := range r.sf.Query(ctx, "SELECT COUNT()"+o.q.from) {
-		if err != nil {
-			return false, fmt.Errorf("counting %s: %w", o.object, err)
-		}
-		total = page.TotalSize
-	}
-	return total >= threshold, nil
+// errUseBulk stops a REST read whose first page shows a result large enough for Bulk.
+var errUseBulk = errors.New("large result: read it with Bulk API 2.0")
+
+// bulkAllowed says whether a resource may read through Bulk: full loads in production, when
+// Bulk is on. Incremental runs read their (small) ranges with REST, which Bulk would only slow.
+func (r *run) bulkAllowed(o *objectRun) bool {
+	return r.src.bulkThreshold > 0 && r.src.production && (o.res.inc == nil || o.res.inc.LastValue() == nil)
 }
 
 // bulkFallback reports whether a Bulk failure is one REST can do better: Bulk cannot select

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +17,10 @@ import (
 
 	"github.com/sfdlt/sfdlt"
 	"github.com/sfdlt/sfdlt/client"
+	"github.com/sfdlt/sfdlt/destination"
+	"github.com/sfdlt/sfdlt/destination/destinationtest"
 	"github.com/sfdlt/sfdlt/destination/duckdb"
+	"github.com/sfdlt/sfdlt/destination/postgres"
 	"github.com/sfdlt/sfdlt/salesforcetest"
 	"github.com/sfdlt/sfdlt/schema"
 )
@@ -34,20 +38,52 @@ var standard = []struct {
 	{"campaign_member", "CampaignMember", true}, {"task", "Task", true}, {"event", "Event", true},
 }
 
-// env is one emulated org and one pipeline loading it into a DuckDB file.
+// env is one emulated org and one pipeline loading it into a dataset of DuckDB (a file in a
+// temporary directory) or Postgres (a schema of its own, dropped after the test).
 type env struct {
 	t    *testing.T
 	srv  *salesforcetest.Server
 	dir  string
 	file string
+	kind string // "duckdb" or "postgres"
+	ds   string // the dataset
+	dsn  string // postgres only
 }
 
 func newEnv(t *testing.T, counts map[string]int) *env {
+	return newEnvFor(t, "duckdb", counts)
+}
+
+func newEnvFor(t *testing.T, kind string, counts map[string]int) *env {
 	t.Helper()
 	srv := salesforcetest.NewServer(salesforcetest.Options{Seed: 42, Counts: counts})
 	t.Cleanup(srv.Close)
 	dir := t.TempDir()
-	return &env{t: t, srv: srv, dir: dir, file: filepath.Join(dir, "sf.duckdb")}
+	e := &env{t: t, srv: srv, dir: dir, file: filepath.Join(dir, "sf.duckdb"), kind: kind, ds: "salesforce_data"}
+	if kind == "postgres" {
+		e.dsn = destinationtest.PostgresDSN(t)
+		e.ds = destinationtest.DatasetName(t)
+		t.Cleanup(func() {
+			if err := postgres.New(e.dsn).DropDataset(context.Background(), e.ds); err != nil {
+				t.Errorf("dropping %s: %v", e.ds, err)
+			}
+		})
+	}
+	return e
+}
+
+// forEachDestination runs a test against DuckDB and against Postgres.
+func forEachDestination(t *testing.T, counts map[string]int, f func(t *testing.T, e *env)) {
+	for _, kind := range []string{"duckdb", "postgres"} {
+		t.Run(kind, func(t *testing.T) { f(t, newEnvFor(t, kind, counts)) })
+	}
+}
+
+func (e *env) destination() destination.Destination {
+	if e.kind == "postgres" {
+		return postgres.New(e.dsn)
+	}
+	return duckdb.New(e.file)
 }
 
 func (e *env) source(opts ...sfdlt.SourceOption) *sfdlt.Source {
@@ -61,9 +97,9 @@ func (e *env) source(opts ...sfdlt.SourceOption) *sfdlt.Source {
 	return src
 }
 
-func (e *env) pipeline() *sfdlt.Pipeline {
+func (e *env) pipeline(opts ...sfdlt.PipelineOption) *sfdlt.Pipeline {
 	e.t.Helper()
-	p, err := sfdlt.NewPipeline("salesforce", duckdb.New(e.file), sfdlt.Dataset("salesforce_data"), sfdlt.PipelinesDir(filepath.Join(e.dir, "pipelines")))
+	p, err := sfdlt.NewPipeline("salesforce", e.destination(), append([]sfdlt.PipelineOption{sfdlt.Dataset(e.ds), sfdlt.PipelinesDir(filepath.Join(e.dir, "pipelines"))}, opts...)...)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -79,10 +115,16 @@ func (e *env) run(src *sfdlt.Source) *sfdlt.LoadInfo {
 	return info
 }
 
-// db opens the DuckDB file for reading; the pipeline has closed it.
+// db opens the dataset's database for reading (the pipeline has closed a DuckDB file).
 func (e *env) db() *sql.DB {
 	e.t.Helper()
-	db, err := sql.Open("duckdb", e.file+"?access_mode=READ_ONLY")
+	var db *sql.DB
+	var err error
+	if e.kind == "postgres" {
+		db, err = sql.Open("postgres", e.dsn)
+	} else {
+		db, err = sql.Open("duckdb", e.file+"?access_mode=READ_ONLY")
+	}
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -90,12 +132,15 @@ func (e *env) db() *sql.DB {
 	return db
 }
 
+// sql puts the dataset into a query written with {ds}.
+func (e *env) sql(query string) string { return strings.ReplaceAll(query, "{ds}", e.ds) }
+
 func (e *env) scalar(query string, args ...any) int64 {
 	e.t.Helper()
 	db := e.db()
 	defer db.Close()
 	var n int64
-	if err := db.QueryRow(query, args...).Scan(&n); err != nil {
+	if err := db.QueryRow(e.sql(query), args...).Scan(&n); err != nil {
 		e.t.Fatalf("%s: %v", query, err)
 	}
 	return n
@@ -105,7 +150,7 @@ func (e *env) tables() []string {
 	e.t.Helper()
 	db := e.db()
 	defer db.Close()
-	rows, err := db.Query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'salesforce_data' ORDER BY 1`)
+	rows, err := db.Query(e.sql(`SELECT table_name FROM information_schema.tables WHERE table_schema = '{ds}' ORDER BY 1`))
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -127,7 +172,7 @@ func (e *env) checkTable(table, object string, withDeleted bool) {
 	defer db.Close()
 	want := e.srv.Count(object, withDeleted)
 	var n, distinct int
-	if err := db.QueryRow(fmt.Sprintf(`SELECT count(*), count(DISTINCT id) FROM salesforce_data.%s`, table)).Scan(&n, &distinct); err != nil {
+	if err := db.QueryRow(e.sql(fmt.Sprintf(`SELECT count(*), count(DISTINCT id) FROM {ds}.%s`, table))).Scan(&n, &distinct); err != nil {
 		e.t.Fatalf("%s: %v", table, err)
 	}
 	if n != want || distinct != want {
@@ -148,7 +193,7 @@ func (e *env) checkTable(table, object string, withDeleted bool) {
 		fields = append(fields, f)
 		cols = append(cols, `"`+schema.NormalizeIdentifier(f.Name)+`"`)
 	}
-	rows, err := db.Query(fmt.Sprintf(`SELECT %s FROM salesforce_data.%s`, strings.Join(cols, ", "), table))
+	rows, err := db.Query(e.sql(fmt.Sprintf(`SELECT %s FROM {ds}.%s`, strings.Join(cols, ", "), table)))
 	if err != nil {
 		e.t.Fatalf("%s: %v", table, err)
 	}
@@ -163,7 +208,7 @@ func (e *env) checkTable(table, object string, withDeleted bool) {
 		if err := rows.Scan(ptrs...); err != nil {
 			e.t.Fatal(err)
 		}
-		id := vals[0].(string)
+		id := fmt.Sprint(canon(vals[0], "id"))
 		rec, ok := e.srv.Get(object, id)
 		if !ok {
 			e.t.Fatalf("%s: id %s is not in the org", table, id)
@@ -202,6 +247,11 @@ func canon(v any, typ string) string {
 	case duckdbdriver.Decimal:
 		r := new(big.Rat).SetFrac(x.Value, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(x.Scale)), nil))
 		return r.RatString()
+	case int64:
+		if typ == "double" || typ == "percent" {
+			return fmt.Sprint(float64(x))
+		}
+		return fmt.Sprint(x)
 	case float64:
 		if typ == "currency" {
 			r, _ := new(big.Rat).SetString(fmt.Sprint(x))
@@ -210,6 +260,19 @@ func canon(v any, typ string) string {
 		return fmt.Sprint(x)
 	case int32:
 		return fmt.Sprint(int64(x))
+	case []byte:
+		return canon(string(x), typ)
+	case string:
+		switch typ {
+		case "time": // Postgres gives a time of day as text
+			if tm, err := time.Parse("15:04:05.999999", x); err == nil {
+				return tm.Format("15:04:05.000")
+			}
+		case "double", "percent", "int", "long":
+			if f, err := strconv.ParseFloat(x, 64); err == nil {
+				return fmt.Sprint(f)
+			}
+		}
 	}
 	if typ == "currency" {
 		if r, ok := new(big.Rat).SetString(fmt.Sprint(v)); ok {
@@ -219,8 +282,11 @@ func canon(v any, typ string) string {
 	return fmt.Sprint(v)
 }
 
-func TestLoadWholeOrgIntoDuckDB(t *testing.T) {
-	e := newEnv(t, nil)
+func TestLoadWholeOrg(t *testing.T) {
+	forEachDestination(t, nil, testLoadWholeOrg)
+}
+
+func testLoadWholeOrg(t *testing.T, e *env) {
 	src := e.source().AddObject("Something__c")
 	info := e.run(src)
 
@@ -248,7 +314,7 @@ func TestLoadWholeOrgIntoDuckDB(t *testing.T) {
 	// Types come from describe, names from dlt's naming.
 	db := e.db()
 	types := map[string]string{}
-	rows, err := db.Query(`SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'salesforce_data' AND table_name = 'opportunity'`)
+	rows, err := db.Query(e.sql(`SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = '{ds}' AND table_name = 'opportunity'`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,24 +324,32 @@ func TestLoadWholeOrgIntoDuckDB(t *testing.T) {
 		types[c] = d
 	}
 	rows.Close()
-	for col, typ := range map[string]string{
+	wantTypes := map[string]string{
 		"id": "VARCHAR", "system_modstamp": "TIMESTAMP WITH TIME ZONE", "close_date": "DATE",
 		"amount": "DECIMAL(38,9)", "probability": "DOUBLE", "is_won": "BOOLEAN", "expected_revenue": "DECIMAL(38,9)",
 		"_dlt_load_id": "VARCHAR", "_dlt_id": "VARCHAR", "account_id": "VARCHAR", "is_deleted": "BOOLEAN",
-	} {
+	}
+	if e.kind == "postgres" {
+		wantTypes = map[string]string{
+			"id": "character varying", "system_modstamp": "timestamp with time zone", "close_date": "date",
+			"amount": "numeric", "probability": "double precision", "is_won": "boolean", "expected_revenue": "numeric",
+			"_dlt_load_id": "character varying", "_dlt_id": "character varying", "account_id": "character varying", "is_deleted": "boolean",
+		}
+	}
+	for col, typ := range wantTypes {
 		if types[col] != typ {
 			t.Errorf("opportunity.%s is %q, want %s", col, types[col], typ)
 		}
 	}
 	var loads, versions, states int
-	db.QueryRow(`SELECT count(*) FROM salesforce_data._dlt_loads WHERE status = 0 AND load_id = ?`, info.LoadID).Scan(&loads)
-	db.QueryRow(`SELECT count(*) FROM salesforce_data._dlt_version WHERE schema_name = 'salesforce'`).Scan(&versions)
-	db.QueryRow(`SELECT count(*) FROM salesforce_data._dlt_pipeline_state WHERE pipeline_name = 'salesforce' AND _dlt_load_id = ?`, info.LoadID).Scan(&states)
+	db.QueryRow(e.sql(`SELECT count(*) FROM {ds}._dlt_loads WHERE status = 0 AND load_id = $1`), info.LoadID).Scan(&loads)
+	db.QueryRow(e.sql(`SELECT count(*) FROM {ds}._dlt_version WHERE schema_name = 'salesforce'`)).Scan(&versions)
+	db.QueryRow(e.sql(`SELECT count(*) FROM {ds}._dlt_pipeline_state WHERE pipeline_name = 'salesforce' AND _dlt_load_id = $1`), info.LoadID).Scan(&states)
 	if loads != 1 || versions != 1 || states != 1 {
 		t.Fatalf("system tables: %d loads, %d versions, %d states; want 1 each", loads, versions, states)
 	}
 	var wrongLoad int
-	db.QueryRow(`SELECT count(*) FROM salesforce_data.opportunity WHERE _dlt_load_id <> ?`, info.LoadID).Scan(&wrongLoad)
+	db.QueryRow(e.sql(`SELECT count(*) FROM {ds}.opportunity WHERE _dlt_load_id <> $1`), info.LoadID).Scan(&wrongLoad)
 	if wrongLoad != 0 {
 		t.Fatalf("%d opportunity rows carry another load id", wrongLoad)
 	}
@@ -284,10 +358,10 @@ func TestLoadWholeOrgIntoDuckDB(t *testing.T) {
 		t.Error("opportunity has no address, but account's compound parent must not be a column either")
 	}
 	db.Close()
-	if e.scalar(`SELECT count(*) FROM information_schema.columns WHERE table_schema = 'salesforce_data' AND table_name = 'account' AND column_name IN ('billing_address', 'shipping_address')`) != 0 {
+	if e.scalar(`SELECT count(*) FROM information_schema.columns WHERE table_schema = '{ds}' AND table_name = 'account' AND column_name IN ('billing_address', 'shipping_address')`) != 0 {
 		t.Error("account has compound address columns")
 	}
-	if e.scalar(`SELECT count(*) FROM information_schema.columns WHERE table_schema = 'salesforce_data' AND table_name = 'account' AND column_name IN ('billing_city', 'billing_latitude')`) != 2 {
+	if e.scalar(`SELECT count(*) FROM information_schema.columns WHERE table_schema = '{ds}' AND table_name = 'account' AND column_name IN ('billing_city', 'billing_latitude')`) != 2 {
 		t.Error("account lacks the address component columns")
 	}
 	if !strings.Contains(info.String(), "is LOADED and contains no failed jobs") {
@@ -310,7 +384,7 @@ func opportunityIDs(t *testing.T, e *env, n int) []string {
 	t.Helper()
 	db := e.db()
 	defer db.Close()
-	rows, err := db.Query(`SELECT id FROM salesforce_data.opportunity ORDER BY id LIMIT ?`, n)
+	rows, err := db.Query(e.sql(`SELECT id FROM {ds}.opportunity ORDER BY id LIMIT $1`), n)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,7 +399,10 @@ func opportunityIDs(t *testing.T, e *env, n int) []string {
 }
 
 func TestSecondRunMergesChangesIncrementally(t *testing.T) {
-	e := newEnv(t, nil)
+	forEachDestination(t, nil, testSecondRun)
+}
+
+func testSecondRun(t *testing.T, e *env) {
 	src := e.source()
 	first := e.run(src)
 	_ = first
@@ -371,26 +448,26 @@ func TestSecondRunMergesChangesIncrementally(t *testing.T) {
 		if s.merge {
 			continue
 		}
-		if got := e.scalar(fmt.Sprintf(`SELECT count(*) FROM salesforce_data.%s`, s.table)); got != int64(e.srv.Count(s.object, false)) {
+		if got := e.scalar(fmt.Sprintf(`SELECT count(*) FROM {ds}.%s`, s.table)); got != int64(e.srv.Count(s.object, false)) {
 			t.Errorf("replace table %s holds %d rows, the org %d", s.table, got, e.srv.Count(s.object, false))
 		}
 		if qs := queriesOf(e.srv, s.object); len(qs) != 1 || strings.Contains(qs[0], "WHERE") {
 			t.Errorf("replace resource %s: SOQL %q, want one full query", s.table, qs)
 		}
 	}
-	if e.scalar(`SELECT count(*) FROM salesforce_data.opportunity WHERE id = ? AND is_deleted`, ids[5]) != 1 {
+	if e.scalar(`SELECT count(*) FROM {ds}.opportunity WHERE id = $1 AND is_deleted`, ids[5]) != 1 {
 		t.Error("the deleted opportunity is not marked is_deleted")
 	}
-	if e.scalar(`SELECT count(*) FROM salesforce_data.opportunity WHERE id = ?`, newID) != 1 {
+	if e.scalar(`SELECT count(*) FROM {ds}.opportunity WHERE id = $1`, newID) != 1 {
 		t.Error("the inserted opportunity is missing")
 	}
-	if e.scalar(`SELECT count(*) FROM salesforce_data.opportunity WHERE description = 'updated by the test ✓'`) != 3 {
+	if e.scalar(`SELECT count(*) FROM {ds}.opportunity WHERE description = 'updated by the test ✓'`) != 3 {
 		t.Error("the updated opportunities do not carry the new values")
 	}
-	if e.scalar(`SELECT count(*) FROM salesforce_data.contact WHERE id = ?`, contact) != 0 {
+	if e.scalar(`SELECT count(*) FROM {ds}.contact WHERE id = $1`, contact) != 0 {
 		t.Error("the deleted contact is still in the replace table")
 	}
-	if e.scalar(`SELECT count(*) FROM salesforce_data._dlt_loads`) != 2 {
+	if e.scalar(`SELECT count(*) FROM {ds}._dlt_loads`) != 2 {
 		t.Error("want two loads")
 	}
 
@@ -408,7 +485,7 @@ func (e *env) firstID(table string) string {
 	db := e.db()
 	defer db.Close()
 	var id string
-	if err := db.QueryRow(fmt.Sprintf(`SELECT min(id) FROM salesforce_data.%s`, table)).Scan(&id); err != nil {
+	if err := db.QueryRow(e.sql(fmt.Sprintf(`SELECT min(id) FROM {ds}.%s`, table))).Scan(&id); err != nil {
 		e.t.Fatal(err)
 	}
 	return id
@@ -447,7 +524,7 @@ func TestBoundaryStampNeitherLostNorDuplicated(t *testing.T) {
 		t.Fatalf("third run: %d rows, want the 2 late records (and not the 2 already loaded)", third.RowCount("opportunity"))
 	}
 	e.checkTable("opportunity", "Opportunity", true)
-	if e.scalar(`SELECT count(*) FROM salesforce_data.opportunity WHERE description = 'late'`) != 2 {
+	if e.scalar(`SELECT count(*) FROM {ds}.opportunity WHERE description = 'late'`) != 2 {
 		t.Fatal("the late records are not loaded")
 	}
 }
@@ -471,14 +548,17 @@ func TestWithResourcesLoadsOnlyThose(t *testing.T) {
 }
 
 func TestNotNullViolationCommitsNothing(t *testing.T) {
-	e := newEnv(t, nil)
+	forEachDestination(t, nil, testNotNull)
+}
+
+func testNotNull(t *testing.T, e *env) {
 	src := e.source().WithResources("contact", "opportunity")
 	e.run(src)
 	db := e.db()
 	var contacts int
 	var nullID string
-	db.QueryRow(`SELECT count(*) FROM salesforce_data.contact`).Scan(&contacts)
-	if err := db.QueryRow(`SELECT min(id) FROM salesforce_data.contact WHERE email IS NULL`).Scan(&nullID); err != nil || nullID == "" {
+	db.QueryRow(e.sql(`SELECT count(*) FROM {ds}.contact`)).Scan(&contacts)
+	if err := db.QueryRow(e.sql(`SELECT min(id) FROM {ds}.contact WHERE email IS NULL`)).Scan(&nullID); err != nil || nullID == "" {
 		t.Skipf("the emulated org has no contact without email (%v)", err)
 	}
 	db.Close()
@@ -502,18 +582,18 @@ func TestNotNullViolationCommitsNothing(t *testing.T) {
 	if info == nil || info.Loaded {
 		t.Errorf("load info should say the load failed: %v", info)
 	}
-	if e.scalar(`SELECT count(*) FROM salesforce_data._dlt_loads`) != 1 {
+	if e.scalar(`SELECT count(*) FROM {ds}._dlt_loads`) != 1 {
 		t.Error("the failed load left a _dlt_loads row")
 	}
-	if e.scalar(`SELECT count(*) FROM salesforce_data.opportunity WHERE description = 'must not arrive'`) != 0 {
+	if e.scalar(`SELECT count(*) FROM {ds}.opportunity WHERE description = 'must not arrive'`) != 0 {
 		t.Error("rows of the failed load were committed")
 	}
-	if e.scalar(`SELECT count(*) FROM salesforce_data.contact`) != int64(contacts) {
+	if e.scalar(`SELECT count(*) FROM {ds}.contact`) != int64(contacts) {
 		t.Error("the replace table changed in a failed load")
 	}
 	// The next run without the bad hint completes the change.
 	e.run(src)
-	if e.scalar(`SELECT count(*) FROM salesforce_data.opportunity WHERE description = 'must not arrive'`) != 1 {
+	if e.scalar(`SELECT count(*) FROM {ds}.opportunity WHERE description = 'must not arrive'`) != 1 {
 		t.Error("the next run did not load the change")
 	}
 }
@@ -537,16 +617,19 @@ func TestNewFieldBecomesColumn(t *testing.T) {
 	}
 	e.run(src)
 	e.checkTable("contact", "Contact", false)
-	if e.scalar(`SELECT count(*) FROM salesforce_data.contact WHERE loyalty_tier__c IS NOT NULL`) != int64(e.srv.Count("Contact", false)) {
+	if e.scalar(`SELECT count(*) FROM {ds}.contact WHERE loyalty_tier__c IS NOT NULL`) != int64(e.srv.Count("Contact", false)) {
 		t.Fatal("the new field's values are not loaded")
 	}
-	if e.scalar(`SELECT count(*) FROM salesforce_data._dlt_version`) != 2 {
+	if e.scalar(`SELECT count(*) FROM {ds}._dlt_version`) != 2 {
 		t.Error("the schema change must store a second schema version")
 	}
 }
 
 func TestStateRestoredFromDestination(t *testing.T) {
-	e := newEnv(t, nil)
+	forEachDestination(t, nil, testStateRestored)
+}
+
+func testStateRestored(t *testing.T, e *env) {
 	src := e.source().WithResources("opportunity")
 	e.run(src)
 	if err := os.RemoveAll(filepath.Join(e.dir, "pipelines")); err != nil {

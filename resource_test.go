@@ -63,16 +63,16 @@ func TestGoResourceNestedDataAndChildTables(t *testing.T) {
 	if info.RowCount("orders") != 2 {
 		t.Fatalf("orders: %d rows\n%v", info.RowCount("orders"), info)
 	}
-	if e.scalar(`SELECT count(*) FROM salesforce_data.orders WHERE customer__name = 'Zoë' AND customer__address__city = 'Köln' AND order_id = 1`) != 1 {
+	if e.scalar(`SELECT count(*) FROM {ds}.orders WHERE customer__name = 'Zoë' AND customer__address__city = 'Köln' AND order_id = 1`) != 1 {
 		t.Error("nested maps are not flattened into parent__child columns")
 	}
-	if e.scalar(`SELECT count(*) FROM salesforce_data.orders__lines l JOIN salesforce_data.orders o ON l._dlt_parent_id = o._dlt_id WHERE o.order_id = 1`) != 2 {
+	if e.scalar(`SELECT count(*) FROM {ds}.orders__lines l JOIN {ds}.orders o ON l._dlt_parent_id = o._dlt_id WHERE o.order_id = 1`) != 2 {
 		t.Error("the list of maps is not a child table linked by _dlt_parent_id")
 	}
-	if e.scalar(`SELECT count(*) FROM salesforce_data.orders__lines WHERE sku = 'B-2' AND qty = 1 AND _dlt_list_idx = 1 AND _dlt_root_id IS NOT NULL`) != 1 {
+	if e.scalar(`SELECT count(*) FROM {ds}.orders__lines WHERE sku = 'B-2' AND qty = 1 AND _dlt_list_idx = 1 AND _dlt_root_id IS NOT NULL`) != 1 {
 		t.Error("child rows lack values, list index or root id")
 	}
-	if e.scalar(`SELECT count(*) FROM salesforce_data.orders__tags WHERE value IN ('x', 'y')`) != 2 {
+	if e.scalar(`SELECT count(*) FROM {ds}.orders__tags WHERE value IN ('x', 'y')`) != 2 {
 		t.Error("a list of scalars is not a child table with a value column")
 	}
 	if e.scalar(`SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'at' AND data_type = 'TIMESTAMP WITH TIME ZONE'`) != 1 {
@@ -84,10 +84,10 @@ func TestGoResourceNestedDataAndChildTables(t *testing.T) {
 		map[string]any{"OrderId": 1, "Customer": map[string]any{"Name": "Zoë"}, "Lines": []any{map[string]any{"Sku": "C-3", "Qty": 5}}, "At": at},
 	), sfdlt.WithPrimaryKey("OrderId"), sfdlt.WithWriteDisposition(sfdlt.Merge))
 	e.run(goSource(t, res2))
-	if got := e.scalar(`SELECT count(*) FROM salesforce_data.orders`); got != 2 {
+	if got := e.scalar(`SELECT count(*) FROM {ds}.orders`); got != 2 {
 		t.Errorf("orders after merge: %d rows, want 2", got)
 	}
-	if got := e.scalar(`SELECT count(*) FROM salesforce_data.orders__lines`); got != 1 {
+	if got := e.scalar(`SELECT count(*) FROM {ds}.orders__lines`); got != 1 {
 		t.Errorf("order lines after merge: %d rows, want only the new line of order 1", got)
 	}
 }
@@ -125,10 +125,10 @@ func TestGoResourceIncrementalAndVariants(t *testing.T) {
 	if info.RowCount("events") != 1 {
 		t.Fatalf("second run wrote %d rows, want only id 3", info.RowCount("events"))
 	}
-	if e.scalar(`SELECT count(*) FROM salesforce_data.events WHERE id = 3 AND score IS NULL AND score__v_text = 'n/a'`) != 1 {
+	if e.scalar(`SELECT count(*) FROM {ds}.events WHERE id = 3 AND score IS NULL AND score__v_text = 'n/a'`) != 1 {
 		t.Error("a value that does not fit its column must go to the variant column score__v_text")
 	}
-	if e.scalar(`SELECT count(*) FROM salesforce_data.events`) != 3 {
+	if e.scalar(`SELECT count(*) FROM {ds}.events`) != 3 {
 		t.Error("want ids 1, 2, 3")
 	}
 }
@@ -204,7 +204,7 @@ func TestDevModeLoadsIntoFreshDataset(t *testing.T) {
 	if err != nil || info.DatasetName != p.DatasetName() {
 		t.Fatalf("run: %v, dataset %q", err, info.DatasetName)
 	}
-	if e.scalar(`SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = 'opportunity'`, p.DatasetName()) != 1 {
+	if e.scalar(`SELECT count(*) FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'opportunity'`, p.DatasetName()) != 1 {
 		t.Fatal("dev mode did not load into its dataset")
 	}
 }
@@ -223,7 +223,7 @@ func TestFormulaFieldsAndDevelopmentCap(t *testing.T) {
 			t.Errorf("Production(false) must cap each query at 100 rows: %s", c.SOQL)
 		}
 	}
-	if n := e.scalar(`SELECT count(*) FROM salesforce_data.contact`); n != 100 {
+	if n := e.scalar(`SELECT count(*) FROM {ds}.contact`); n != 100 {
 		t.Errorf("contact: %d rows, want the development cap of 100", n)
 	}
 	if e.scalar(`SELECT count(*) FROM information_schema.columns WHERE table_name = 'opportunity' AND column_name = 'expected_revenue'`) != 0 {

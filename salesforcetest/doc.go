@@ -33,11 +33,35 @@
 //	GET  /services/data/vXX.X/sobjects/{Name}/deleted[/]?start=&end=
 //	GET  /services/data/vXX.X/query[/]?q=  and  /queryAll[/]?q=
 //	GET  /services/data/vXX.X/query/{locator}-{offset}   (nextRecordsUrl)
+//	POST /services/data/vXX.X/jobs/query          Bulk API 2.0 query job (47.0+)
+//	GET  /services/data/vXX.X/jobs/query          every job
+//	GET  /services/data/vXX.X/jobs/query/{id}     job info (polls advance the state)
+//	PATCH, DELETE /services/data/vXX.X/jobs/query/{id}   abort ({"state":"Aborted"}), delete
+//	GET  /services/data/vXX.X/jobs/query/{id}/results[?locator=&maxRecords=]   CSV pages
+//	GET  /services/data/vXX.X/jobs/query/{id}/resultPages   five result URLs a set (58.0+)
 //
 // REST calls take "Authorization: Bearer {session id or access token}". Every REST response but
 // the versions list carries Sforce-Limit-Info. Query pages honour Sforce-Query-Options:
 // batchSize=N (200..2000) and Accept-Encoding: gzip; a nextRecordsUrl can be fetched again to
 // replay a page whose body was lost.
+//
+// # Bulk API 2.0
+//
+// A query job answers UploadComplete at creation, InProgress on the first Options.BulkJobPolls
+// polls, then JobComplete with numberRecordsProcessed (rows are counted in the background, up
+// front, without keeping them). Bulk refusals (GROUP BY, OFFSET, TYPEOF, aggregates, FIELDS(),
+// parent-to-child subqueries, compound, base64 and json fields) answer 400 API_ERROR at creation.
+// Results pages are complete CSV files (quoted header, every value quoted) read from the org's
+// cursors page by page; they mix the variants real orgs send: nulls empty or "", datetimes with Z
+// or +0000, gzip honoured on some pages only, 412 or 204 for results asked too early, and the
+// resultPages link spelled nextRecordsUrl or nextRecordUrl. Locators (Sforce-Locator) can be
+// replayed.
+//
+// # Benchmarks
+//
+// Options.CachePages keeps rendered pages; PrerenderQuery and PrerenderBulk render a query's
+// pages up front, so that the emulator serves a million rows at well over a million rows a
+// second (see BenchmarkServeRESTPages and BenchmarkServeBulkPages).
 //
 // # Faults
 //
