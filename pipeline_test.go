@@ -230,7 +230,7 @@ func (e *env) checkTable(table, object string, withDeleted bool) {
 
 // canon writes a value from the org or from DuckDB in one form per Salesforce type.
 func canon(v any, typ string) string {
-	if v == nil {
+	if v == nil || v == "" { // sfdlt loads Salesforce's rare empty strings as null (as Bulk does)
 		return "<null>"
 	}
 	switch x := v.(type) {
