@@ -10,14 +10,13 @@ import (
 	"time"
 
 	"github.com/sfdlt/sfdlt"
-	"github.com/sfdlt/sfdlt/destination/duckdb"
 	"github.com/sfdlt/sfdlt/salesforcetest"
 )
 
 // TestChildPipelineRun is the body of the child process of TestKilledRunsRecover: it runs the
 // pipeline against the parent's emulator. It does nothing in a normal test run.
 func TestChildPipelineRun(t *testing.T) {
-	url, dir := os.Getenv("SFDLT_CHILD_URL"), os.Getenv("SFDLT_CHILD_DIR")
+	url, dir, kind, dsn, ds := os.Getenv("SFDLT_CHILD_URL"), os.Getenv("SFDLT_CHILD_DIR"), os.Getenv("SFDLT_CHILD_KIND"), os.Getenv("SFDLT_CHILD_DSN"), os.Getenv("SFDLT_CHILD_DATASET")
 	if url == "" {
 		t.Skip("only runs as the child process of TestKilledRunsRecover")
 	}
@@ -27,7 +26,8 @@ func TestChildPipelineRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := sfdlt.NewPipeline("salesforce", duckdb.New(filepath.Join(dir, "sf.duckdb")), sfdlt.Dataset("salesforce_data"), sfdlt.PipelinesDir(filepath.Join(dir, "pipelines")))
+	e := &env{t: t, dir: dir, file: filepath.Join(dir, "sf.duckdb"), kind: kind, dsn: dsn, ds: ds}
+	p, err := sfdlt.NewPipeline("salesforce", e.destination(), sfdlt.Dataset(ds), sfdlt.PipelinesDir(filepath.Join(dir, "pipelines")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,11 +43,14 @@ func TestKilledRunsRecover(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts and kills child processes")
 	}
+	forEachDestination(t, nil, testKilledRunsRecover)
+}
+
+func testKilledRunsRecover(t *testing.T, e *env) {
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := newEnv(t, nil)
 	// A little latency spreads the run out so kills land inside it.
 	e.srv.SetFaults(salesforcetest.Faults{Latency: 3 * time.Millisecond})
 
@@ -68,7 +71,8 @@ func TestKilledRunsRecover(t *testing.T) {
 		}
 		e.srv.ResetCalls()
 		cmd := exec.Command(exe, "-test.run=^TestChildPipelineRun$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "SFDLT_CHILD_URL="+e.srv.URL(), "SFDLT_CHILD_DIR="+e.dir)
+		cmd.Env = append(os.Environ(), "SFDLT_CHILD_URL="+e.srv.URL(), "SFDLT_CHILD_DIR="+e.dir,
+			"SFDLT_CHILD_KIND="+e.kind, "SFDLT_CHILD_DSN="+e.dsn, "SFDLT_CHILD_DATASET="+e.ds)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -96,7 +100,7 @@ func TestKilledRunsRecover(t *testing.T) {
 		// Change the org between the killed run and the rerun, as time goes on.
 		if ids == nil {
 			e.srv.SetFaults(salesforcetest.Faults{})
-			if e.scalar(`SELECT count(*) FROM information_schema.tables WHERE table_name = 'opportunity'`) > 0 {
+			if e.scalar(`SELECT count(*) FROM information_schema.tables WHERE table_schema = '{ds}' AND table_name = 'opportunity'`) > 0 {
 				ids = opportunityIDs(t, e, 20)
 			}
 			e.srv.SetFaults(salesforcetest.Faults{Latency: 3 * time.Millisecond})

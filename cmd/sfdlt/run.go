@@ -13,6 +13,7 @@ import (
 	"github.com/sfdlt/sfdlt"
 	"github.com/sfdlt/sfdlt/destination"
 	"github.com/sfdlt/sfdlt/destination/duckdb"
+	"github.com/sfdlt/sfdlt/destination/postgres"
 )
 
 // runFlags are the flags shared by run and pipeline.
@@ -68,7 +69,11 @@ func openDestination(cfg *sfdlt.Config, name string) (destination.Destination, e
 		path, _, _ := cfg.DestinationCredentials("duckdb")
 		return duckdb.New(path), nil
 	case "postgres":
-		return nil, fmt.Errorf("the postgres destination is not available in this version of sfdlt: use --destination duckdb")
+		dsn, _, ok := cfg.DestinationCredentials("postgres")
+		if !ok {
+			return nil, cfg.MissingDestinationError("postgres")
+		}
+		return postgres.New(dsn), nil
 	}
 	return nil, fmt.Errorf("unknown destination %q: use duckdb or postgres", name)
 }
