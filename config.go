@@ -154,6 +154,7 @@ var salesforceKeys = []cfgKey{
 	{name: "api_version", kind: cfgVersion},
 	{name: "is_production", kind: cfgBool},
 	{name: "include_formula_fields", kind: cfgBool},
+	{name: "bulk_threshold", kind: cfgInt},
 }
 
 // postgresFields are the keys of the table form of destination.postgres.credentials.
@@ -755,6 +756,10 @@ func (c *Config) resolve(explicitPipeline string) error {
 			v = strconv.FormatBool(b)
 		case cfgVersion:
 			v, err = h.asVersion()
+		case cfgInt:
+			var n int64
+			n, err = h.asInt(0, 1<<40)
+			v = strconv.FormatInt(n, 10)
 		default:
 			v, err = h.asString(k.secret)
 		}
@@ -1279,6 +1284,10 @@ func (c *Config) SourceOptions() []SourceOption {
 	if v := c.value("include_formula_fields"); v != "" {
 		opts = append(opts, FormulaFields(v == "true"))
 	}
+	if v := c.value("bulk_threshold"); v != "" {
+		n, _ := strconv.Atoi(v)
+		opts = append(opts, BulkThreshold(n))
+	}
 	return opts
 }
 
@@ -1441,6 +1450,7 @@ security_token = "security_token" # please set me up! (Salesforce: Settings > Re
 # api_version = "64.0"
 # is_production = true                  # false caps every query at 100 rows (a development setting)
 # include_formula_fields = true         # false leaves formula fields out (they can go stale in incremental loads)
+# bulk_threshold = 100000               # full loads of at least this many records use Bulk API 2.0; 0 turns Bulk off
 `)
 	switch dest {
 	case "duckdb":

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -205,6 +207,9 @@ func (r *run) connect(ctx context.Context) error {
 		return nil
 	}
 	cfg := r.src.cfg
+	if u, err := url.Parse(cfg.LoginURL); err == nil && cfg.LoginURL != "" && isLoopbackHost(u.Hostname()) {
+		cfg.DisableCompression = true // gzip on loopback only burns CPU (profiled)
+	}
 	base := cfg.HTTPClient
 	if base == nil {
 		base = &http.Client{Timeout: 5 * time.Minute}
@@ -218,6 +223,14 @@ func (r *run) connect(ctx context.Context) error {
 	}
 	r.sf = sf
 	return nil
+}
+
+func isLoopbackHost(h string) bool {
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }
 
 // countingTransport counts the REST API calls (what the org's daily limit counts; logins do not

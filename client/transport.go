@@ -73,7 +73,11 @@ func (c *Client) send(ctx context.Context, cl call) (*http.Response, error) {
 		for k, vs := range cl.header {
 			req.Header[k] = append([]string(nil), vs...)
 		}
-		req.Header.Set("Accept-Encoding", "gzip")
+		if c.noCompression {
+			req.Header.Set("Accept-Encoding", "identity")
+		} else {
+			req.Header.Set("Accept-Encoding", "gzip")
+		}
 		if req.Header.Get("User-Agent") == "" {
 			req.Header.Set("User-Agent", userAgent)
 		}

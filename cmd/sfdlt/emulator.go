@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -13,8 +14,10 @@ func newEmulatorCmd() *cobra.Command {
 	var (
 		addr  string
 		seed  int64
-		scale float64
-		opts  salesforcetest.Options
+		scale   float64
+		opts    salesforcetest.Options
+		counts  map[string]int
+		latency time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "emulator",
@@ -31,6 +34,17 @@ curl, at the URL it prints.`,
 			}
 			opts.Seed = seed
 			opts.Counts = scaledCounts(scale)
+			known := salesforcetest.DefaultCounts()
+			for obj, n := range counts {
+				if _, ok := known[obj]; !ok {
+					return fmt.Errorf("--count %s=%d: the emulated org has no object %s", obj, n, obj)
+				}
+				if n < 0 {
+					return fmt.Errorf("--count %s=%d: counts cannot be negative", obj, n)
+				}
+				opts.Counts[obj] = n
+			}
+			opts.Faults.Latency = latency
 			srv, err := salesforcetest.Start(addr, opts)
 			if err != nil {
 				return err
@@ -51,6 +65,9 @@ curl, at the URL it prints.`,
 	f.StringVar(&addr, "addr", "127.0.0.1:8085", "address to listen on")
 	f.Int64Var(&seed, "seed", 1, "seed of the generated data (equal seeds give equal orgs)")
 	f.Float64Var(&scale, "scale", 1, "multiplies the default record count of every object")
+	f.StringToIntVar(&counts, "count", nil, "record count of one object, e.g. --count Opportunity=1000000 (repeatable; wins over --scale)")
+	f.BoolVar(&opts.CachePages, "cache-pages", false, "keep rendered pages in memory and serve them again as bytes (for benchmarks)")
+	f.DurationVar(&latency, "latency", 0, "added to every request, e.g. 100ms")
 	f.StringVar(&opts.UserName, "user-name", "", "user name the emulator accepts (default "+salesforcetest.DefaultUserName+")")
 	f.StringVar(&opts.Password, "password", "", "password it accepts (default "+salesforcetest.DefaultPassword+")")
 	f.StringVar(&opts.SecurityToken, "security-token", "", "security token it accepts (default "+salesforcetest.DefaultSecurityToken+")")

@@ -45,6 +45,6 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newDemoCmd(), newRunCmd(), newInitCmd(), newPipelineCmd(), newEmulatorCmd())
+	root.AddCommand(newDemoCmd(), newRunCmd(), newInitCmd(), newPipelineCmd(), newEmulatorCmd(), newBenchCmd())
 	return root
 }

@@ -66,6 +66,18 @@ func (l *Load) merge(ctx context.Context, w *writer) error {
 
 	cols := strings.Join(q(w.table.ColumnNames()), ", ")
 	keep := w.keptRowsSQL(cols)
+	if pk := w.table.PrimaryKey(); len(pk) > 0 {
+		// Numbering wide rows to deduplicate them is most of a merge's cost (profiled), and
+		// usually there is nothing to deduplicate: check that first, on the key alone.
+		var dupes bool
+		keyList := strings.Join(q(pk), ", ")
+		if err := l.s.conn.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM "+stage+" GROUP BY "+keyList+" HAVING count(*) > 1)").Scan(&dupes); err != nil {
+			return l.fail(fmt.Errorf("merge %s: looking for duplicate keys: %w", w.name, err))
+		}
+		if !dupes {
+			keep = w.liveRowsSQL(cols)
+		}
+	}
 	if err := l.exec(ctx, fmt.Sprintf("merge %s: inserting staged rows", w.name),
 		"INSERT INTO "+dest+" ("+cols+") "+keep); err != nil {
 		return err
@@ -79,6 +91,28 @@ func (l *Load) merge(ctx context.Context, w *writer) error {
 		}
 	}
 	return nil
+}
+
+// liveRowsSQL selects cols of the staged rows without their deletions: the rows a merge
+// inserts when no key is staged twice.
+func (w *writer) liveRowsSQL(cols string) string {
+	d := w.l.s.d
+	var live []string
+	for _, c := range w.table.Columns {
+		if !c.HardDelete {
+			continue
+		}
+		if c.DataType == schema.Bool {
+			live = append(live, d.Quote(c.Name)+" IS DISTINCT FROM TRUE")
+		} else {
+			live = append(live, d.Quote(c.Name)+" IS NULL")
+		}
+	}
+	q := "SELECT " + cols + " FROM " + w.target()
+	if len(live) > 0 {
+		q += " WHERE " + strings.Join(live, " AND ")
+	}
+	return q
 }
 
 // keptRowsSQL selects cols of the staged rows a merge inserts: one per primary key (when
