@@ -21,7 +21,7 @@ type goEnv struct {
 
 func newGoEnv(t *testing.T) goEnv {
 	dir := t.TempDir()
-	return goEnv{&env{t: t, dir: dir, file: filepath.Join(dir, "go.duckdb")}}
+	return goEnv{&env{t: t, dir: dir, file: filepath.Join(dir, "go.duckdb"), kind: "duckdb", ds: "salesforce_data"}}
 }
 
 func records(recs ...map[string]any) sfdlt.RecordsFunc {

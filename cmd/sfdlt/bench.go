@@ -157,7 +157,6 @@ type benchResult struct {
 	rows    int64
 	elapsed time.Duration
 	bytes   int64
-	note    string
 }
 
 func (r benchResult) rate() float64 { return float64(r.rows) / r.elapsed.Seconds() }

@@ -44,7 +44,7 @@ func (discardSession) PipelineState(context.Context, string) (*destination.State
 	return nil, destination.ErrNotFound
 }
 func (s discardSession) Begin(context.Context) (destination.Load, error) { return discardLoad(s), nil }
-func (discardSession) Close() error                                        { return nil }
+func (discardSession) Close() error                                      { return nil }
 
 type discardLoad struct{ d *discard }
 

@@ -12,8 +12,8 @@ import (
 
 func newEmulatorCmd() *cobra.Command {
 	var (
-		addr  string
-		seed  int64
+		addr    string
+		seed    int64
 		scale   float64
 		opts    salesforcetest.Options
 		counts  map[string]int

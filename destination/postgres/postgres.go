@@ -19,6 +19,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -197,8 +198,20 @@ func (d *Destination) Open(ctx context.Context, dataset, pipeline string) (desti
 	}
 	key := lockKey("pipeline", dataset, pipeline)
 	var got bool
-	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", key).Scan(&got); err != nil {
-		return fail(fmt.Errorf("postgres %s: taking the lock of pipeline %q on dataset %q: %w", d.host, pipeline, dataset, err))
+	// A run whose process just died still holds the lock until Postgres notices the closed
+	// connection, which takes moments: try again for a short while before calling it running.
+	for deadline := time.Now().Add(lockWait); ; {
+		if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", key).Scan(&got); err != nil {
+			return fail(fmt.Errorf("postgres %s: taking the lock of pipeline %q on dataset %q: %w", d.host, pipeline, dataset, err))
+		}
+		if got || time.Now().After(deadline) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return fail(ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
 	if !got {
 		return fail(fmt.Errorf("%w: pipeline %q is already loading into dataset %q on %s (it holds advisory lock %d); wait for that run to finish",
@@ -218,6 +231,9 @@ func (d *Destination) Open(ctx context.Context, dataset, pipeline string) (desti
 	}
 	return &session{Session: s, pid: pid}, nil
 }
+
+// lockWait is how long Open waits for the pipeline lock before reporting ErrLocked.
+const lockWait = 2 * time.Second
 
 // session is a sqlload session that knows its backend, for tests that kill it.
 type session struct {
