@@ -29,9 +29,10 @@ type Incremental struct {
 	lastValue    any                 // from the state: the largest value loaded so far
 	uniqueHashes map[string]struct{} // keys of the records loaded at lastValue
 
-	// this run
-	maxValue  any
-	maxHashes map[string]struct{}
+	// this run: the largest value seen and the keys of the records at it (hashed at the end:
+	// hashing every record was a visible cost, profiled)
+	maxValue any
+	maxKeys  map[string]struct{}
 }
 
 // IncrementalState is how a cursor is kept in the pipeline state, under
@@ -72,9 +73,9 @@ func (i *Incremental) restore(st *IncrementalState) {
 	}
 }
 
-// keep decides whether a record with cursor value v and key hash h belongs to this run, and
-// tracks the run's largest value. It returns an error when v cannot be compared.
-func (i *Incremental) keep(v any, h string) (bool, error) {
+// keep decides whether a record with cursor value v and key belongs to this run, and tracks the
+// run's largest value. It returns an error when v cannot be compared.
+func (i *Incremental) keep(v any, key string) (bool, error) {
 	if v == nil {
 		return false, fmt.Errorf("cursor field %q is missing or null: every record of an incremental resource needs it", i.CursorPath)
 	}
@@ -87,13 +88,13 @@ func (i *Incremental) keep(v any, h string) (bool, error) {
 			return false, nil
 		}
 		if c == 0 && i.lastValue != nil {
-			if _, seen := i.uniqueHashes[h]; seen {
+			if _, seen := i.uniqueHashes[keyHash(key)]; seen {
 				return false, nil
 			}
 		}
 	}
 	if i.maxValue == nil {
-		i.maxValue, i.maxHashes = v, map[string]struct{}{h: {}}
+		i.maxValue, i.maxKeys = v, map[string]struct{}{key: {}}
 		return true, nil
 	}
 	c, err := compareCursor(v, i.maxValue)
@@ -102,9 +103,11 @@ func (i *Incremental) keep(v any, h string) (bool, error) {
 	}
 	switch {
 	case c > 0:
-		i.maxValue, i.maxHashes = v, map[string]struct{}{h: {}}
+		i.maxValue = v
+		clear(i.maxKeys)
+		i.maxKeys[key] = struct{}{}
 	case c == 0:
-		i.maxHashes[h] = struct{}{}
+		i.maxKeys[key] = struct{}{}
 	}
 	return true, nil
 }
@@ -117,13 +120,18 @@ func (i *Incremental) state() *IncrementalState {
 		c, err := compareCursor(i.maxValue, i.lastValue)
 		switch {
 		case i.lastValue == nil || err != nil || c > 0:
-			st.LastValue, hashes = cursorJSON(i.maxValue), i.maxHashes
+			st.LastValue, hashes = cursorJSON(i.maxValue), map[string]struct{}{}
+			for k := range i.maxKeys {
+				hashes[keyHash(k)] = struct{}{}
+			}
 		case c == 0:
 			hashes = maps.Clone(i.uniqueHashes)
 			if hashes == nil {
 				hashes = map[string]struct{}{}
 			}
-			maps.Copy(hashes, i.maxHashes)
+			for k := range i.maxKeys {
+				hashes[keyHash(k)] = struct{}{}
+			}
 		}
 	}
 	st.UniqueHashes = slices.Sorted(maps.Keys(hashes))
@@ -214,12 +222,8 @@ func asRat(v any) (*big.Rat, bool) {
 }
 
 // keyHash is the hash of a record's key that dedup at the cursor boundary keeps: like dlt's
-// digest128, 16 bytes of SHAKE-128 over the key's JSON, base64 without padding.
-func keyHash(key ...any) string {
-	b, err := json.Marshal(key)
-	if err != nil {
-		b = fmt.Appendf(nil, "%v", key)
-	}
-	sum := sha3.SumSHAKE128(b, 16)
+// digest128, 16 bytes of SHAKE-128, base64 without padding.
+func keyHash(key string) string {
+	sum := sha3.SumSHAKE128([]byte(key), 16)
 	return base64.RawStdEncoding.EncodeToString(sum)
 }

@@ -3,6 +3,7 @@ package sfdlt
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 )
@@ -27,7 +28,7 @@ func TestIncrementalClosedStartDedupsBoundary(t *testing.T) {
 	if st.LastValue != "2024-01-02T03:04:06.000+0000" {
 		t.Fatalf("last_value = %v, want Salesforce's datetime form", st.LastValue)
 	}
-	if !reflect.DeepEqual(st.UniqueHashes, []string{"b", "c"}) {
+	if !reflect.DeepEqual(st.UniqueHashes, hashes("b", "c")) {
 		t.Fatalf("unique_hashes = %v, want [b c]", st.UniqueHashes)
 	}
 
@@ -57,7 +58,7 @@ func TestIncrementalClosedStartDedupsBoundary(t *testing.T) {
 		}
 	}
 	st2 := inc2.state()
-	if st2.LastValue != "2024-01-02T03:05:06.000+0000" || !reflect.DeepEqual(st2.UniqueHashes, []string{"e"}) {
+	if st2.LastValue != "2024-01-02T03:05:06.000+0000" || !reflect.DeepEqual(st2.UniqueHashes, hashes("e")) {
 		t.Fatalf("state after second run = %+v", st2)
 	}
 
@@ -67,7 +68,7 @@ func TestIncrementalClosedStartDedupsBoundary(t *testing.T) {
 	if ok, _ := inc3.keep(t1, "d"); !ok {
 		t.Fatal("d should be new")
 	}
-	if st3 := inc3.state(); !reflect.DeepEqual(st3.UniqueHashes, []string{"b", "c", "d"}) {
+	if st3 := inc3.state(); !reflect.DeepEqual(st3.UniqueHashes, hashes("b", "c", "d")) {
 		t.Fatalf("boundary hashes = %v, want [b c d]", st3.UniqueHashes)
 	}
 
@@ -143,4 +144,14 @@ func TestLoadIDAndRowID(t *testing.T) {
 	if len(a) != 14 || a == b {
 		t.Fatalf("row ids %q %q: want 14 chars (10 bytes, base64 without padding), distinct", a, b)
 	}
+}
+
+// hashes is the sorted hashes of keys, as the state keeps them.
+func hashes(keys ...string) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = keyHash(k)
+	}
+	slices.Sort(out)
+	return out
 }

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/sfdlt/sfdlt/schema"
@@ -23,6 +24,8 @@ type rowWriter struct {
 	pending [][]any
 	// sentCols is how many columns the loader knows the table to have.
 	sentCols int
+	lay      *layout
+	ids      rowIDs
 }
 
 func newRowWriter(r *run, res *Resource, t *schema.Table) *rowWriter {
@@ -47,6 +50,50 @@ func columnIndex(t *schema.Table, name string) int {
 		}
 	}
 	return -1
+}
+
+// layout holds the positions finishRow needs, found once per table shape rather than per row.
+type layout struct {
+	width   int // len(t.Columns) when computed
+	cursor  int // -1: none
+	pk      []int
+	data    []int // non-system columns, for a key when there is no primary key
+	notNull []int
+	loadID  int
+	id      int
+}
+
+func (w *rowWriter) layout() *layout {
+	if w.lay != nil && w.lay.width == len(w.t.Columns) {
+		return w.lay
+	}
+	l := &layout{width: len(w.t.Columns), cursor: -1, loadID: -1, id: -1}
+	for i, c := range w.t.Columns {
+		switch c.Name {
+		case schema.ColumnLoadID:
+			l.loadID = i
+			continue
+		case schema.ColumnID:
+			l.id = i
+			continue
+		case schema.ColumnParentID, schema.ColumnListIdx, schema.ColumnRootID:
+			continue
+		}
+		if w.cursor != "" && c.Name == w.cursor {
+			l.cursor = i
+		}
+		if c.PrimaryKey {
+			l.pk = append(l.pk, i)
+		}
+		if !c.Nullable {
+			l.notNull = append(l.notNull, i)
+		}
+		if !strings.HasPrefix(c.Name, "_dlt_") {
+			l.data = append(l.data, i)
+		}
+	}
+	w.lay = l
+	return l
 }
 
 // finishRow places misfit values into variant columns, applies the incremental filter and the
@@ -74,12 +121,13 @@ func (w *rowWriter) finishRow(row []any, misfits []misfit) (bool, []any, error) 
 		}
 		row[idx] = pl.Value
 	}
+	l := w.layout()
 	if w.cursor != "" {
 		var v any
-		if i := columnIndex(w.t, w.cursor); i >= 0 && i < len(row) {
-			v = row[i]
+		if l.cursor >= 0 && l.cursor < len(row) {
+			v = row[l.cursor]
 		}
-		keep, err := w.res.inc.keep(v, w.keyHash(row))
+		keep, err := w.res.inc.keep(v, w.key(row, l))
 		if err != nil {
 			return false, nil, fmt.Errorf("table %s, record %s: %w", w.t.Name, w.recordID(row), err)
 		}
@@ -87,41 +135,43 @@ func (w *rowWriter) finishRow(row []any, misfits []misfit) (bool, []any, error) 
 			return false, row, nil
 		}
 	}
-	for i, c := range w.t.Columns {
-		if c.Nullable || i >= len(row) || row[i] != nil {
+	for _, i := range l.notNull {
+		if i < len(row) && row[i] != nil {
 			continue
 		}
-		switch c.Name {
-		case schema.ColumnLoadID, schema.ColumnID, schema.ColumnParentID, schema.ColumnListIdx, schema.ColumnRootID:
-			continue
-		}
-		return false, nil, fmt.Errorf("table %s, column %s: record %s has null, but the column is not nullable (a not_null or primary key hint): nothing of this load was committed; fix the data or remove the hint", w.t.Name, c.Name, w.recordID(row))
+		return false, nil, fmt.Errorf("table %s, column %s: record %s has null, but the column is not nullable (a not_null or primary key hint): nothing of this load was committed; fix the data or remove the hint", w.t.Name, w.t.Columns[i].Name, w.recordID(row))
 	}
-	if i := columnIndex(w.t, schema.ColumnLoadID); i >= 0 {
-		row[i] = w.r.loadID
+	if l.loadID >= 0 {
+		row[l.loadID] = w.r.loadID
 	}
-	if i := columnIndex(w.t, schema.ColumnID); i >= 0 && row[i] == nil {
-		row[i] = newRowID()
+	if l.id >= 0 && row[l.id] == nil {
+		row[l.id] = w.ids.next()
 	}
 	return true, row, nil
 }
 
-// keyHash hashes the row's primary key (the whole row when there is none) for boundary dedup.
-func (w *rowWriter) keyHash(row []any) string {
-	var key []any
-	for i, c := range w.t.Columns {
-		if c.PrimaryKey && i < len(row) {
-			key = append(key, fmt.Sprint(row[i]))
+// key is the row's primary key as text (all its data columns when there is none), which
+// boundary dedup hashes.
+func (w *rowWriter) key(row []any, l *layout) string {
+	cols := l.pk
+	if len(cols) == 0 {
+		cols = l.data
+	}
+	if len(cols) == 1 && cols[0] < len(row) {
+		if s, ok := row[cols[0]].(string); ok {
+			return s
 		}
 	}
-	if key == nil {
-		for i, c := range w.t.Columns {
-			if i < len(row) && !strings.HasPrefix(c.Name, "_dlt_") {
-				key = append(key, fmt.Sprint(row[i]))
-			}
+	var b strings.Builder
+	for n, i := range cols {
+		if n > 0 {
+			b.WriteByte(0)
+		}
+		if i < len(row) {
+			fmt.Fprint(&b, row[i])
 		}
 	}
-	return keyHash(key...)
+	return b.String()
 }
 
 // recordID names a record in an error: its Salesforce Id, or its primary key.
@@ -324,7 +374,7 @@ func (n *normalizer) row(name, parent string, rec map[string]any, link map[strin
 				m = map[string]any{schema.ColumnValue: item}
 			}
 			// A nested row's id is derived from its parent, table and position, as in dlt.
-			link[schema.ColumnID] = keyHash(id, child, idx)
+			link[schema.ColumnID] = keyHash(id + "\x00" + child + "\x00" + strconv.Itoa(idx))
 			if _, _, err := n.row(child, name, m, link, rootID); err != nil {
 				return "", false, err
 			}
