@@ -432,12 +432,14 @@ func rawRESTRate(ctx context.Context, base, soql string) (benchResult, error) {
 	if err != nil {
 		return benchResult{}, err
 	}
-	next := "/services/data/v" + client.DefaultAPIVersion + "/query?" + url.Values{"q": {soql}}.Encode()
+	// queryAll, as the pipeline reads merge resources: the pages the warm-up cached.
+	next := "/services/data/v" + client.DefaultAPIVersion + "/queryAll?" + url.Values{"q": {soql}}.Encode()
 	var total, bytesRead int64
 	start := time.Now()
 	for next != "" {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+next, nil)
 		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Accept-Encoding", "identity") // as sfdlt asks on loopback
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			return benchResult{}, err
@@ -479,6 +481,7 @@ func rawBulkRate(ctx context.Context, base, soql string) (benchResult, error) {
 		req, _ := http.NewRequestWithContext(ctx, method, base+path, body)
 		req.Header.Set("Authorization", "Bearer "+tok)
 		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept-Encoding", "identity") // as sfdlt asks on loopback
 		return http.DefaultClient.Do(req)
 	}
 	jobs := "/services/data/v" + client.DefaultAPIVersion + "/jobs/query"
