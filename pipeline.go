@@ -56,9 +56,10 @@ func OnProgress(f func(Progress)) PipelineOption { return func(p *Pipeline) { p.
 func Logger(l *slog.Logger) PipelineOption { return func(p *Pipeline) { p.logger = l } }
 
 // DefaultParallelism is how many resources a run extracts at once unless Parallelism says
-// otherwise. Salesforce allows 25 concurrent long-running requests per org; a few are enough to
-// hide the latency of each.
-const DefaultParallelism = 4
+// otherwise: enough for the 15 standard resources to be read side by side, so a run over a
+// slow network takes about as long as its longest resource (measured in BENCHMARKS.md), and
+// below Salesforce's limit of 25 concurrent long-running requests per org.
+const DefaultParallelism = 16
 
 // Parallelism sets how many resources a run extracts at once (default DefaultParallelism; 1
 // extracts them one after another). Loading into the destination is always one writer.

@@ -123,7 +123,8 @@ func (r *run) do(ctx context.Context) (info *LoadInfo, err error) {
 func (r *run) extractAll(ctx context.Context) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	r.ops = make(chan loadOp, 2*r.p.parallelism)
+	// A few batches in flight keep the loader busy; more would only hold memory.
+	r.ops = make(chan loadOp, 8)
 	loaded := make(chan error, 1)
 	go func() {
 		err := r.loader.consume(ctx, r.ops)

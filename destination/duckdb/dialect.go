@@ -11,6 +11,7 @@ import (
 	"math"
 	"math/big"
 	"strings"
+	"sync"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -18,16 +19,20 @@ import (
 	"github.com/sfdlt/sfdlt/schema"
 )
 
-// dialect is DuckDB's sqlload.Dialect.
-type dialect struct{}
+// dialect is DuckDB's sqlload.Dialect. Each session has its own: it remembers which tables
+// take rows through the direct table Appender (see Append).
+type dialect struct {
+	mu     sync.Mutex
+	direct map[[2]string]map[string]bool // dataset, table -> column -> its type is ColumnType's
+}
 
 // Quote doubles embedded quotes, as SQL does.
-func (dialect) Quote(ident string) string {
+func (*dialect) Quote(ident string) string {
 	return `"` + strings.ReplaceAll(ident, `"`, `""`) + `"`
 }
 
 // ColumnType maps dlt types to DuckDB's as dlt's DuckDB destination does.
-func (dialect) ColumnType(c schema.Column) string {
+func (*dialect) ColumnType(c schema.Column) string {
 	switch c.DataType {
 	case schema.Bigint:
 		return "BIGINT"
@@ -84,20 +89,34 @@ func appendType(c schema.Column) (duckdb.TypeInfo, error) {
 	return duckdb.NewTypeInfo(t)
 }
 
-// Append loads rows through a query Appender on the session's connection: it joins the open
+// Append loads rows through an Appender on the session's connection: it joins the open
 // transaction, and it names the target columns, so a table with other columns or another
 // column order (made by an earlier run, or by dlt) takes the rows too. The Appender is closed
 // (flushed) before Append returns, so the next statement on the connection sees the rows.
-func (d dialect) Append(ctx context.Context, conn *sql.Conn, dataset, table string, cols []schema.Column, rows [][]any) error {
+//
+// Two Appenders: the table Appender writes the rows straight into the table, while a query
+// Appender gathers them and then runs INSERT INTO t SELECT * FROM appended_data, a second
+// pass over every value (measured: the table Appender loads the 48-column Opportunity about
+// 15% faster). The table Appender takes values in the table's own column types, so it is used
+// only when every column has exactly the type ColumnType gives and none is JSON: the driver
+// writes JSON columns through encoding/json, which would rewrite <, > and & in the stored
+// text as \u003c escapes. Any other table (a JSON column, or a column dlt or an older run
+// made with another type) goes through the query Appender, whose INSERT casts.
+func (d *dialect) Append(ctx context.Context, conn *sql.Conn, dataset, table string, cols []schema.Column, rows [][]any) error {
+	direct, err := d.takesDirect(ctx, conn, dataset, table, cols)
+	if err != nil {
+		return err
+	}
 	types := make([]duckdb.TypeInfo, len(cols))
 	names := make([]string, len(cols))
+	raw := make([]string, len(cols))
 	convs := make([]converter, len(cols))
 	for i, c := range cols {
 		t, err := appendType(c)
 		if err != nil {
 			return err
 		}
-		types[i], names[i], convs[i] = t, d.Quote(c.Name), converterFor(c)
+		types[i], names[i], raw[i], convs[i] = t, d.Quote(c.Name), c.Name, converterFor(c)
 	}
 	query := "INSERT INTO " + d.Quote(dataset) + "." + d.Quote(table) + " (" + strings.Join(names, ", ") + ") SELECT * FROM appended_data"
 	return conn.Raw(func(dc any) (err error) {
@@ -105,7 +124,12 @@ func (d dialect) Append(ctx context.Context, conn *sql.Conn, dataset, table stri
 		if !ok {
 			return fmt.Errorf("duckdb: connection is a %T, not a driver.Conn", dc)
 		}
-		a, err := duckdb.NewQueryAppender(drv, query, "", types, nil)
+		var a *duckdb.Appender
+		if direct {
+			a, err = duckdb.NewAppenderWithColumns(drv, "", dataset, table, raw)
+		} else {
+			a, err = duckdb.NewQueryAppender(drv, query, "", types, nil)
+		}
 		if err != nil {
 			return fmt.Errorf("opening the appender: %w", err)
 		}
@@ -139,6 +163,60 @@ func (d dialect) Append(ctx context.Context, conn *sql.Conn, dataset, table stri
 		}
 		return nil
 	})
+}
+
+// takesDirect reports whether rows of cols may go through the table Appender (see Append).
+// The answer per column is remembered for the session: sfdlt never changes the type of an
+// existing column, and a column added later is looked up when it first comes.
+func (d *dialect) takesDirect(ctx context.Context, conn *sql.Conn, dataset, table string, cols []schema.Column) (bool, error) {
+	for _, c := range cols {
+		if c.DataType == schema.JSON {
+			return false, nil
+		}
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	key := [2]string{dataset, table}
+	known := d.direct[key]
+	for _, c := range cols {
+		if _, ok := known[c.Name]; !ok {
+			known = nil // a column not seen yet: look the table up again
+			break
+		}
+	}
+	if known == nil {
+		rows, err := conn.QueryContext(ctx, `SELECT column_name, data_type FROM information_schema.columns
+			WHERE table_catalog = current_database() AND table_schema = $1 AND table_name = $2`, dataset, table)
+		if err != nil {
+			return false, fmt.Errorf("reading the column types of %s.%s: %w", dataset, table, err)
+		}
+		defer rows.Close()
+		have := map[string]string{}
+		for rows.Next() {
+			var name, typ string
+			if err := rows.Scan(&name, &typ); err != nil {
+				return false, fmt.Errorf("reading the column types of %s.%s: %w", dataset, table, err)
+			}
+			have[name] = typ
+		}
+		if err := rows.Err(); err != nil {
+			return false, fmt.Errorf("reading the column types of %s.%s: %w", dataset, table, err)
+		}
+		known = map[string]bool{}
+		for _, c := range cols {
+			known[c.Name] = strings.EqualFold(have[c.Name], d.ColumnType(c))
+		}
+		if d.direct == nil {
+			d.direct = map[[2]string]map[string]bool{}
+		}
+		d.direct[key] = known
+	}
+	for _, c := range cols {
+		if !known[c.Name] {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // converter turns a canonical Go value into what the Appender takes for the column.

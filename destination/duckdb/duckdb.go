@@ -116,7 +116,7 @@ func (d *Destination) Open(ctx context.Context, dataset, pipeline string) (desti
 		unlock()
 		return nil, err
 	}
-	s, err := sqlload.Open(ctx, db, dialect{}, dataset, func() error {
+	s, err := sqlload.Open(ctx, db, &dialect{}, dataset, func() error {
 		unlock()
 		return release()
 	})

@@ -2,8 +2,10 @@ package sqlload
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"strings"
 
 	"github.com/sfdlt/sfdlt/destination"
@@ -130,6 +132,13 @@ type writer struct {
 	disposition schema.WriteDisposition
 	root        *writer // itself for a root table
 	staged      bool    // rows go to a staging table and are merged at Commit
+	// direct marks a merge table written straight into its target (see Load.Table): the
+	// target was empty when the load opened it, and no row written so far needs the merge
+	// (no primary key written twice, no deletion). keys holds a hash of each primary key
+	// written, to notice a repeat; a hash collision only costs a needless switch to staging.
+	direct  bool
+	keys    map[uint64]struct{}
+	keySeed maphash.Seed
 
 	targetDataset string
 	dbColumns     map[string]bool // columns the target table has
@@ -184,6 +193,12 @@ func (l *Load) Table(ctx context.Context, t *schema.Table) (destination.TableWri
 		return nil, err
 	}
 	w := &writer{l: l, name: t.Name, table: t.Clone(), targetDataset: l.s.dataset}
+	if parent, ok := l.tables[t.Parent]; ok && t.IsNested() && parent.root.direct {
+		// Merging nested rows needs the root's rows staged (see merge).
+		if err := parent.root.stageWritten(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if err := l.resolveDisposition(w, t); err != nil {
 		return nil, err
 	}
@@ -192,31 +207,35 @@ func (l *Load) Table(ctx context.Context, t *schema.Table) (destination.TableWri
 	}
 	switch {
 	case w.staged:
-		staging := StagingDataset(l.s.dataset)
-		w.targetDataset = staging
-		d := l.s.d
-		if err := checkIdentifier(d, "staging dataset", staging); err != nil {
+		// A merge into an empty table is a plain insert of the written rows, as long as no
+		// key is written twice and no row is a deletion; that is every first load. Then the
+		// rows go straight into the table, saving a copy of every row into staging and back
+		// (measured: most of a first merge load's time in DuckDB). Write watches for the rows
+		// that need the real merge and moves what it wrote into staging when one comes. Empty
+		// is judged inside the transaction: a merge of another pipeline into the same table
+		// at the same time could add rows this load does not see, as with staging (whose
+		// DELETE sees only committed rows too).
+		// Nested tables are always staged: their root is by the time they are opened.
+		if err := checkIdentifier(l.s.d, "staging dataset", StagingDataset(l.s.dataset)); err != nil {
 			return nil, fmt.Errorf("merge table %q: %w (the staging dataset is the dataset's name + %q)", t.Name, err, "_staging")
 		}
-		if err := l.ensureSchema(ctx, staging); err != nil {
+		empty := false
+		if w.root == w {
+			var err error
+			if empty, err = l.s.isEmpty(ctx, l.s.dataset, t.Name); err != nil {
+				return nil, l.fail(err)
+			}
+		}
+		if empty {
+			w.staged, w.direct = false, true
+			w.keySeed = maphash.MakeSeed()
+			if len(w.table.PrimaryKey()) > 0 {
+				w.keys = map[uint64]struct{}{}
+			}
+			break
+		}
+		if err := l.stage(ctx, w); err != nil {
 			return nil, err
-		}
-		// A staging table left by a crashed run may have other columns: start afresh.
-		if err := l.exec(ctx, fmt.Sprintf("dropping old staging table %s.%s", staging, t.Name),
-			"DROP TABLE IF EXISTS "+w.target()); err != nil {
-			return nil, err
-		}
-		defs := []string{d.Quote(seqColumn) + " " + d.ColumnType(schema.Column{Name: seqColumn, DataType: schema.Bigint})}
-		for _, c := range w.table.Columns {
-			defs = append(defs, d.Quote(c.Name)+" "+d.ColumnType(c))
-		}
-		if err := l.exec(ctx, fmt.Sprintf("creating staging table %s.%s", staging, t.Name),
-			"CREATE TABLE "+w.target()+" ("+strings.Join(defs, ", ")+")"); err != nil {
-			return nil, err
-		}
-		w.dbColumns = map[string]bool{seqColumn: true}
-		for _, c := range w.table.Columns {
-			w.dbColumns[c.Name] = true
 		}
 	case w.disposition == schema.Replace:
 		// Inside the transaction: readers keep seeing the old rows until Commit.
@@ -235,6 +254,122 @@ func (l *Load) Table(ctx context.Context, t *schema.Table) (destination.TableWri
 	l.tables[t.Name] = w
 	l.order = append(l.order, w)
 	return w, nil
+}
+
+// stage creates w's staging table, empty, and points w at it.
+func (l *Load) stage(ctx context.Context, w *writer) error {
+	staging := StagingDataset(l.s.dataset)
+	d := l.s.d
+	if err := checkIdentifier(d, "staging dataset", staging); err != nil {
+		return l.fail(fmt.Errorf("merge table %q: %w (the staging dataset is the dataset's name + %q)", w.name, err, "_staging"))
+	}
+	if err := l.ensureSchema(ctx, staging); err != nil {
+		return err
+	}
+	w.targetDataset = staging
+	// A staging table left by a crashed run may have other columns: start afresh.
+	if err := l.exec(ctx, fmt.Sprintf("dropping old staging table %s.%s", staging, w.name),
+		"DROP TABLE IF EXISTS "+w.target()); err != nil {
+		return err
+	}
+	defs := []string{d.Quote(seqColumn) + " " + d.ColumnType(schema.Column{Name: seqColumn, DataType: schema.Bigint})}
+	for _, c := range w.table.Columns {
+		defs = append(defs, d.Quote(c.Name)+" "+d.ColumnType(c))
+	}
+	if err := l.exec(ctx, fmt.Sprintf("creating staging table %s.%s", staging, w.name),
+		"CREATE TABLE "+w.target()+" ("+strings.Join(defs, ", ")+")"); err != nil {
+		return err
+	}
+	w.dbColumns = map[string]bool{seqColumn: true}
+	for _, c := range w.table.Columns {
+		w.dbColumns[c.Name] = true
+	}
+	w.staged = true
+	return nil
+}
+
+// stageWritten ends direct writing of merge table w (see Load.Table): it moves the rows
+// written so far from the table into a new staging table, and later rows go there too. All
+// the table's rows are this load's, since it was empty. They take sequence number 0, before
+// every later row; among themselves no two share a key, so their order does not matter.
+func (w *writer) stageWritten(ctx context.Context) error {
+	l := w.l
+	dest := w.target()
+	if err := l.stage(ctx, w); err != nil {
+		return err
+	}
+	names := make([]string, len(w.table.Columns))
+	for i, c := range w.table.Columns {
+		names[i] = l.s.d.Quote(c.Name)
+	}
+	cols := strings.Join(names, ", ")
+	if err := l.exec(ctx, fmt.Sprintf("merge %s: moving the rows written so far to staging", w.name),
+		"INSERT INTO "+w.target()+" ("+l.s.d.Quote(seqColumn)+", "+cols+") SELECT 0, "+cols+" FROM "+dest); err != nil {
+		return err
+	}
+	if err := l.exec(ctx, fmt.Sprintf("merge %s: emptying the table for the merge", w.name), "DELETE FROM "+dest); err != nil {
+		return err
+	}
+	w.direct, w.keys = false, nil
+	return nil
+}
+
+// needsMerge reports whether a row among rows needs the merge proper: its primary key was
+// written before, or it is a deletion (its hard_delete column is true, or non-null for other
+// types). It remembers the keys of the rows before that one.
+func (w *writer) needsMerge(rows [][]any) bool {
+	var pk, del []int
+	for i, c := range w.table.Columns {
+		if c.PrimaryKey {
+			pk = append(pk, i)
+		}
+		if c.HardDelete {
+			del = append(del, i)
+		}
+	}
+	var h maphash.Hash
+	h.SetSeed(w.keySeed)
+	for _, r := range rows {
+		for _, i := range del {
+			if b, ok := r[i].(bool); ok && !b || r[i] == nil {
+				continue
+			}
+			return true
+		}
+		if len(pk) == 0 {
+			continue
+		}
+		h.Reset()
+		for _, i := range pk {
+			hashValue(&h, r[i])
+		}
+		k := h.Sum64()
+		if _, dup := w.keys[k]; dup {
+			return true
+		}
+		w.keys[k] = struct{}{}
+	}
+	return false
+}
+
+// hashValue writes v, tagged with its kind so that different values hash apart.
+func hashValue(h *maphash.Hash, v any) {
+	switch x := v.(type) {
+	case nil:
+		h.WriteByte(0)
+	case string:
+		h.WriteByte(1)
+		h.WriteString(x)
+		h.WriteByte(0xff) // ends the string, so ("ab","c") and ("a","bc") differ
+	case int64:
+		h.WriteByte(2)
+		var b [8]byte
+		binary.LittleEndian.PutUint64(b[:], uint64(x))
+		h.Write(b[:])
+	default:
+		h.WriteByte(3)
+		fmt.Fprintf(h, "%T\x00%v\xff", v, v)
+	}
 }
 
 // resolveDisposition finds the effective write disposition of w and whether it is staged.
@@ -414,6 +549,11 @@ func (w *writer) Write(ctx context.Context, rows [][]any) error {
 		if len(r) != width {
 			return l.fail(fmt.Errorf("table %q: row %d has %d values but the table has %d columns (%s); give one value per column, in order",
 				w.name, i, len(r), width, strings.Join(w.table.ColumnNames(), ", ")))
+		}
+	}
+	if w.direct && w.needsMerge(rows) {
+		if err := w.stageWritten(ctx); err != nil {
+			return err
 		}
 	}
 	cols := w.table.Columns

@@ -335,3 +335,12 @@ func (s *Session) Loads(ctx context.Context, limit int) ([]destination.LoadRow, 
 	}
 	return loads, nil
 }
+
+// isEmpty reports whether dataset.table holds no rows, as the session's transaction sees it.
+func (s *Session) isEmpty(ctx context.Context, dataset, table string) (bool, error) {
+	var found bool
+	if err := s.conn.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM "+s.d.Quote(dataset)+"."+s.d.Quote(table)+")").Scan(&found); err != nil {
+		return false, fmt.Errorf("looking for rows in %s.%s: %w", dataset, table, err)
+	}
+	return !found, nil
+}
