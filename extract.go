@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/sfdlt/sfdlt/client"
 	"github.com/sfdlt/sfdlt/schema"
@@ -135,24 +137,73 @@ func (r *run) evolve(observed *schema.Table) (*schema.Table, error) {
 	return t, nil
 }
 
-// query is a resource's SOQL in parts: the SELECT list, and the rest (FROM, the incremental
-// range with its closed start, the development cap), so the same range can be counted.
+// query is a resource's SOQL in parts, so the same range can be counted or cut into windows.
 type query struct {
-	fields string // "Id, Name, ..."
-	from   string // " FROM Opportunity WHERE SystemModstamp >= ... LIMIT 100"
+	fields string   // "Id, Name, ..."
+	object string   // "Opportunity"
+	conds  []string // WHERE conditions, ANDed
+	order  string   // ORDER BY, "" for none
+	limit  int      // 0: none
 }
 
-func (q query) soql() string { return "SELECT " + q.fields + q.from }
+func (q query) soql() string {
+	var b strings.Builder
+	b.WriteString("SELECT ")
+	b.WriteString(q.fields)
+	b.WriteString(" FROM ")
+	b.WriteString(q.object)
+	for i, c := range q.conds {
+		if i == 0 {
+			b.WriteString(" WHERE ")
+		} else {
+			b.WriteString(" AND ")
+		}
+		b.WriteString(c)
+	}
+	if q.order != "" {
+		b.WriteString(" ORDER BY ")
+		b.WriteString(q.order)
+	}
+	if q.limit > 0 {
+		fmt.Fprintf(&b, " LIMIT %d", q.limit)
+	}
+	return b.String()
+}
 
-// soql builds the query of a Salesforce resource.
+// keysetSize is how many records each query of a keyset walk asks for at first; a query that
+// still times out asks for half as many, down to minKeysetSize.
+const (
+	keysetSize    = 2000
+	minKeysetSize = 50
+)
+
+// afterID narrows the query to the next n records by Id after id ("" from the start).
+func (q query) afterID(id string, n int) query {
+	k := q
+	k.conds = slices.Clone(q.conds)
+	if id != "" {
+		k.conds = append(k.conds, "Id > '"+id+"'") // an Id read from Salesforce: [A-Za-z0-9] only, checked by the caller
+	}
+	k.order, k.limit = "Id", n
+	return k
+}
+
+// window narrows the query to SystemModstamp in [from, to).
+func (q query) window(from, to time.Time) query {
+	w := q
+	w.conds = append(slices.Clone(q.conds),
+		SystemModstamp+" >= "+client.FormatDateTime(from), SystemModstamp+" < "+client.FormatDateTime(to))
+	return w
+}
+
+// soql builds the query of a Salesforce resource: its fields, the incremental range with its
+// closed start, and the development cap.
 func (r *run) soql(res *Resource, object string, fields []selectedField) (query, error) {
 	names := make([]string, len(fields))
 	for i, f := range fields {
 		names[i] = f.name
 	}
-	var b strings.Builder
-	b.WriteString(" FROM ")
-	b.WriteString(object)
+	q := query{fields: strings.Join(names, ", "), object: object}
 	if res.inc != nil {
 		if !validObjectName(res.inc.CursorPath) {
 			return query{}, fmt.Errorf("cursor field %q is not a Salesforce field name", res.inc.CursorPath)
@@ -162,13 +213,13 @@ func (r *run) soql(res *Resource, object string, fields []selectedField) (query,
 			if !ok {
 				return query{}, fmt.Errorf("the cursor %s starts at %v, which is not a datetime: Salesforce cursors must be datetime fields", res.inc.CursorPath, start)
 			}
-			fmt.Fprintf(&b, " WHERE %s >= %s", res.inc.CursorPath, client.FormatDateTime(t))
+			q.conds = append(q.conds, res.inc.CursorPath+" >= "+client.FormatDateTime(t))
 		}
 	}
 	if !r.src.production {
-		fmt.Fprintf(&b, " LIMIT %d", devRowCap)
+		q.limit = devRowCap
 	}
-	return query{fields: strings.Join(names, ", "), from: b.String()}, nil
+	return q, nil
 }
 
 // objectRun is one Salesforce resource being extracted: its table, query and decoders.
@@ -182,6 +233,11 @@ type objectRun struct {
 	cols   []int // column of each selected field
 	types  []schema.DataType
 	prog   Progress
+	// hasStamp: the object has SystemModstamp, so a timed-out query can be cut into windows.
+	hasStamp bool
+	idCol    int    // the id column, -1 when none
+	lastID   string // Id of the last record readREST read
+	read     int    // records readREST read (kept or not)
 }
 
 // extractObject loads one Salesforce object, through Bulk API 2.0 when the source allows it
@@ -198,6 +254,11 @@ func (r *run) extractObject(ctx context.Context, res *Resource) error {
 		// The first REST page says how large the result is (totalSize): a large one switches to
 		// Bulk before anything is written, a small one goes on with no call wasted.
 		err := r.extractREST(ctx, o, r.src.bulkThreshold)
+		if err == nil {
+			o.prog.Done = true
+			r.report(o.prog)
+			return nil
+		}
 		if !errors.Is(err, errUseBulk) {
 			return err
 		}
@@ -209,7 +270,12 @@ func (r *run) extractObject(ctx context.Context, res *Resource) error {
 		r.note(fmt.Sprintf("%s: Bulk API 2.0 failed (%v); read with REST instead", res.name, err))
 		r.p.logger.Warn("bulk query failed, falling back to REST", "resource", res.name, "error", err)
 	}
-	return r.extractREST(ctx, o, 0)
+	if err := r.extractREST(ctx, o, 0); err != nil {
+		return err
+	}
+	o.prog.Done = true
+	r.report(o.prog)
+	return nil
 }
 
 // prepareObject describes the object and builds its table, query and writer.
@@ -253,6 +319,10 @@ func (r *run) prepareObject(ctx context.Context, res *Resource) (*objectRun, err
 	if o.q, err = r.soql(res, d.Name, fields); err != nil {
 		return nil, err
 	}
+	for _, f := range fields {
+		o.hasStamp = o.hasStamp || f.name == SystemModstamp
+	}
+	o.idCol = columnIndex(t, "id")
 	o.cols = make([]int, len(fields))
 	o.types = make([]schema.DataType, len(t.Columns))
 	for i, f := range fields {
@@ -267,8 +337,81 @@ func (r *run) prepareObject(ctx context.Context, res *Resource) (*objectRun, err
 // last run arrive as IsDeleted=true rows, so the mirror records them), fetching the next page
 // while the current one is decoded and loaded.
 // With bulkFrom > 0, a result of at least that many records stops at the first page with
-// errUseBulk, before anything is written.
+// errUseBulk, before anything is written. A query that Salesforce times out (QUERY_TIMEOUT,
+// common on big Task and Event tables) is split into SystemModstamp windows and read window by
+// window, never abandoned.
 func (r *run) extractREST(ctx context.Context, o *objectRun, bulkFrom int) error {
+	err := r.readREST(ctx, o, o.q, bulkFrom)
+	if !errors.Is(err, errTimedOut) {
+		return err
+	}
+	if !o.hasStamp {
+		return fmt.Errorf("querying %s: Salesforce timed out the query, and the object has no SystemModstamp to split it by: %w", o.object, client.ErrQueryTimeout)
+	}
+	from := time.Date(1999, 1, 1, 0, 0, 0, 0, time.UTC) // before any Salesforce org existed
+	if o.res.inc != nil {
+		if t, ok := asTime(o.res.inc.LastValue()); ok {
+			from = t
+		}
+	}
+	to := r.started.Add(24 * time.Hour) // past any stamp a record can have during the run
+	r.note(fmt.Sprintf("%s: Salesforce timed out the query; read it in SystemModstamp windows instead", o.res.name))
+	return r.readWindows(ctx, o, from, to, 0)
+}
+
+// errTimedOut marks a query Salesforce timed out before its first page.
+var errTimedOut = errors.New("query timed out")
+
+// maxWindowDepth bounds the halving of a timed-out window: 40 halvings of 27 years are
+// windows of about a millisecond.
+const maxWindowDepth = 40
+
+// readWindows reads [from, to), halving a window whenever its query times out.
+func (r *run) readWindows(ctx context.Context, o *objectRun, from, to time.Time, depth int) error {
+	err := r.readREST(ctx, o, o.q.window(from, to), 0)
+	if !errors.Is(err, errTimedOut) {
+		return err
+	}
+	if depth >= maxWindowDepth || to.Sub(from) < 2*time.Millisecond {
+		// Too many records share one stamp (a bulk import) for time to split them: walk the
+		// window by Id, a page at a time.
+		return r.readKeyset(ctx, o, o.q.window(from, to))
+	}
+	mid := from.Add(to.Sub(from) / 2).Truncate(time.Millisecond)
+	if err := r.readWindows(ctx, o, from, mid, depth+1); err != nil {
+		return err
+	}
+	return r.readWindows(ctx, o, mid, to, depth+1)
+}
+
+// readKeyset reads a query keysetSize records at a time, in Id order, each query starting after
+// the last Id read.
+func (r *run) readKeyset(ctx context.Context, o *objectRun, q query) error {
+	last, size := "", keysetSize
+	for {
+		o.lastID, o.read = "", 0
+		err := r.readREST(ctx, o, q.afterID(last, size), 0)
+		if errors.Is(err, errTimedOut) {
+			if size /= 2; size >= minKeysetSize {
+				continue
+			}
+			return fmt.Errorf("querying %s: Salesforce times out even on %d records by Id after %q: %w", o.object, minKeysetSize, last, client.ErrQueryTimeout)
+		}
+		if err != nil {
+			return err
+		}
+		if o.read < size {
+			return nil
+		}
+		if !validID(o.lastID) {
+			return fmt.Errorf("querying %s: record Id %q is not a Salesforce Id", o.object, o.lastID)
+		}
+		last = o.lastID
+	}
+}
+
+// readREST reads one query's pages into the table.
+func (r *run) readREST(ctx context.Context, o *objectRun, q query, bulkFrom int) error {
 	byName := make(map[string]int, len(o.fields))
 	order := make([]string, len(o.fields))
 	for i, f := range o.fields {
@@ -278,15 +421,20 @@ func (r *run) extractREST(ctx context.Context, o *objectRun, bulkFrom int) error
 	dec := newRecordDecoder(byName, o.types, order...)
 	var pages iter.Seq2[*client.Page, error]
 	if o.res.disposition == Merge {
-		pages = r.sf.QueryAll(ctx, o.q.soql())
+		pages = r.sf.QueryAll(ctx, q.soql())
 	} else {
-		pages = r.sf.Query(ctx, o.q.soql())
+		pages = r.sf.Query(ctx, q.soql())
 	}
 	var misfits []misfit
+	first := true
 	for page, err := range prefetch(ctx, pages) {
 		if err != nil {
+			if first && errors.Is(err, client.ErrQueryTimeout) {
+				return errTimedOut
+			}
 			return fmt.Errorf("querying %s: %w", o.object, err)
 		}
+		first = false
 		if bulkFrom > 0 && page.Number == 1 && page.TotalSize >= bulkFrom {
 			return errUseBulk
 		}
@@ -296,6 +444,12 @@ func (r *run) extractREST(ctx context.Context, o *objectRun, bulkFrom int) error
 			misfits, err = dec.decode(raw, row, misfits[:0])
 			if err != nil {
 				return fmt.Errorf("page %d, record %d: %w", page.Number, i+1, err)
+			}
+			o.read++
+			if o.idCol >= 0 {
+				if id, ok := row[o.idCol].(string); ok {
+					o.lastID = id
+				}
 			}
 			keep, row, err := o.w.finishRow(row, misfits)
 			if err != nil {
@@ -313,8 +467,6 @@ func (r *run) extractREST(ctx context.Context, o *objectRun, bulkFrom int) error
 		o.prog.TotalRows = int64(page.TotalSize)
 		r.report(o.prog)
 	}
-	o.prog.Done = true
-	r.report(o.prog)
 	return nil
 }
 
@@ -367,4 +519,18 @@ func (r *run) report(p Progress) {
 		defer r.progMu.Unlock()
 		r.p.progress(p)
 	}
+}
+
+// validID reports whether s looks like a Salesforce record Id (15 or 18 letters and digits), so
+// it can be put in SOQL quotes as it is.
+func validID(s string) bool {
+	if len(s) != 15 && len(s) != 18 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
 }

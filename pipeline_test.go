@@ -691,3 +691,32 @@ func countQuery(t *testing.T, srv *salesforcetest.Server, soql string) int {
 	}
 	return n
 }
+
+// A query Salesforce times out is read in SystemModstamp windows: nothing lost, nothing doubled.
+func TestQueryTimeoutSplitsIntoWindows(t *testing.T) {
+	counts := salesforcetest.DefaultCounts()
+	counts["Task"] = 3000
+	e := newEnv(t, counts)
+	e.srv.SetFaults(salesforcetest.Faults{QueryTimeoutAbove: 700})
+	info := e.run(e.source(sfdlt.BulkThreshold(0)).WithResources("task", "contact"))
+	e.checkTable("task", "Task", true)
+	e.checkTable("contact", "Contact", false)
+	if len(info.Notes) == 0 || !strings.Contains(strings.Join(info.Notes, " "), "windows") {
+		t.Errorf("the load info should say the query was read in windows: %v", info.Notes)
+	}
+	windows := 0
+	for _, c := range e.srv.Calls() {
+		if strings.Contains(c.SOQL, "FROM Task WHERE SystemModstamp >= ") && strings.Contains(c.SOQL, "SystemModstamp < ") && c.Page == 0 {
+			windows++
+		}
+	}
+	if windows < 5 {
+		t.Errorf("only %d window queries: 3,000 rows at most 700 per query need at least 5", windows)
+	}
+	// The next run is incremental: the windows left a correct cursor.
+	e.srv.SetFaults(salesforcetest.Faults{})
+	second := e.run(e.source(sfdlt.BulkThreshold(0)).WithResources("task"))
+	if second.RowCount("task") != 0 {
+		t.Errorf("nothing changed, yet %d task rows were loaded again", second.RowCount("task"))
+	}
+}

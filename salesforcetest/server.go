@@ -79,7 +79,7 @@ type Faults struct {
 	DropRate            float64       // fraction of API and login responses whose connection is cut mid-body
 	SessionExpiresEvery int           // a session becomes invalid after N authenticated calls
 	RequestLimitAfter   int           // after N counted API calls, every call answers 403 REQUEST_LIMIT_EXCEEDED
-	QueryTimeoutAbove   int           // a query matching more rows answers 400 QUERY_TIMEOUT
+	QueryTimeoutAbove   int           // a query that must produce more rows (after its LIMIT) answers 400 QUERY_TIMEOUT
 	SOAPLoginDisabled   bool          // SOAP login answers INVALID_OPERATION, as in orgs created from Winter '26
 	PasswordExpired     bool          // SOAP login answers passwordExpired=true and its session can do nothing
 	IrregularPages      bool          // query pages of varying, smaller-than-asked sizes

@@ -1,3 +1,11 @@
+// Measured on the 2-core build machine, 100,000 rows of 48 columns per load, other jobs
+// running (figures vary by about 20% from run to run):
+//
+//	                 before (always staged)   after
+//	append           52k rows/s               70k rows/s  (same code: noise)
+//	merge-first      53k rows/s               81k rows/s  (no staging copy)
+//	merge-again      32k rows/s               38k rows/s
+
 package postgres
 
 import (
