@@ -17,7 +17,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -588,7 +587,7 @@ func peakRSS(ctx context.Context, dir string, n int) (int64, error) {
 	exe, _ := os.Executable()
 	work := filepath.Join(dir, fmt.Sprintf("rss%d", n))
 	os.MkdirAll(work, 0o700)
-	cmd := exec.CommandContext(ctx, exe, "run", "--resources", "opportunity", "--pipeline-name", "rss", "--dataset-name", "bench")
+	cmd := exec.CommandContext(ctx, exe, "run", "--resources", "opportunity", "--pipeline-name", "rss", "--dataset-name", "bench", "--print-peak-rss")
 	cmd.Dir = work
 	cmd.Env = append(os.Environ(), "HOME="+work,
 		"SOURCES__SALESFORCE__USER_NAME="+salesforcetest.DefaultUserName,
@@ -602,11 +601,13 @@ func peakRSS(ctx context.Context, dir string, n int) (int64, error) {
 	if err := cmd.Run(); err != nil {
 		return 0, fmt.Errorf("peak RSS run: %v\n%s", err, out.String())
 	}
-	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	if !ok {
-		return 0, fmt.Errorf("no rusage on this system")
+	// The child reports its own peak: the rusage Wait returns can be the maximum over all of
+	// this process's children (the emulators included).
+	m := regexp.MustCompile(`peak RSS: (\d+) KiB`).FindStringSubmatch(out.String())
+	if m == nil {
+		return 0, fmt.Errorf("peak RSS run: no peak RSS reported:\n%s", out.String())
 	}
-	return ru.Maxrss, nil
+	return strconv.ParseInt(m[1], 10, 64)
 }
 
 // apiCalls counts the API calls of a full load, an incremental run after 1% of the merge
