@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/pelletier/go-toml/v2"
 	"github.com/pelletier/go-toml/v2/unstable"
@@ -126,6 +127,8 @@ const (
 	cfgBool
 	cfgVersion // an API version such as "64.0"; a TOML number is accepted too
 	cfgInt
+	cfgDuration // a Go duration such as "15m"
+	cfgPercent  // a number from 0 to 100
 )
 
 // cfgKey describes one key of [sources.salesforce].
@@ -155,6 +158,10 @@ var salesforceKeys = []cfgKey{
 	{name: "is_production", kind: cfgBool},
 	{name: "include_formula_fields", kind: cfgBool},
 	{name: "bulk_threshold", kind: cfgInt},
+	{name: "hard_deletes", kind: cfgBool},
+	{name: "lookback", kind: cfgDuration},
+	{name: "max_api_usage_percent", kind: cfgPercent},
+	{name: "formula_refresh", kind: cfgDuration},
 }
 
 // postgresFields are the keys of the table form of destination.postgres.credentials.
@@ -760,6 +767,29 @@ func (c *Config) resolve(explicitPipeline string) error {
 			var n int64
 			n, err = h.asInt(0, 1<<40)
 			v = strconv.FormatInt(n, 10)
+		case cfgDuration:
+			v, err = h.asString(false)
+			if err == nil {
+				if d, perr := time.ParseDuration(strings.TrimSpace(v)); perr != nil || d < 0 {
+					err = h.valueError(false, `a duration such as "15m" or "168h"`, fmt.Sprintf(`write %s = "15m"`, k.name))
+				}
+			}
+		case cfgPercent:
+			var f float64
+			switch x := h.raw.(type) {
+			case int64:
+				f = float64(x)
+			case float64:
+				f = x
+			case string:
+				f, err = strconv.ParseFloat(strings.TrimSpace(x), 64)
+			default:
+				err = errors.New("not a number")
+			}
+			if err != nil || f < 0 || f > 100 {
+				err = h.valueError(false, "a percentage from 0 to 100", fmt.Sprintf("write %s = 90", k.name))
+			}
+			v = strconv.FormatFloat(f, 'f', -1, 64)
 		default:
 			v, err = h.asString(k.secret)
 		}
@@ -1288,6 +1318,21 @@ func (c *Config) SourceOptions() []SourceOption {
 		n, _ := strconv.Atoi(v)
 		opts = append(opts, BulkThreshold(n))
 	}
+	if v := c.value("hard_deletes"); v != "" {
+		opts = append(opts, HardDeletes(v == "true"))
+	}
+	if v := c.value("lookback"); v != "" {
+		d, _ := time.ParseDuration(strings.TrimSpace(v))
+		opts = append(opts, Lookback(d))
+	}
+	if v := c.value("max_api_usage_percent"); v != "" {
+		f, _ := strconv.ParseFloat(v, 64)
+		opts = append(opts, MaxAPIUsagePercent(f))
+	}
+	if v := c.value("formula_refresh"); v != "" {
+		d, _ := time.ParseDuration(strings.TrimSpace(v))
+		opts = append(opts, FormulaRefresh(d))
+	}
 	return opts
 }
 
@@ -1451,6 +1496,10 @@ security_token = "security_token" # please set me up! (Salesforce: Settings > Re
 # is_production = true                  # false caps every query at 100 rows (a development setting)
 # include_formula_fields = true         # false leaves formula fields out (they can go stale in incremental loads)
 # bulk_threshold = 100000               # full loads of at least this many records use Bulk API 2.0; 0 turns Bulk off
+# hard_deletes = false                  # true: rows of records deleted in Salesforce are deleted (default: kept with is_deleted = true)
+# lookback = "0s"                       # re-read this much before the cursor on every run (stamps that arrive late)
+# max_api_usage_percent = 0             # stop cleanly when the org's daily API usage reaches this share (0: off)
+# formula_refresh = "0s"                # read incremental resources in full this often, to refresh formula fields (e.g. "168h")
 `)
 	switch dest {
 	case "duckdb":

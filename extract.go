@@ -208,7 +208,7 @@ func (r *run) soql(res *Resource, object string, fields []selectedField) (query,
 		if !validObjectName(res.inc.CursorPath) {
 			return query{}, fmt.Errorf("cursor field %q is not a Salesforce field name", res.inc.CursorPath)
 		}
-		if start := res.inc.LastValue(); start != nil {
+		if start := res.inc.rangeStart(); start != nil {
 			t, ok := asTime(start)
 			if !ok {
 				return query{}, fmt.Errorf("the cursor %s starts at %v, which is not a datetime: Salesforce cursors must be datetime fields", res.inc.CursorPath, start)
@@ -243,6 +243,9 @@ type objectRun struct {
 // extractObject loads one Salesforce object, through Bulk API 2.0 when the source allows it
 // and the range is large, else through REST.
 func (r *run) extractObject(ctx context.Context, res *Resource) error {
+	if err := r.checkQuota(ctx, "reading "+res.name); err != nil {
+		return err
+	}
 	o, err := r.prepareObject(ctx, res)
 	if err != nil {
 		return err
@@ -303,6 +306,22 @@ func (r *run) prepareObject(ctx context.Context, res *Resource) (*objectRun, err
 		hint := res.columns[r.sch.Naming.NormalizeIdentifier(SystemModstamp)]
 		if hint.DedupSort == "" {
 			res.ApplyHints(Hints{Columns: map[string]ColumnHint{SystemModstamp: {DedupSort: "desc", NotNull: hint.NotNull}}})
+		}
+	}
+	if r.src.hardDeletes && res.disposition == Merge {
+		for _, f := range fields {
+			if f.name == "IsDeleted" {
+				h := res.columns[r.sch.Naming.NormalizeIdentifier("IsDeleted")]
+				h.HardDelete = true
+				res.ApplyHints(Hints{Columns: map[string]ColumnHint{"IsDeleted": h}})
+			}
+		}
+	}
+	if res.inc != nil {
+		res.inc.lookback = r.src.lookback
+		if r.fullRefreshDue(res) {
+			res.inc.fullRead = true
+			r.note(fmt.Sprintf("%s: read in full to refresh its formula fields (FormulaRefresh %s)", res.name, r.src.formulaRefresh))
 		}
 	}
 	t, err := r.evolve(r.observedTable(res, cols))
@@ -466,6 +485,11 @@ func (r *run) readREST(ctx context.Context, o *objectRun, q query, bulkFrom int)
 		o.prog.Rows = o.w.rows
 		o.prog.TotalRows = int64(page.TotalSize)
 		r.report(o.prog)
+		if !page.Done {
+			if err := r.checkQuota(ctx, fmt.Sprintf("page %d of %s", page.Number+1, o.res.name)); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

@@ -31,7 +31,7 @@ var errUseBulk = errors.New("large result: read it with Bulk API 2.0")
 // bulkAllowed says whether a resource may read through Bulk: full loads in production, when
 // Bulk is on. Incremental runs read their (small) ranges with REST, which Bulk would only slow.
 func (r *run) bulkAllowed(o *objectRun) bool {
-	return r.src.bulkThreshold > 0 && r.src.production && (o.res.inc == nil || o.res.inc.LastValue() == nil)
+	return r.src.bulkThreshold > 0 && r.src.production && (o.res.inc == nil || o.res.inc.rangeStart() == nil)
 }
 
 // bulkFallback reports whether a Bulk failure is one REST can do better: Bulk cannot select

@@ -29,6 +29,11 @@ type Incremental struct {
 	lastValue    any                 // from the state: the largest value loaded so far
 	uniqueHashes map[string]struct{} // keys of the records loaded at lastValue
 
+	// lookback re-reads that much before the last value (time cursors); fullRead ignores the
+	// last value for this run (a periodic full read). Both are set by the run.
+	lookback time.Duration
+	fullRead bool
+
 	// this run: the largest value seen and the keys of the records at it (hashed at the end:
 	// hashing every record was a visible cost, profiled)
 	maxValue any
@@ -48,6 +53,21 @@ func NewIncremental(cursorPath string, initial any) *Incremental {
 	return &Incremental{CursorPath: cursorPath, InitialValue: initial}
 }
 
+// rangeStart is where this run reads from: the last value, less the lookback for a datetime
+// cursor; nil for a full read.
+func (i *Incremental) rangeStart() any {
+	if i.fullRead {
+		return nil
+	}
+	start := i.LastValue()
+	if i.lookback > 0 && start != nil {
+		if t, ok := asTime(start); ok {
+			return t.Add(-i.lookback)
+		}
+	}
+	return start
+}
+
 // LastValue is the value this run's range starts at: the largest cursor value of the runs
 // before, or the initial value on the first run.
 func (i *Incremental) LastValue() any {
@@ -58,7 +78,7 @@ func (i *Incremental) LastValue() any {
 }
 
 func (i *Incremental) clone() *Incremental {
-	return &Incremental{CursorPath: i.CursorPath, InitialValue: i.InitialValue}
+	return &Incremental{CursorPath: i.CursorPath, InitialValue: i.InitialValue, lookback: i.lookback}
 }
 
 // restore loads the cursor's state from the pipeline state.
@@ -79,7 +99,7 @@ func (i *Incremental) keep(v any, key string) (bool, error) {
 	if v == nil {
 		return false, fmt.Errorf("cursor field %q is missing or null: every record of an incremental resource needs it", i.CursorPath)
 	}
-	if start := i.LastValue(); start != nil {
+	if start := i.rangeStart(); start != nil {
 		c, err := compareCursor(v, start)
 		if err != nil {
 			return false, err
@@ -87,7 +107,9 @@ func (i *Incremental) keep(v any, key string) (bool, error) {
 		if c < 0 {
 			return false, nil
 		}
-		if c == 0 && i.lastValue != nil {
+		// With a lookback the records at the boundary are re-read on purpose: merging them
+		// again changes nothing.
+		if c == 0 && i.lastValue != nil && i.lookback == 0 {
 			if _, seen := i.uniqueHashes[keyHash(key)]; seen {
 				return false, nil
 			}

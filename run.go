@@ -279,6 +279,9 @@ func (r *run) finish(ctx context.Context) error {
 	for _, res := range r.resources {
 		if res.inc != nil {
 			st.setIncremental(r.src.name, res.name, res.inc.CursorPath, res.inc.state())
+			if res.inc.fullRead || res.inc.LastValue() == nil {
+				st.resource(r.src.name, res.name).LastFullRead = r.started.UTC().Format(time.RFC3339)
+			}
 		}
 	}
 	hash, err := st.contentHash()

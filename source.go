@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/sfdlt/sfdlt/client"
 	"github.com/sfdlt/sfdlt/schema"
@@ -58,6 +59,11 @@ type Source struct {
 
 	bulkThreshold int
 	bulkOpts      client.BulkOptions
+
+	hardDeletes    bool
+	lookback       time.Duration
+	maxUsagePct    float64
+	formulaRefresh time.Duration
 }
 
 // SourceOption configures a Source.

@@ -41,18 +41,12 @@ type SourceState struct {
 // ResourceState is the state of one resource: sources.<source>.resources.<resource>.
 type ResourceState struct {
 	Incremental map[string]*IncrementalState `json:"incremental,omitempty"`
+	// LastFullRead is when the resource was last read in full (RFC 3339), for FormulaRefresh.
+	LastFullRead string `json:"last_full_read,omitempty"`
 }
 
-// incremental returns the stored cursor state of a resource, or nil.
-func (s *PipelineState) incremental(source, resource, cursor string) *IncrementalState {
-	if s == nil || s.Sources[source] == nil || s.Sources[source].Resources[resource] == nil {
-		return nil
-	}
-	return s.Sources[source].Resources[resource].Incremental[cursor]
-}
-
-// setIncremental records a resource's cursor state.
-func (s *PipelineState) setIncremental(source, resource, cursor string, st *IncrementalState) {
+// resource returns a resource's state, creating it.
+func (s *PipelineState) resource(source, resource string) *ResourceState {
 	if s.Sources == nil {
 		s.Sources = map[string]*SourceState{}
 	}
@@ -69,6 +63,20 @@ func (s *PipelineState) setIncremental(source, resource, cursor string, st *Incr
 		res = &ResourceState{}
 		src.Resources[resource] = res
 	}
+	return res
+}
+
+// incremental returns the stored cursor state of a resource, or nil.
+func (s *PipelineState) incremental(source, resource, cursor string) *IncrementalState {
+	if s == nil || s.Sources[source] == nil || s.Sources[source].Resources[resource] == nil {
+		return nil
+	}
+	return s.Sources[source].Resources[resource].Incremental[cursor]
+}
+
+// setIncremental records a resource's cursor state.
+func (s *PipelineState) setIncremental(source, resource, cursor string, st *IncrementalState) {
+	res := s.resource(source, resource)
 	if res.Incremental == nil {
 		res.Incremental = map[string]*IncrementalState{}
 	}
