@@ -61,7 +61,18 @@ func testKilledRunsRecover(t *testing.T, e *env) {
 	total := len(probe.srv.Calls())
 	// Where to kill, as a share of the calls the run is expected to make; 1 is past the last call,
 	// while the run loads and commits.
-	points := []float64{0.05, 0.5, 0.1, 0.2, 0.35, 0.5, 0.65, 0.8, 0.95, 1, 1, 1}
+	// 22 points by default (SFDLT_CRASH_POINTS sets another number for longer soaks): spread
+	// over the first full load and the incremental runs after it, the last few past the last
+	// API call, while the run loads and commits.
+	n := 22
+	if v, err := strconv.Atoi(os.Getenv("SFDLT_CRASH_POINTS")); err == nil && v > 0 {
+		n = v
+	}
+	points := []float64{0.05, 0.5}
+	for i := 1; len(points) < n-3; i++ {
+		points = append(points, float64(i%10)/10+0.05)
+	}
+	points = append(points, 1, 1, 1)
 
 	ids := []string(nil)
 	for i, share := range points {
