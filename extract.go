@@ -235,9 +235,11 @@ type objectRun struct {
 	prog   Progress
 	// hasStamp: the object has SystemModstamp, so a timed-out query can be cut into windows.
 	hasStamp bool
-	idCol    int    // the id column, -1 when none
-	lastID   string // Id of the last record readREST read
-	read     int    // records readREST read (kept or not)
+	queryAll bool                   // read with queryAll (deleted records too)
+	deleted  []client.DeletedRecord // deletions of a long gap, applied after the read
+	idCol    int                    // the id column, -1 when none
+	lastID   string                 // Id of the last record readREST read
+	read     int                    // records readREST read (kept or not)
 }
 
 // extractObject loads one Salesforce object, through Bulk API 2.0 when the source allows it
@@ -258,15 +260,16 @@ func (r *run) extractObject(ctx context.Context, res *Resource) error {
 		// Bulk before anything is written, a small one goes on with no call wasted.
 		err := r.extractREST(ctx, o, r.src.bulkThreshold)
 		if err == nil {
-			o.prog.Done = true
-			r.report(o.prog)
-			return nil
+			return r.finishObject(ctx, o)
 		}
 		if !errors.Is(err, errUseBulk) {
 			return err
 		}
 		err = r.extractBulk(ctx, o)
-		if err == nil || o.w.rows > 0 || !bulkFallback(err) {
+		if err == nil {
+			return r.finishObject(ctx, o)
+		}
+		if o.w.rows > 0 || !bulkFallback(err) {
 			return err
 		}
 		// Nothing was written yet: REST reads the same range.
@@ -274,6 +277,14 @@ func (r *run) extractObject(ctx context.Context, res *Resource) error {
 		r.p.logger.Warn("bulk query failed, falling back to REST", "resource", res.name, "error", err)
 	}
 	if err := r.extractREST(ctx, o, 0); err != nil {
+		return err
+	}
+	return r.finishObject(ctx, o)
+}
+
+// finishObject applies the deletions of a long gap and reports the resource done.
+func (r *run) finishObject(ctx context.Context, o *objectRun) error {
+	if err := r.applyDeletions(ctx, o, o.deleted); err != nil {
 		return err
 	}
 	o.prog.Done = true
@@ -285,10 +296,11 @@ func (r *run) extractObject(ctx context.Context, res *Resource) error {
 func (r *run) prepareObject(ctx context.Context, res *Resource) (*objectRun, error) {
 	d, err := r.sf.Describe(ctx, res.object)
 	if errors.Is(err, client.ErrNotFound) {
-		return nil, fmt.Errorf("the Salesforce object %q does not exist in this org (or the user cannot see it): check its API name (custom objects end in __c) and the user's permissions", res.object)
+		return nil, fmt.Errorf("the Salesforce object %q does not exist in this org (or the user cannot see it): check its API name (custom objects end in __c) and the user's permissions: %w", res.object, err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("describing %s: %w", res.object, err)
+		// The client's error says which call failed; say what to do.
+		return nil, fmt.Errorf("%w (if Salesforce keeps answering this way, run again later; nothing of this run was committed)", err)
 	}
 	if !d.Queryable {
 		return nil, fmt.Errorf("the Salesforce object %s is not queryable: leave it out", d.Name)
@@ -324,12 +336,23 @@ func (r *run) prepareObject(ctx context.Context, res *Resource) (*objectRun, err
 			r.note(fmt.Sprintf("%s: read in full to refresh its formula fields (FormulaRefresh %s)", res.name, r.src.formulaRefresh))
 		}
 	}
+	// queryAll for merge resources: deletions since the last run arrive as IsDeleted rows.
+	queryAll := res.disposition == Merge
+	plan, err := r.planGap(ctx, &objectRun{res: res, object: d.Name})
+	if err != nil {
+		return nil, err
+	}
+	if plan.reload {
+		// The table is replaced by the org as it is: live records, and with soft deletes the
+		// deleted ones still in the recycle bin.
+		res.disposition, res.inc.fullRead, queryAll = Replace, true, !r.src.hardDeletes
+	}
 	t, err := r.evolve(r.observedTable(res, cols))
 	if err != nil {
 		return nil, err
 	}
 	o := &objectRun{res: res, object: d.Name, fields: fields, t: t, w: newRowWriter(r, res, t),
-		prog: Progress{Resource: res.name, Table: t.Name, TotalRows: -1}}
+		prog: Progress{Resource: res.name, Table: t.Name, TotalRows: -1}, queryAll: queryAll, deleted: plan.deleted}
 	r.schMu.Lock()
 	defer r.schMu.Unlock()
 	if res.inc != nil && columnIndex(t, r.sch.Naming.NormalizeIdentifier(res.inc.CursorPath)) < 0 {
@@ -439,7 +462,7 @@ func (r *run) readREST(ctx context.Context, o *objectRun, q query, bulkFrom int)
 	}
 	dec := newRecordDecoder(byName, o.types, order...)
 	var pages iter.Seq2[*client.Page, error]
-	if o.res.disposition == Merge {
+	if o.queryAll {
 		pages = r.sf.QueryAll(ctx, q.soql())
 	} else {
 		pages = r.sf.Query(ctx, q.soql())

@@ -61,7 +61,7 @@ func (r *run) note(s string) {
 func (r *run) extractBulk(ctx context.Context, o *objectRun) error {
 	opts := r.src.bulkOpts
 	opts.Operation = "query"
-	if o.res.disposition == Merge {
+	if o.queryAll {
 		opts.Operation = "queryAll"
 	}
 	job, err := r.sf.BulkQuery(ctx, o.q.soql(), opts)
@@ -122,8 +122,6 @@ func (r *run) extractBulk(ctx context.Context, o *objectRun) error {
 		o.prog.Rows = o.w.rows
 		r.report(o.prog)
 	}
-	o.prog.Done = true
-	r.report(o.prog)
 	return nil
 }
 

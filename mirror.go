@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/sfdlt/sfdlt/client"
+	"github.com/sfdlt/sfdlt/destination"
 )
 
 // HardDeletes makes the merge resources delete the rows of records deleted in Salesforce
@@ -63,4 +66,101 @@ func (r *run) fullRefreshDue(res *Resource) bool {
 		}
 	}
 	return true
+}
+
+// recycleBinAge is how long Salesforce keeps deleted records in its recycle bin, where queryAll
+// still returns them (about 15 days; a day less to be safe). A merge resource whose cursor is
+// older may have missed deletions: the run asks the deleted endpoint about the gap.
+const recycleBinAge = 14 * 24 * time.Hour
+
+// deletedLogAge is how far back the deleted endpoint accepts a start.
+const deletedLogAge = 30 * 24 * time.Hour
+
+// gapPlan says what a merge resource does about a gap longer than the recycle bin.
+type gapPlan struct {
+	reload  bool                   // read in full and replace the table
+	deleted []client.DeletedRecord // deletions listed over the gap, to apply
+}
+
+// planGap checks a merge resource whose cursor is older than the recycle bin: the deletions of
+// the gap are listed with the deleted endpoint and applied (a hard delete, or is_deleted = true
+// on the row as it was); where the endpoint cannot cover the gap, the resource is reloaded in
+// full. Each costs one extra API call, and only after such a gap.
+func (r *run) planGap(ctx context.Context, o *objectRun) (gapPlan, error) {
+	if o.res.disposition != Merge || o.res.inc == nil || o.res.inc.fullRead {
+		return gapPlan{}, nil
+	}
+	start, ok := asTime(o.res.inc.rangeStart())
+	if !ok {
+		return gapPlan{}, nil
+	}
+	// The gap is the time between runs (the recycle bin empties by age), measured on this
+	// machine's clock; the deleted endpoint is asked from the cursor on, in the org's time.
+	last, err := time.Parse(time.RFC3339, r.state.resource(r.src.name, o.res.name).LastRun)
+	if err != nil {
+		return gapPlan{}, nil // no earlier run recorded
+	}
+	gap := r.started.Sub(last)
+	if gap < recycleBinAge {
+		return gapPlan{}, nil
+	}
+	_, canFlag := r.loader.load.(destination.Flagger)
+	if gap < deletedLogAge {
+		// From the cursor (the org's time) to now: Salesforce answers up to its own now, and
+		// refuses a start older than its deletion log, which then means a full reload.
+		del, err := r.sf.Deleted(ctx, o.object, start, r.started)
+		switch {
+		case errors.Is(err, client.ErrRequestLimitExceeded):
+			return gapPlan{}, err
+		case err == nil && !del.EarliestDateAvailable.After(start) && (r.src.hardDeletes || canFlag || len(del.Records) == 0):
+			if len(del.Records) > 0 {
+				r.note(fmt.Sprintf("%s: %s since the last run, longer than the recycle bin keeps deletions: applied the %d deletion(s) Salesforce lists for the gap",
+					o.res.name, gap.Round(time.Hour), len(del.Records)))
+			}
+			return gapPlan{deleted: del.Records}, nil
+		}
+	}
+	r.note(fmt.Sprintf("%s: %s since the last run, longer than Salesforce keeps a list of deletions: reloaded in full so deleted records do not linger",
+		o.res.name, gap.Round(time.Hour)))
+	return gapPlan{reload: true}, nil
+}
+
+// applyDeletions writes the deletions of a gap: rows that delete their key (HardDeletes), or
+// a flag setting is_deleted on the rows as they are.
+func (r *run) applyDeletions(ctx context.Context, o *objectRun, deleted []client.DeletedRecord) error {
+	if len(deleted) == 0 {
+		return nil
+	}
+	naming := r.sch.Naming
+	isDel := columnIndex(o.t, naming.NormalizeIdentifier("IsDeleted"))
+	stamp := columnIndex(o.t, naming.NormalizeIdentifier(SystemModstamp))
+	if !r.src.hardDeletes {
+		keys := make([]string, len(deleted))
+		for i, d := range deleted {
+			keys[i] = d.ID
+		}
+		if isDel < 0 {
+			return fmt.Errorf("%s has no IsDeleted field to mark %d deleted records with", o.object, len(deleted))
+		}
+		return r.send(ctx, loadOp{name: o.t.Name, flag: &flagOp{key: "id", column: o.t.Columns[isDel].Name, keys: keys}})
+	}
+	if o.idCol < 0 || isDel < 0 || stamp < 0 {
+		return fmt.Errorf("%s lacks Id, IsDeleted or SystemModstamp: cannot apply %d deletions", o.object, len(deleted))
+	}
+	rows := make([][]any, 0, len(deleted))
+	for _, d := range deleted {
+		if !validID(d.ID) {
+			return fmt.Errorf("the deleted endpoint listed %q, which is not a Salesforce Id", d.ID)
+		}
+		row := make([]any, len(o.t.Columns))
+		row[o.idCol], row[isDel], row[stamp] = d.ID, true, d.DeletedDate.UTC()
+		keep, row, err := o.w.finishRow(row, nil)
+		if err != nil {
+			return err
+		}
+		if keep {
+			rows = append(rows, row)
+		}
+	}
+	return o.w.flush(ctx, rows)
 }

@@ -307,12 +307,15 @@ func (n *normalizer) row(name, parent string, rec map[string]any, link map[strin
 		col   string
 		items []any
 	}
-	flatten(n.r.sch.Naming, "", rec, flat, func(col string, items []any) {
+	src := map[string]string{} // column -> the key it came from, to catch two keys becoming one column
+	if err := flatten(n.r.sch.Naming, "", "", rec, flat, src, func(col string, items []any) {
 		lists = append(lists, struct {
 			col   string
 			items []any
 		}{col, items})
-	})
+	}); err != nil {
+		return "", false, fmt.Errorf("table %s: %w", name, err)
+	}
 	maps.Copy(flat, link)
 
 	// Columns in a stable order: sorted source keys (Go maps have none of their own).
@@ -401,7 +404,8 @@ func (n *normalizer) evolveRow(observed *schema.Table) (*schema.Table, error) {
 
 // flatten writes rec's scalar values into flat under normalized column names, nested maps as
 // parent__child columns; lists go to onList.
-func flatten(naming schema.Naming, prefix string, rec map[string]any, flat map[string]any, onList func(string, []any)) {
+// Two keys that become one column are an error naming both, never a value silently lost.
+func flatten(naming schema.Naming, prefix, keyPrefix string, rec map[string]any, flat map[string]any, src map[string]string, onList func(string, []any)) error {
 	for k, v := range rec {
 		col := naming.NormalizeIdentifier(k)
 		if strings.HasPrefix(k, "_dlt_") {
@@ -410,9 +414,19 @@ func flatten(naming schema.Naming, prefix string, rec map[string]any, flat map[s
 		if prefix != "" {
 			col = naming.JoinPath(prefix, col)
 		}
+		key := k
+		if keyPrefix != "" {
+			key = keyPrefix + "." + k
+		}
+		if other, dup := src[col]; dup {
+			return fmt.Errorf("fields %q and %q both become column %q under dlt's naming: rename one of them", other, key, col)
+		}
+		src[col] = key
 		switch x := v.(type) {
 		case map[string]any:
-			flatten(naming, col, x, flat, onList)
+			if err := flatten(naming, col, key, x, flat, src, onList); err != nil {
+				return err
+			}
 		case []any:
 			onList(col, x)
 		case json.RawMessage, []byte:
@@ -425,6 +439,7 @@ func flatten(naming schema.Naming, prefix string, rec map[string]any, flat map[s
 			flat[col] = v
 		}
 	}
+	return nil
 }
 
 // sliceItems turns a typed slice ([]string, []int, []map[string]any...) into []any.

@@ -100,7 +100,10 @@ func NewPipeline(name string, dest destination.Destination, opts ...PipelineOpti
 	if p.parallelism < 1 || p.parallelism > 64 {
 		return nil, fmt.Errorf("Parallelism(%d): use 1 to 64 resources at once", p.parallelism)
 	}
-	if norm := schema.NormalizeIdentifier(p.dataset); norm != p.dataset || strings.HasPrefix(p.dataset, "_dlt") {
+	if strings.HasPrefix(p.dataset, "_dlt") {
+		return nil, fmt.Errorf("invalid dataset name %q: names starting with _dlt are reserved for dlt's system tables; use another name (for example %q)", p.dataset, "salesforce_data")
+	}
+	if norm := schema.NormalizeIdentifier(p.dataset); norm != p.dataset {
 		return nil, fmt.Errorf("invalid dataset name %q: use lower-case letters, digits and underscores, not starting with a digit (for example %q)", p.dataset, norm)
 	}
 	if p.devMode {

@@ -6,6 +6,7 @@ import (
 	"iter"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/sfdlt/sfdlt/schema"
 )
@@ -108,6 +109,9 @@ func WithFormulaFields(include bool) ResourceOption {
 // (normalized with dlt's snake_case), the default write disposition is append.
 func NewResource(name string, fn RecordsFunc, opts ...ResourceOption) *Resource {
 	r := &Resource{name: schema.NormalizeTableName(name), disposition: Append, fn: fn}
+	if strings.TrimSpace(name) == "" {
+		r.name = ""
+	}
 	for _, o := range opts {
 		o(r)
 	}
@@ -174,6 +178,9 @@ func (r *Resource) clone() *Resource {
 func (r *Resource) validate() error {
 	if r.name == "" {
 		return fmt.Errorf("resource has an empty name: give it a name")
+	}
+	if strings.HasPrefix(r.name, "_dlt") {
+		return fmt.Errorf("resource %q: names starting with _dlt are dlt's system tables: choose another name", r.name)
 	}
 	if r.disposition != Append && r.disposition != Replace && r.disposition != Merge {
 		return fmt.Errorf("resource %q: unknown write disposition %q: use append, replace or merge", r.name, r.disposition)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"iter"
 	"path/filepath"
 	"strings"
@@ -259,5 +260,35 @@ func TestCursorValuesSurviveTheState(t *testing.T) {
 	}
 	if ts, ok := lastAt.(time.Time); !ok || !ts.Equal(at) {
 		t.Errorf("LastValue of the time cursor = %#v, want %v", lastAt, at)
+	}
+}
+
+func TestGoResourceRejectsCollidingAndReservedNames(t *testing.T) {
+	e := newGoEnv(t)
+	_, err := e.pipeline().Run(context.Background(), goSource(t, sfdlt.NewResource("things", records(map[string]any{"名前": "a", "住所": "b"}))))
+	if err == nil || !strings.Contains(err.Error(), "both become column") {
+		t.Fatalf("keys that normalize to one column: err = %v, want an error naming both", err)
+	}
+	for _, name := range []string{"", "  ", "_dlt_loads", "_dlt_mine"} {
+		src, _ := sfdlt.NewSource(sfdlt.Credentials{UserName: "unused", Password: "unused"})
+		src.AddResource(sfdlt.NewResource(name, records(map[string]any{"a": 1})))
+		if _, err := e.pipeline().Run(context.Background(), src.WithResources(sfdlt.NewResource(name, nil).Name())); err == nil {
+			t.Errorf("resource name %q accepted", name)
+		}
+	}
+	if e.scalar(`SELECT count(*) FROM information_schema.tables WHERE table_schema = '{ds}' AND table_name NOT LIKE '\_dlt%' ESCAPE '\'`) != 0 {
+		t.Error("a rejected resource wrote a table")
+	}
+}
+
+func TestSourcePrintsNoSecret(t *testing.T) {
+	src, err := sfdlt.NewSource(sfdlt.Credentials{UserName: "u", Password: "pw-SEKRET-1", SecurityToken: "tok-SEKRET-2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{fmt.Sprint(src), fmt.Sprintf("%v %+v %#v %s", src, src, src, src), fmt.Sprintf("%v", *src)} {
+		if strings.Contains(s, "SEKRET") {
+			t.Fatalf("a Source printed a secret: %s", s)
+		}
 	}
 }

@@ -220,6 +220,11 @@ func (r *run) connect(ctx context.Context) error {
 	cfg.HTTPClient = &counted
 	sf, err := client.New(ctx, cfg)
 	if err != nil {
+		var le *client.LoginError
+		if !errors.As(err, &le) && !errors.Is(err, context.Canceled) {
+			// Not an answer from Salesforce: the host could not be reached.
+			return fmt.Errorf("logging in to Salesforce: %w; check login_url or domain and the network (nothing was loaded)", err)
+		}
 		return fmt.Errorf("logging in to Salesforce: %w", err)
 	}
 	r.sf = sf
@@ -282,6 +287,7 @@ func (r *run) finish(ctx context.Context) error {
 			if res.inc.fullRead || res.inc.LastValue() == nil {
 				st.resource(r.src.name, res.name).LastFullRead = r.started.UTC().Format(time.RFC3339)
 			}
+			st.resource(r.src.name, res.name).LastRun = r.started.UTC().Format(time.RFC3339)
 		}
 	}
 	hash, err := st.contentHash()
@@ -330,6 +336,13 @@ type loadOp struct {
 	name  string
 	table *schema.Table
 	rows  [][]any
+	flag  *flagOp // set is_deleted on existing rows (see destination.Flagger)
+}
+
+// flagOp is a destination.Flagger call for the op's table.
+type flagOp struct {
+	key, column string
+	keys        []string
 }
 
 // consume writes the operations it receives until ops is closed or a write fails.
@@ -339,6 +352,16 @@ func (l *loader) consume(ctx context.Context, ops <-chan loadOp) error {
 			if _, err := l.open(ctx, op.table); err != nil {
 				return err
 			}
+		}
+		if op.flag != nil {
+			f, ok := l.load.(destination.Flagger)
+			if !ok {
+				return fmt.Errorf("the destination cannot mark rows of %s as deleted", op.name)
+			}
+			if err := f.Flag(ctx, op.name, op.flag.key, op.flag.column, op.flag.keys); err != nil {
+				return fmt.Errorf("marking deleted rows of %s: %w", op.name, err)
+			}
+			continue
 		}
 		tw := l.writers[op.name]
 		if tw == nil {

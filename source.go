@@ -226,6 +226,27 @@ func (s *Source) ApplyHints(resource string, h Hints) *Source {
 	return s
 }
 
+// String describes the source without its credentials' secrets.
+func (s Source) String() string {
+	return fmt.Sprintf("sfdlt.Source{name: %s, login: %s, credentials: %v, resources: %v}", s.name, s.loginTarget(), s.cfg.Credentials, s.ResourceNames())
+}
+
+// GoString is String: %#v must not print the secrets either.
+func (s Source) GoString() string { return s.String() }
+
+// Format makes every fmt verb use String, so no verb prints the unexported configuration.
+func (s Source) Format(f fmt.State, verb rune) { fmt.Fprint(f, s.String()) }
+
+func (s Source) loginTarget() string {
+	switch {
+	case s.cfg.LoginURL != "":
+		return s.cfg.LoginURL
+	case s.cfg.Domain != "":
+		return s.cfg.Domain
+	}
+	return "login"
+}
+
 // Err reports the first error made while building the source (an unknown resource name, a
 // duplicate resource); a run returns it too.
 func (s *Source) Err() error { return s.err }

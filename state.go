@@ -43,6 +43,9 @@ type ResourceState struct {
 	Incremental map[string]*IncrementalState `json:"incremental,omitempty"`
 	// LastFullRead is when the resource was last read in full (RFC 3339), for FormulaRefresh.
 	LastFullRead string `json:"last_full_read,omitempty"`
+	// LastRun is when a run last loaded the resource (RFC 3339): a longer gap than Salesforce's
+	// recycle bin keeps deletions makes the next run check the deleted endpoint.
+	LastRun string `json:"last_run,omitempty"`
 }
 
 // resource returns a resource's state, creating it.

@@ -334,8 +334,10 @@ func TestReloginRejectedAgain(t *testing.T) {
 	if !errors.Is(err, ErrInvalidSession) || !strings.Contains(err.Error(), "API Enabled") {
 		t.Fatalf("got %v", err)
 	}
-	if o.logins.Load() != 2 || o.calls.Load() != 4 {
-		t.Errorf("%d logins, %d calls; want 2 logins and 4 calls", o.logins.Load(), o.calls.Load())
+	// Every re-login is bounded by MaxRetries (sessions shared by parallel requests can expire
+	// again before a replay), then the error says what to check.
+	if want := int32(c.maxRetries + 2); o.logins.Load() != want {
+		t.Errorf("%d logins, %d calls; want %d logins (the first and MaxRetries+1 renewals)", o.logins.Load(), o.calls.Load(), want)
 	}
 }
 

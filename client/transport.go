@@ -41,7 +41,10 @@ type call struct {
 // send runs c with retries, backoff and re-login. On success it returns the response; its Body
 // is the unread (decompressed) stream when c.stream is set, and closed otherwise.
 func (c *Client) send(ctx context.Context, cl call) (*http.Response, error) {
-	relogged := false
+	// relogins counts the sessions this request saw rejected. Several requests share a session,
+	// so a session renewed for one of them can expire again before another replays: allow as
+	// many renewals as retries, not just one.
+	relogins := 0
 	var lastErr error
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 {
@@ -140,9 +143,9 @@ func (c *Client) send(ctx context.Context, cl call) (*http.Response, error) {
 			switch {
 			case !cl.auth:
 				return nil, err
-			case relogged:
+			case relogins > c.maxRetries:
 				if ae != nil {
-					ae.Hint = "the session was rejected again right after a fresh login: check that the user has the API Enabled permission and that the connected app's policies allow this session"
+					ae.Hint = "the session was rejected again after fresh logins: check that the user has the API Enabled permission and that the connected app's policies allow this session (or raise the session timeout)"
 				}
 				return nil, err
 			case c.reloginFlow == "":
@@ -154,7 +157,7 @@ func (c *Client) send(ctx context.Context, cl call) (*http.Response, error) {
 			if lerr := c.relogin(ctx, tok.gen); lerr != nil {
 				return nil, fmt.Errorf("session expired and logging in again failed: %w", lerr)
 			}
-			relogged = true
+			relogins++
 			attempt-- // the replay after a re-login is not a retry
 		}
 	}

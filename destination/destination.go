@@ -129,3 +129,11 @@ type LoadRow struct {
 	InsertedAt        time.Time
 	SchemaVersionHash string
 }
+
+// Flagger is an optional interface of Load: Flag sets the boolean column flag to true on the
+// rows of table whose key column holds one of keys, after the load's merges and inside its
+// transaction. sfdlt uses it to mark records that Salesforce deleted and no longer returns
+// (emptied from its recycle bin) as is_deleted = true, keeping their last values.
+type Flagger interface {
+	Flag(ctx context.Context, table, keyColumn, flag string, keys []string) error
+}

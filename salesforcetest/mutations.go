@@ -61,6 +61,17 @@ func (s *Server) Delete(object string, ids ...string) error {
 	return nil
 }
 
+// EmptyRecycleBin removes for good the records of object deleted before before, as Salesforce
+// does after about 15 days in the recycle bin: queryAll no longer returns them. With forgetLog
+// the deleted endpoint forgets them too (its earliestDateAvailable moves to before).
+func (s *Server) EmptyRecycleBin(object string, before time.Time, forgetLog bool) error {
+	defer s.invalidate()
+	if err := s.org.EmptyRecycleBin(object, before, forgetLog); err != nil {
+		return fmt.Errorf("salesforcetest: emptying the recycle bin of %s: %w", object, err)
+	}
+	return nil
+}
+
 // Undelete restores records from the recycle bin.
 func (s *Server) Undelete(object string, ids ...string) error {
 	defer s.invalidate()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"slices"
 	"strings"
 
 	"github.com/sfdlt/sfdlt/destination"
@@ -24,6 +25,7 @@ type Load struct {
 
 	tables    map[string]*writer
 	order     []*writer
+	flags     []flag
 	done      bool  // committed or rolled back
 	failed    error // why the load was rolled back early, if it was
 	ddlLocked bool  // the dialect's DDL lock is held (see DDLLocker)
@@ -107,6 +109,11 @@ func (l *Load) Commit(ctx context.Context) error {
 			}
 		}
 	}
+	for _, f := range l.flags {
+		if err := l.applyFlag(ctx, f); err != nil {
+			return err
+		}
+	}
 	for _, w := range l.order {
 		if w.staged {
 			if err := l.exec(ctx, fmt.Sprintf("dropping staging table %s.%s", w.targetDataset, w.name),
@@ -119,6 +126,49 @@ func (l *Load) Commit(ctx context.Context) error {
 		return err
 	}
 	l.done = true
+	return nil
+}
+
+// flag is one pending Flag call, applied at Commit after the merges.
+type flag struct {
+	table, key, column string
+	keys               []string
+}
+
+var _ destination.Flagger = (*Load)(nil)
+
+// Flag implements destination.Flagger: the update runs at Commit, after the merges, so it
+// applies to the rows the load leaves.
+func (l *Load) Flag(ctx context.Context, table, keyColumn, column string, keys []string) error {
+	l.s.mu.Lock()
+	defer l.s.mu.Unlock()
+	if err := l.check(ctx); err != nil {
+		return err
+	}
+	if len(keys) > 0 {
+		l.flags = append(l.flags, flag{table: table, key: keyColumn, column: column, keys: slices.Clone(keys)})
+	}
+	return nil
+}
+
+// applyFlag runs one Flag's UPDATE, in batches of placeholders both dialects take.
+func (l *Load) applyFlag(ctx context.Context, f flag) error {
+	d := l.s.d
+	const batch = 500
+	for i := 0; i < len(f.keys); i += batch {
+		keys := f.keys[i:min(i+batch, len(f.keys))]
+		ph := make([]string, len(keys))
+		args := make([]any, len(keys))
+		for j, k := range keys {
+			ph[j] = fmt.Sprintf("$%d", j+1)
+			args[j] = k
+		}
+		q := "UPDATE " + d.Quote(l.s.dataset) + "." + d.Quote(f.table) + " SET " + d.Quote(f.column) + " = TRUE WHERE " +
+			d.Quote(f.key) + " IN (" + strings.Join(ph, ", ") + ")"
+		if err := l.exec(ctx, fmt.Sprintf("flagging %d rows of %s", len(keys), f.table), q, args...); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -68,7 +68,7 @@ func (c *Cursor) Next() (*Record, bool) {
 	for ; k < len(t.order); k++ {
 		e := t.order[k]
 		c.started, c.lastStamp, c.lastIdx = true, e.stamp, e.idx
-		if e.deleted && !c.includeDeleted {
+		if e.purged || e.deleted && !c.includeDeleted {
 			continue
 		}
 		return c.o.materialize(t, e.idx), true

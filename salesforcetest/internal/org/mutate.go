@@ -528,9 +528,36 @@ func (o *Org) Deleted(object string, start, end time.Time) (records []DeletedRec
 	}
 	records = []DeletedRecord{}
 	for _, e := range t.order {
-		if e.deleted && !e.deletedAt.Before(start) && !e.deletedAt.After(latest) {
+		if e.deleted && !e.deletedAt.Before(start) && !e.deletedAt.After(latest) && !e.deletedAt.Before(t.forgotten) {
 			records = append(records, DeletedRecord{ID: o.idOf(t, e.idx), DeletedDate: e.deletedAt})
 		}
 	}
-	return records, t.start, latest, nil
+	earliest = t.start
+	if t.forgotten.After(earliest) {
+		earliest = t.forgotten
+	}
+	return records, earliest, latest, nil
+}
+
+// EmptyRecycleBin removes for good the records of object deleted before before, as Salesforce
+// does once they are about 15 days in the recycle bin (or when a user empties it): queryAll no
+// longer returns them. With forgetLog the deletion log forgets them too (Deleted's
+// earliestDateAvailable moves to before), as it does after its retention.
+func (o *Org) EmptyRecycleBin(object string, before time.Time, forgetLog bool) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	t, err := o.table(object)
+	if err != nil {
+		return err
+	}
+	for _, e := range t.order {
+		if e.deleted && !e.purged && e.deletedAt.Before(before) {
+			e.purged = true
+			t.purged++
+		}
+	}
+	if forgetLog && before.After(t.forgotten) {
+		t.forgotten = before
+	}
+	return nil
 }

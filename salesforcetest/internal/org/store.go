@@ -63,7 +63,11 @@ type table struct {
 	overlay  map[int]*entry // index -> stored record (changed, deleted or inserted)
 	order    []*entry       // overlay sorted by (stamp, index)
 	inserted int
-	deleted  int
+	deleted  int // deleted records, purged ones included
+	purged   int // deleted records emptied from the recycle bin: gone for good
+	// forgotten: deletions before this are no longer listed by Deleted (the deletion log's
+	// retention); zero when nothing was forgotten.
+	forgotten time.Time
 }
 
 // entry is a record held in memory because a mutation touched it.
@@ -73,6 +77,7 @@ type entry struct {
 	stamp     time.Time
 	deleted   bool
 	deletedAt time.Time
+	purged    bool // emptied from the recycle bin: queryAll no longer sees it
 }
 
 // Record is one record: the describe it was materialized with and one value per field, following
@@ -279,7 +284,9 @@ func (o *Org) Count(object string, includeDeleted bool) int {
 		return 0
 	}
 	n := t.n + t.inserted
-	if !includeDeleted {
+	if includeDeleted {
+		n -= t.purged
+	} else {
 		n -= t.deleted
 	}
 	return n
@@ -296,6 +303,9 @@ func (o *Org) Get(object, id string) (*Record, bool) {
 	}
 	i, ok := o.indexOf(t, id)
 	if !ok {
+		return nil, false
+	}
+	if e := t.overlay[i]; e != nil && e.purged {
 		return nil, false
 	}
 	return o.materialize(t, i), true
