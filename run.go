@@ -2,6 +2,8 @@ package sfdlt
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net"
@@ -157,7 +159,10 @@ func (r *run) extractAll(ctx context.Context) error {
 	r.ops = nil
 	switch {
 	case loadErr != nil:
-		return loadErr
+		if errors.Is(loadErr, driver.ErrBadConn) || errors.Is(loadErr, sql.ErrConnDone) {
+			return fmt.Errorf("%w: the connection to the destination was lost; nothing of this run was committed: run it again once the destination is reachable", loadErr)
+		}
+		return fmt.Errorf("%w (nothing of this run was committed)", loadErr)
 	case extractErr != nil:
 		return extractErr
 	}
