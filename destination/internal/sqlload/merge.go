@@ -93,9 +93,9 @@ func (l *Load) merge(ctx context.Context, w *writer) error {
 	return nil
 }
 
-// liveRowsSQL selects cols of the staged rows without their deletions: the rows a merge
-// inserts when no key is staged twice.
-func (w *writer) liveRowsSQL(cols string) string {
+// liveConds are the conditions a staged row that is not a deletion meets: its hard_delete
+// columns are not true (bool) or null (other types).
+func (w *writer) liveConds() []string {
 	d := w.l.s.d
 	var live []string
 	for _, c := range w.table.Columns {
@@ -108,6 +108,13 @@ func (w *writer) liveRowsSQL(cols string) string {
 			live = append(live, d.Quote(c.Name)+" IS NULL")
 		}
 	}
+	return live
+}
+
+// liveRowsSQL selects cols of the staged rows without their deletions: the rows a merge
+// inserts when no key is staged twice.
+func (w *writer) liveRowsSQL(cols string) string {
+	live := w.liveConds()
 	q := "SELECT " + cols + " FROM " + w.target()
 	if len(live) > 0 {
 		q += " WHERE " + strings.Join(live, " AND ")
@@ -120,17 +127,7 @@ func (w *writer) liveRowsSQL(cols string) string {
 func (w *writer) keptRowsSQL(cols string) string {
 	d := w.l.s.d
 	stage := w.target()
-	var live []string
-	for _, c := range w.table.Columns {
-		if !c.HardDelete {
-			continue
-		}
-		if c.DataType == schema.Bool {
-			live = append(live, d.Quote(c.Name)+" IS DISTINCT FROM TRUE")
-		} else {
-			live = append(live, d.Quote(c.Name)+" IS NULL")
-		}
-	}
+	live := w.liveConds()
 	where := ""
 	if len(live) > 0 {
 		where = " WHERE " + strings.Join(live, " AND ")
