@@ -136,9 +136,10 @@ type TableLoad struct {
 	Batches [][][]any
 }
 
-// load writes the tables in one load, interleaving their batches as the pipeline
-// multiplexes resources, and commits it.
-func load(t *testing.T, s destination.Session, tables ...TableLoad) {
+// Load writes the tables in one load, interleaving their batches as the pipeline
+// multiplexes resources, and commits it; any failure fails t. Destination tests outside the
+// suite use it to set up data.
+func Load(t *testing.T, s destination.Session, tables ...TableLoad) {
 	t.Helper()
 	ctx := t.Context()
 	l, err := s.Begin(ctx)

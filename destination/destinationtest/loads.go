@@ -116,8 +116,8 @@ func testDispositions(t *testing.T, newTarget func(*testing.T) Target) {
 			t.Parallel()
 			h := &harness{t: t, target: newTarget(t)}
 			s := h.open(pipelineName)
-			load(t, s, TableLoad{tc.table, tc.first})
-			load(t, s, TableLoad{tc.table, tc.second})
+			Load(t, s, TableLoad{tc.table, tc.first})
+			Load(t, s, TableLoad{tc.table, tc.second})
 			got, _ := read(t, h.reader(), "t")
 			equal(t, "rows", got, renderRows(tc.want))
 		})
@@ -136,13 +136,13 @@ func testMergeNested(t *testing.T, h *harness) {
 	child := schema.NewNestedTable("opportunity__tags", "opportunity",
 		append([]schema.Column{col("value", schema.Text)}, schema.NestedSystemColumns(true)...)...)
 	s := h.open(pipelineName)
-	load(t, s,
+	Load(t, s,
 		TableLoad{root, [][][]any{{{"A", "a", false, "L1", "ra"}, {"B", "b", false, "L1", "rb"}, {"C", "c", false, "L1", "rc"}}}},
 		TableLoad{child, [][][]any{{{"a1", "ra", int64(0), "ca1", "ra"}, {"a2", "ra", int64(1), "ca2", "ra"}, {"b1", "rb", int64(0), "cb1", "rb"}, {"c1", "rc", int64(0), "cc1", "rc"}}}},
 	)
 	// A is updated (new tags), B deleted, C untouched, D new and written twice: only the
 	// last version's tags survive.
-	load(t, s,
+	Load(t, s,
 		TableLoad{root, [][][]any{{{"A", "a2", false, "L2", "ra2"}, {"B", "b", true, "L2", "rb2"}, {"D", "old", false, "L2", "rd1"}}, {{"D", "new", false, "L2", "rd2"}}}},
 		TableLoad{child, [][][]any{{{"a9", "ra2", int64(0), "ca9", "ra2"}, {"bx", "rb2", int64(0), "cbx", "rb2"}, {"dold", "rd1", int64(0), "cd1", "rd1"}}, {{"dnew", "rd2", int64(0), "cd2", "rd2"}}}},
 	)
@@ -163,8 +163,8 @@ func testNestedFollowRoot(t *testing.T, newTarget func(*testing.T) Target) {
 			child := schema.NewNestedTable("user_role__tags", "user_role",
 				append([]schema.Column{col("value", schema.Text)}, schema.NestedSystemColumns(false)...)...)
 			s := h.open(pipelineName)
-			load(t, s, TableLoad{root, [][][]any{{{"1", "r1"}}}}, TableLoad{child, [][][]any{{{"old", "r1", int64(0), "c1"}}}})
-			load(t, s, TableLoad{root, [][][]any{{{"1", "r2"}}}}, TableLoad{child, [][][]any{{{"new", "r2", int64(0), "c2"}}}})
+			Load(t, s, TableLoad{root, [][][]any{{{"1", "r1"}}}}, TableLoad{child, [][][]any{{{"old", "r1", int64(0), "c1"}}}})
+			Load(t, s, TableLoad{root, [][][]any{{{"1", "r2"}}}}, TableLoad{child, [][][]any{{{"new", "r2", int64(0), "c2"}}}})
 			got, _ := read(t, h.reader(), "user_role__tags")
 			want := [][]any{{"new", "r2", int64(0), "c2"}}
 			if wd == schema.Append {
@@ -192,7 +192,7 @@ func testNestedNeedsParent(t *testing.T, h *harness) {
 func testReplaceIsAtomic(t *testing.T, h *harness) {
 	s := h.open(pipelineName)
 	tbl := schema.NewTable("product_2", schema.Replace, col("id", schema.Text))
-	load(t, s, TableLoad{tbl, [][][]any{{{"old1"}, {"old2"}}}})
+	Load(t, s, TableLoad{tbl, [][][]any{{{"old1"}, {"old2"}}}})
 
 	// The reader runs in its own goroutine on its own session, as another program would.
 	r := h.reader()
@@ -294,7 +294,7 @@ func testFailures(t *testing.T, newTarget func(*testing.T) Target) {
 			t.Parallel()
 			h := &harness{t: t, target: newTarget(t)}
 			s := h.open(pipelineName)
-			load(t, s, TableLoad{acct, [][][]any{{{"1", "a"}}}}, TableLoad{prod, [][][]any{{{"p1"}}}})
+			Load(t, s, TableLoad{acct, [][][]any{{{"1", "a"}}}}, TableLoad{prod, [][][]any{{{"p1"}}}})
 			tables := []string{"account", "product_2", "new_table"}
 			before := snapshot(t, s, tables...)
 
@@ -339,7 +339,7 @@ func testFailures(t *testing.T, newTarget func(*testing.T) Target) {
 				t.Errorf("dataset changed:\nbefore:\n%s\nafter:\n%s", before, after)
 			}
 			// The session takes the next load.
-			load(t, s, TableLoad{prod, [][][]any{{{"p3"}}}})
+			Load(t, s, TableLoad{prod, [][][]any{{{"p3"}}}})
 			got, _ := read(t, h.reader(), "product_2")
 			equal(t, "next load", got, []string{`"p3"`})
 		})
@@ -350,7 +350,7 @@ func testFailures(t *testing.T, newTarget func(*testing.T) Target) {
 func testCancelBeginContext(t *testing.T, h *harness) {
 	s := h.open(pipelineName)
 	tbl := schema.NewTable("t", schema.Append, col("id", schema.Text))
-	load(t, s, TableLoad{tbl, [][][]any{{{"1"}}}})
+	Load(t, s, TableLoad{tbl, [][][]any{{{"1"}}}})
 	ctx, cancel := context.WithCancel(t.Context())
 	l, err := s.Begin(ctx)
 	if err != nil {
@@ -440,8 +440,8 @@ func testSideBySide(t *testing.T, h *harness) {
 	loads := schema.LoadsTable()
 	at := time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)
 	// The first loads create the tables, so the concurrent ones below change no schema.
-	load(t, a, TableLoad{ta, [][][]any{{{"a0"}}}}, TableLoad{loads, [][][]any{{{"1.0", "s", int64(0), at, "h"}}}})
-	load(t, b, TableLoad{tb, [][][]any{{{"b0"}}}})
+	Load(t, a, TableLoad{ta, [][][]any{{{"a0"}}}}, TableLoad{loads, [][][]any{{{"1.0", "s", int64(0), at, "h"}}}})
+	Load(t, b, TableLoad{tb, [][][]any{{{"b0"}}}})
 
 	ctx := t.Context()
 	la, err := a.Begin(ctx)
@@ -464,7 +464,7 @@ func testSideBySide(t *testing.T, h *harness) {
 	}
 	write(la, ta, [][]any{{"a1"}})
 	write(la, loads, [][]any{{"2.0", "s", int64(0), at, "h"}})
-	load(t, b, TableLoad{tb, [][][]any{{{"b1"}}}}, TableLoad{loads, [][][]any{{{"3.0", "s", int64(0), at, "h"}}}})
+	Load(t, b, TableLoad{tb, [][][]any{{{"b1"}}}}, TableLoad{loads, [][][]any{{{"3.0", "s", int64(0), at, "h"}}}})
 	if err := la.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -76,7 +76,7 @@ func testTypes(t *testing.T, h *harness) {
 
 	tbl := schema.NewTable("all_types", schema.Append, cols...)
 	s := h.open(pipelineName)
-	load(t, s, TableLoad{tbl, [][][]any{rows[:2], rows[2:]}})
+	Load(t, s, TableLoad{tbl, [][][]any{rows[:2], rows[2:]}})
 
 	got, back := read(t, h.reader(), "all_types")
 	equal(t, "rows", got, renderRows(want))
@@ -94,8 +94,8 @@ func testQuotedIdentifiers(t *testing.T, h *harness) {
 		schema.Column{Name: "select", DataType: schema.Text, PrimaryKey: true},
 		col("Mixed Case", schema.Text), col(`with "quote"`, schema.Bigint), col("order", schema.Bool))
 	s := h.open(pipelineName)
-	load(t, s, TableLoad{tbl, [][][]any{{{"a", "A", int64(1), true}}}})
-	load(t, s, TableLoad{tbl, [][][]any{{{"a", "A2", int64(2), false}, {"b", "B", nil, nil}}}})
+	Load(t, s, TableLoad{tbl, [][][]any{{{"a", "A", int64(1), true}}}})
+	Load(t, s, TableLoad{tbl, [][][]any{{{"a", "A2", int64(2), false}, {"b", "B", nil, nil}}}})
 	got, back := read(t, h.reader(), "user")
 	equal(t, "rows", got, renderRows([][]any{{"a", "A2", int64(2), false}, {"b", "B", nil, nil}}))
 	equal(t, "columns", columns(back), []string{"select text not null", "Mixed Case text", `with "quote" bigint`, "order bool"})
@@ -141,7 +141,7 @@ func systemLoad(t *testing.T, s destination.Session, pipeline, loadID string, ve
 			loadID, "salesforce", status, at, "vhash-" + loadID,
 		}}}})
 	}
-	load(t, s, tables...)
+	Load(t, s, tables...)
 }
 
 // testSystemTablesAndState checks dlt's system tables as the pipeline writes them and the
@@ -266,7 +266,7 @@ func testEvolution(t *testing.T, h *harness) {
 	}
 	// A later load has one more column and lacks one the dataset has.
 	later := schema.NewTable("account", schema.Append, notNull("id", schema.Text), col("name", schema.Text), amount, col("rating", schema.Bigint))
-	load(t, s, TableLoad{later, [][][]any{{{"3", "c", nil, int64(5)}}}})
+	Load(t, s, TableLoad{later, [][][]any{{{"3", "c", nil, int64(5)}}}})
 
 	got, back := read(t, h.reader(), "account")
 	equal(t, "columns", columns(back), []string{"id text not null", "name text", "amount__c decimal(38,9)", "Mixed Case bool", "rating bigint"})
@@ -315,7 +315,7 @@ func testVariantColumns(t *testing.T, h *harness) {
 func testNotNull(t *testing.T, h *harness) {
 	s := h.open(pipelineName)
 	tbl := schema.NewTable("contact", schema.Append, notNull("id", schema.Text), col("name", schema.Text))
-	load(t, s, TableLoad{tbl, [][][]any{{{"1", "a"}}}})
+	Load(t, s, TableLoad{tbl, [][][]any{{{"1", "a"}}}})
 	before := snapshot(t, s, "contact")
 	ctx := t.Context()
 	l, err := s.Begin(ctx)

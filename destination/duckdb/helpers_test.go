@@ -10,6 +10,7 @@ import (
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/sfdlt/sfdlt/destination"
+	"github.com/sfdlt/sfdlt/destination/destinationtest"
 	"github.com/sfdlt/sfdlt/schema"
 )
 
@@ -55,50 +56,12 @@ func reader(t *testing.T, file string) *sql.Conn {
 	return c
 }
 
-// tableLoad is what one load writes into one table.
-type tableLoad struct {
-	table   *schema.Table
-	batches [][][]any
-}
+// tableLoad and load are the conformance suite's: one load of some tables, committed.
+type tableLoad = destinationtest.TableLoad
 
-// load writes the tables in one load and commits it.
 func load(t *testing.T, s destination.Session, tables ...tableLoad) {
 	t.Helper()
-	ctx := context.Background()
-	l, err := s.Begin(ctx)
-	if err != nil {
-		t.Fatalf("Begin: %v", err)
-	}
-	defer l.Rollback()
-	writers := make([]destination.TableWriter, len(tables))
-	for i, tl := range tables {
-		if writers[i], err = l.Table(ctx, tl.table); err != nil {
-			t.Fatalf("Table(%s): %v", tl.table.Name, err)
-		}
-	}
-	// Interleave the tables' batches, as the pipeline multiplexes them.
-	for b := 0; ; b++ {
-		more := false
-		for i, tl := range tables {
-			if b < len(tl.batches) {
-				more = true
-				if err := writers[i].Write(ctx, tl.batches[b]); err != nil {
-					t.Fatalf("Write(%s, batch %d): %v", tl.table.Name, b, err)
-				}
-			}
-		}
-		if !more {
-			break
-		}
-	}
-	for i, w := range writers {
-		if err := w.Close(ctx); err != nil {
-			t.Fatalf("Close(%s): %v", tables[i].table.Name, err)
-		}
-	}
-	if err := l.Commit(ctx); err != nil {
-		t.Fatalf("Commit: %v", err)
-	}
+	destinationtest.Load(t, s, tables...)
 }
 
 // query returns the rows of q, each value normalized by norm for comparison.

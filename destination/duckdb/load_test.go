@@ -20,8 +20,8 @@ func TestStagingDropped(t *testing.T) {
 	d, file := newFile(t)
 	s := openSession(t, d, "p")
 	tbl := schema.NewTable("t", schema.Merge, schema.Column{Name: "id", DataType: schema.Text, PrimaryKey: true}, col("val", schema.Text))
-	load(t, s, tableLoad{tbl, [][][]any{{{"1", "a"}}}})
-	load(t, s, tableLoad{tbl, [][][]any{{{"1", "b"}}}})
+	load(t, s, tableLoad{Table: tbl, Batches: [][][]any{{{"1", "a"}}}})
+	load(t, s, tableLoad{Table: tbl, Batches: [][][]any{{{"1", "b"}}}})
 	if n := rowsOf(t, file, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'salesforce_data_staging'"); n[0][0] != int64(0) {
 		t.Errorf("%v staging tables left after commit; want none", n[0][0])
 	}

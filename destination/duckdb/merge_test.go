@@ -52,7 +52,7 @@ func TestFirstMergeLoad(t *testing.T) {
 			tbl := schema.NewTable("t", schema.Merge,
 				schema.Column{Name: "id", DataType: schema.Text, PrimaryKey: true}, col("v", schema.Text), ts,
 				schema.Column{Name: "del", DataType: schema.Bool, Nullable: true, HardDelete: true})
-			load(t, s, tableLoad{tbl, tc.batches})
+			load(t, s, tableLoad{Table: tbl, Batches: tc.batches})
 			got := query(t, reader(t, file), `SELECT id, v FROM "`+testDataset+`"."t" ORDER BY id`)
 			if len(got) != len(tc.want) {
 				t.Fatalf("got rows %v, want %v", got, tc.want)
@@ -74,7 +74,7 @@ func TestFirstMergeLoadRollback(t *testing.T) {
 		s := openSession(t, d, "p")
 		tbl := schema.NewTable("t", schema.Merge, schema.Column{Name: "id", DataType: schema.Text, PrimaryKey: true})
 		// Create the table, empty, so the next load writes into it directly.
-		load(t, s, tableLoad{tbl, nil})
+		load(t, s, tableLoad{Table: tbl, Batches: nil})
 		ctx := context.Background()
 		l, err := s.Begin(ctx)
 		if err != nil {

@@ -76,7 +76,7 @@ func TestTypesRoundTrip(t *testing.T) {
 			for j, v := range tc.in {
 				rows[j] = []any{int64(j), v}
 			}
-			load(t, s, tableLoad{tbl, [][][]any{rows}})
+			load(t, s, tableLoad{Table: tbl, Batches: [][][]any{rows}})
 			got := query(t, reader(t, file), fmt.Sprintf(`SELECT %s FROM %s.%s ORDER BY i`, tc.read, testDataset, name))
 			if len(got) != len(tc.want) {
 				t.Fatalf("got %d rows, want %d", len(got), len(tc.want))
