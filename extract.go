@@ -282,6 +282,17 @@ func (r *run) extractObject(ctx context.Context, res *Resource) error {
 	return r.finishObject(ctx, o)
 }
 
+// pageDone hands a page's rows to the loader and reports the progress (REST and Bulk alike).
+func (r *run) pageDone(ctx context.Context, o *objectRun, rows [][]any) error {
+	if err := o.w.flush(ctx, rows); err != nil {
+		return err
+	}
+	o.prog.Pages++
+	o.prog.Rows = o.w.rows
+	r.report(o.prog)
+	return nil
+}
+
 // finishObject applies the deletions of a long gap and reports the resource done.
 func (r *run) finishObject(ctx context.Context, o *objectRun) error {
 	if err := r.applyDeletions(ctx, o, o.deleted); err != nil {
@@ -501,13 +512,10 @@ func (r *run) readREST(ctx context.Context, o *objectRun, q query, bulkFrom int)
 				rows = append(rows, row)
 			}
 		}
-		if err := o.w.flush(ctx, rows); err != nil {
+		o.prog.TotalRows = int64(page.TotalSize)
+		if err := r.pageDone(ctx, o, rows); err != nil {
 			return err
 		}
-		o.prog.Pages++
-		o.prog.Rows = o.w.rows
-		o.prog.TotalRows = int64(page.TotalSize)
-		r.report(o.prog)
 		if !page.Done {
 			if err := r.checkQuota(ctx, fmt.Sprintf("page %d of %s", page.Number+1, o.res.name)); err != nil {
 				return err

@@ -115,12 +115,9 @@ func (r *run) extractBulk(ctx context.Context, o *objectRun) error {
 				rows = append(rows, row)
 			}
 		}
-		if err := o.w.flush(ctx, rows); err != nil {
+		if err := r.pageDone(ctx, o, rows); err != nil {
 			return err
 		}
-		o.prog.Pages++
-		o.prog.Rows = o.w.rows
-		r.report(o.prog)
 	}
 	return nil
 }

@@ -140,7 +140,8 @@ func TestLoadIDAndRowID(t *testing.T) {
 	if id != "1751371611.374621" {
 		t.Fatalf("load id = %q", id)
 	}
-	a, b := newRowID(), newRowID()
+	var ids rowIDs
+	a, b := ids.next(), ids.next()
 	if len(a) != 14 || a == b {
 		t.Fatalf("row ids %q %q: want 14 chars (10 bytes, base64 without padding), distinct", a, b)
 	}

@@ -183,14 +183,7 @@ func newLoadID(now time.Time) string {
 	return fmt.Sprintf("%d.%06d", us/1_000_000, us%1_000_000)
 }
 
-// newRowID makes a dlt row id (_dlt_id): 10 random bytes, base64 without padding.
-func newRowID() string {
-	var b [10]byte
-	rand.Read(b[:])
-	return base64.RawStdEncoding.EncodeToString(b[:])
-}
-
-// rowIDs makes row ids for one writer from a ChaCha8 stream seeded from crypto/rand: as
+// rowIDs makes dlt row ids (_dlt_id: 10 random bytes, base64 without padding) for one writer from a ChaCha8 stream seeded from crypto/rand: as
 // unpredictable, without a system call per row.
 type rowIDs struct {
 	src *mrand.ChaCha8

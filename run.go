@@ -309,7 +309,7 @@ func (r *run) finish(ctx context.Context) error {
 		if err := r.writeSystemRow(ctx, schema.PipelineStateTable().Name, map[string]any{
 			"version": st.Version, "engine_version": int64(stateEngineVersion), "pipeline_name": r.p.name,
 			"state": enc, "created_at": now, "version_hash": hash,
-			schema.ColumnLoadID: r.loadID, schema.ColumnID: newRowID(),
+			schema.ColumnLoadID: r.loadID, schema.ColumnID: new(rowIDs).next(),
 		}); err != nil {
 			return err
 		}
