@@ -27,7 +27,8 @@ func TestChildPipelineRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := &env{t: t, dir: dir, file: filepath.Join(dir, "sf.duckdb"), kind: kind, dsn: dsn, ds: ds}
-	p, err := sfdlt.NewPipeline("salesforce", e.destination(), sfdlt.Dataset(ds), sfdlt.PipelinesDir(filepath.Join(dir, "pipelines")))
+	// Small chunks, so kills land between chunk commits too and reruns go on from them.
+	p, err := sfdlt.NewPipeline("salesforce", e.destination(), sfdlt.Dataset(ds), sfdlt.PipelinesDir(filepath.Join(dir, "pipelines")), sfdlt.CommitEvery(crashCommitEvery))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,6 +36,10 @@ func TestChildPipelineRun(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// crashCommitEvery is the CommitEvery of the killed runs: the org of the test holds about 1,500
+// rows, so a run commits in several chunks.
+const crashCommitEvery = 150
 
 // A run killed with SIGKILL at any point, then run again, leaves exactly the org's data: no
 // duplicates, nothing lost, state matching the data. The kill points are spread over the API

@@ -240,6 +240,61 @@ type objectRun struct {
 	idCol    int                    // the id column, -1 when none
 	lastID   string                 // Id of the last record readREST read
 	read     int                    // records readREST read (kept or not)
+
+	// How a commit can cut the pass (see resMark and CommitEvery):
+	// replacePass: a replace committed in chunks (rows merge by Id, the end prunes the rest).
+	replacePass bool
+	// positioned: the rows arrive in Id order, so the pass can go on after lastID.
+	positioned bool
+	// ordered: the rows arrive in SystemModstamp order, so the cursor state after each page is
+	// where a later run can go on.
+	ordered bool
+	// frozen > 0 while a query reads in an order that allows no resume point (Id keyset walks).
+	frozen int
+	// fullPass: the pass reads the resource in full; resumedFull: it goes on from an earlier run.
+	fullPass, resumedFull bool
+	// reload: a merge resource reloaded in full (a gap longer than Salesforce keeps deletions).
+	reload      bool
+	passStarted string
+	resumeLoads []string // loads an earlier run committed for this replace pass
+}
+
+// mark says where the resource stands after the rows flushed so far (done: all of them).
+func (o *objectRun) mark(done bool) *resMark {
+	m := &resMark{resource: o.res.name, replace: o.replacePass}
+	inc := o.res.inc
+	if inc != nil {
+		m.cursor = inc.CursorPath
+	}
+	if done {
+		m.safe, m.done, m.fullRead = true, true, o.fullPass
+		if inc != nil {
+			m.inc = inc.state()
+		}
+		return m
+	}
+	switch {
+	case o.replacePass:
+		m.safe = true
+		m.resume = &ResumePoint{Replace: true, QueryAll: o.reload && o.queryAll, FullRead: o.fullPass, StartedAt: o.passStarted}
+		if o.positioned && o.frozen == 0 && validID(o.lastID) {
+			m.resume.AfterID = o.lastID
+		}
+	case o.res.disposition == Merge:
+		// Merging rows again is harmless: a commit may always cut a merge. The cursor moves
+		// only as far as rows read in its order guarantee everything before it was read.
+		m.safe = true
+		if o.ordered && o.frozen == 0 && inc != nil {
+			m.inc = inc.state()
+		}
+		if o.fullPass && inc != nil && !inc.fullRead {
+			m.resume = &ResumePoint{FullRead: true, StartedAt: o.passStarted}
+		}
+	case o.ordered && o.frozen == 0 && inc != nil:
+		// Appending: safe only where the cursor says exactly which rows are in.
+		m.safe, m.inc = true, inc.state()
+	}
+	return m
 }
 
 // extractObject loads one Salesforce object, through Bulk API 2.0 when the source allows it
@@ -252,7 +307,9 @@ func (r *run) extractObject(ctx context.Context, res *Resource) error {
 	if err != nil {
 		return err
 	}
-	if err := o.w.begin(ctx); err != nil {
+	begin := o.mark(false)
+	begin.begin, begin.loads = true, o.resumeLoads
+	if err := o.w.flushMark(ctx, nil, begin); err != nil {
 		return err
 	}
 	if r.bulkAllowed(o) {
@@ -284,7 +341,7 @@ func (r *run) extractObject(ctx context.Context, res *Resource) error {
 
 // pageDone hands a page's rows to the loader and reports the progress (REST and Bulk alike).
 func (r *run) pageDone(ctx context.Context, o *objectRun, rows [][]any) error {
-	if err := o.w.flush(ctx, rows); err != nil {
+	if err := o.w.flushMark(ctx, rows, o.mark(false)); err != nil {
 		return err
 	}
 	o.prog.Pages++
@@ -296,6 +353,9 @@ func (r *run) pageDone(ctx context.Context, o *objectRun, rows [][]any) error {
 // finishObject applies the deletions of a long gap and reports the resource done.
 func (r *run) finishObject(ctx context.Context, o *objectRun) error {
 	if err := r.applyDeletions(ctx, o, o.deleted); err != nil {
+		return err
+	}
+	if err := r.send(ctx, loadOp{name: o.t.Name, mark: o.mark(true)}); err != nil {
 		return err
 	}
 	o.prog.Done = true
@@ -349,21 +409,29 @@ func (r *run) prepareObject(ctx context.Context, res *Resource) (*objectRun, err
 	}
 	// queryAll for merge resources: deletions since the last run arrive as IsDeleted rows.
 	queryAll := res.disposition == Merge
-	plan, err := r.planGap(ctx, &objectRun{res: res, object: d.Name})
-	if err != nil {
-		return nil, err
-	}
-	if plan.reload {
-		// The table is replaced by the org as it is: live records, and with soft deletes the
-		// deleted ones still in the recycle bin.
-		res.disposition, res.inc.fullRead, queryAll = Replace, true, !r.src.hardDeletes
+	rp := r.resumePoint(res)
+	var plan gapPlan
+	reload := false
+	if rp != nil && rp.Replace && res.disposition == Merge && res.inc != nil {
+		// A full reload an earlier run began (see planGap) goes on.
+		res.disposition, res.inc.fullRead, queryAll, reload = Replace, true, rp.QueryAll, true
+	} else {
+		if plan, err = r.planGap(ctx, &objectRun{res: res, object: d.Name}); err != nil {
+			return nil, err
+		}
+		if plan.reload {
+			// The table is replaced by the org as it is: live records, and with soft deletes the
+			// deleted ones still in the recycle bin.
+			res.disposition, res.inc.fullRead, queryAll, reload = Replace, true, !r.src.hardDeletes, true
+		}
 	}
 	t, err := r.evolve(r.observedTable(res, cols))
 	if err != nil {
 		return nil, err
 	}
 	o := &objectRun{res: res, object: d.Name, fields: fields, t: t, w: newRowWriter(r, res, t),
-		prog: Progress{Resource: res.name, Table: t.Name, TotalRows: -1}, queryAll: queryAll, deleted: plan.deleted}
+		prog: Progress{Resource: res.name, Table: t.Name, TotalRows: -1}, queryAll: queryAll, deleted: plan.deleted,
+		reload: reload, passStarted: r.started.UTC().Format(time.RFC3339)}
 	r.schMu.Lock()
 	defer r.schMu.Unlock()
 	if res.inc != nil && columnIndex(t, r.sch.Naming.NormalizeIdentifier(res.inc.CursorPath)) < 0 {
@@ -376,6 +444,7 @@ func (r *run) prepareObject(ctx context.Context, res *Resource) (*objectRun, err
 		o.hasStamp = o.hasStamp || f.name == SystemModstamp
 	}
 	o.idCol = columnIndex(t, "id")
+	r.planChunks(o, rp)
 	o.cols = make([]int, len(fields))
 	o.types = make([]schema.DataType, len(t.Columns))
 	for i, f := range fields {
@@ -409,6 +478,7 @@ func (r *run) extractREST(ctx context.Context, o *objectRun, bulkFrom int) error
 	}
 	to := r.started.Add(24 * time.Hour) // past any stamp a record can have during the run
 	r.note(fmt.Sprintf("%s: Salesforce timed out the query; read it in SystemModstamp windows instead", o.res.name))
+	o.positioned = false // windows do not read in Id order
 	return r.readWindows(ctx, o, from, to, 0)
 }
 
@@ -427,7 +497,9 @@ func (r *run) readWindows(ctx context.Context, o *objectRun, from, to time.Time,
 	}
 	if depth >= maxWindowDepth || to.Sub(from) < 2*time.Millisecond {
 		// Too many records share one stamp (a bulk import) for time to split them: walk the
-		// window by Id, a page at a time.
+		// window by Id, a page at a time. Until the window is read, the cursor cannot move.
+		o.frozen++
+		defer func() { o.frozen-- }()
 		return r.readKeyset(ctx, o, o.q.window(from, to))
 	}
 	mid := from.Add(to.Sub(from) / 2).Truncate(time.Millisecond)

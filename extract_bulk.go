@@ -31,7 +31,7 @@ var errUseBulk = errors.New("large result: read it with Bulk API 2.0")
 // bulkAllowed says whether a resource may read through Bulk: full loads in production, when
 // Bulk is on. Incremental runs read their (small) ranges with REST, which Bulk would only slow.
 func (r *run) bulkAllowed(o *objectRun) bool {
-	return r.src.bulkThreshold > 0 && r.src.production && (o.res.inc == nil || o.res.inc.rangeStart() == nil)
+	return r.src.bulkThreshold > 0 && r.src.production && (o.res.inc == nil || o.res.inc.rangeStart() == nil || o.resumedFull)
 }
 
 // bulkFallback reports whether a Bulk failure is one REST can do better: Bulk cannot select
@@ -64,7 +64,12 @@ func (r *run) extractBulk(ctx context.Context, o *objectRun) error {
 	if o.queryAll {
 		opts.Operation = "queryAll"
 	}
-	job, err := r.sf.BulkQuery(ctx, o.q.soql(), opts)
+	// Bulk returns rows in no order a later run could go on from, and ORDER BY would only slow
+	// the job (it turns off PK chunking).
+	o.ordered, o.positioned = false, false
+	q := o.q
+	q.order = ""
+	job, err := r.sf.BulkQuery(ctx, q.soql(), opts)
 	if err != nil {
 		return fmt.Errorf("bulk query of %s: %w", o.object, err)
 	}

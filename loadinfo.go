@@ -2,6 +2,7 @@ package sfdlt
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -14,8 +15,12 @@ type LoadInfo struct {
 	// DestinationLocation is where the destination keeps the data, password redacted.
 	DestinationLocation string
 	DatasetName         string
-	// LoadID is the id of the run's load package ("" when the run failed before loading).
-	LoadID    string
+	// LoadID is the id of the run's last load package: the one that completed the run, or the one
+	// that failed ("" when the run failed before loading).
+	LoadID string
+	// LoadIDs are the load packages the run committed, in order: one per chunk (see
+	// CommitEvery). When the run fails, the ones listed stand and the next run goes on from them.
+	LoadIDs   []string
 	StartedAt time.Time
 	Duration  time.Duration
 	// Loaded is true when the load committed with no failed jobs.
@@ -58,20 +63,19 @@ func (li *LoadInfo) String() string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Pipeline %s load step completed in %s\n", li.PipelineName, humanDuration(li.Duration))
-	packages := 0
-	if li.LoadID != "" {
-		packages = 1
-	}
-	fmt.Fprintf(&b, "%d load package(s) were loaded to destination %s and into dataset %s\n", packages, li.DestinationName, li.DatasetName)
+	fmt.Fprintf(&b, "%d load package(s) were loaded to destination %s and into dataset %s\n", len(li.LoadIDs), li.DestinationName, li.DatasetName)
 	fmt.Fprintf(&b, "The %s destination used %s location to store data\n", li.DestinationName, li.DestinationLocation)
-	if li.LoadID != "" {
-		if li.Loaded {
-			fmt.Fprintf(&b, "Load package %s is LOADED and contains no failed jobs\n", li.LoadID)
-		} else {
+	for _, id := range li.LoadIDs {
+		fmt.Fprintf(&b, "Load package %s is LOADED and contains no failed jobs\n", id)
+	}
+	if !li.Loaded && (li.LoadID != "" || len(li.Failed) > 0) {
+		if li.LoadID != "" && !slices.Contains(li.LoadIDs, li.LoadID) {
 			fmt.Fprintf(&b, "Load package %s is ABORTED and contains %d failed job(s)\n", li.LoadID, len(li.Failed))
-			for _, f := range li.Failed {
-				fmt.Fprintf(&b, "\t%s: %s\n", f.Table, f.Err)
-			}
+		} else {
+			fmt.Fprintf(&b, "The run stopped with %d failed job(s); the next run goes on from the packages loaded\n", len(li.Failed))
+		}
+		for _, f := range li.Failed {
+			fmt.Fprintf(&b, "\t%s: %s\n", f.Table, f.Err)
 		}
 	}
 	if len(li.Tables) > 0 {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/sfdlt/sfdlt/client"
-	"github.com/sfdlt/sfdlt/destination"
 )
 
 // HardDeletes makes the merge resources delete the rows of records deleted in Salesforce
@@ -49,7 +48,7 @@ func (r *run) checkQuota(ctx context.Context, what string) error {
 	if pct < limit {
 		return nil
 	}
-	return fmt.Errorf("%w: %d of %d daily API calls used (%.1f%% >= %.1f%%), so the run stopped before %s; nothing of it was committed: run it again when the rolling 24-hour usage is lower, or raise max_api_usage_percent",
+	return fmt.Errorf("%w: %d of %d daily API calls used (%.1f%% >= %.1f%%), so the run stopped before %s: run it again when the rolling 24-hour usage is lower, or raise max_api_usage_percent",
 		ErrAPIUsageLimit, u.Used, u.Max, pct, limit, what)
 }
 
@@ -59,9 +58,11 @@ func (r *run) fullRefreshDue(res *Resource) bool {
 	if r.src.formulaRefresh <= 0 || res.inc == nil || res.inc.LastValue() == nil {
 		return false
 	}
-	rs := r.state.resource(r.src.name, res.name)
-	if rs.LastFullRead != "" {
-		if t, err := time.Parse(time.RFC3339, rs.LastFullRead); err == nil && r.started.Sub(t) < r.src.formulaRefresh {
+	r.stateMu.Lock()
+	lastFull := r.state.resource(r.src.name, res.name).LastFullRead
+	r.stateMu.Unlock()
+	if lastFull != "" {
+		if t, err := time.Parse(time.RFC3339, lastFull); err == nil && r.started.Sub(t) < r.src.formulaRefresh {
 			return false
 		}
 	}
@@ -96,7 +97,10 @@ func (r *run) planGap(ctx context.Context, o *objectRun) (gapPlan, error) {
 	}
 	// The gap is the time between runs (the recycle bin empties by age), measured on this
 	// machine's clock; the deleted endpoint is asked from the cursor on, in the org's time.
-	last, err := time.Parse(time.RFC3339, r.state.resource(r.src.name, o.res.name).LastRun)
+	r.stateMu.Lock()
+	lastRun := r.state.resource(r.src.name, o.res.name).LastRun
+	r.stateMu.Unlock()
+	last, err := time.Parse(time.RFC3339, lastRun)
 	if err != nil {
 		return gapPlan{}, nil // no earlier run recorded
 	}
@@ -104,7 +108,7 @@ func (r *run) planGap(ctx context.Context, o *objectRun) (gapPlan, error) {
 	if gap < recycleBinAge {
 		return gapPlan{}, nil
 	}
-	_, canFlag := r.loader.load.(destination.Flagger)
+	canFlag := r.canFlag
 	if gap < deletedLogAge {
 		// From the cursor (the org's time) to now: Salesforce answers up to its own now, and
 		// refuses a start older than its deletion log, which then means a full reload.

@@ -59,7 +59,6 @@ type layout struct {
 	pk      []int
 	data    []int // non-system columns, for a key when there is no primary key
 	notNull []int
-	loadID  int
 	id      int
 }
 
@@ -67,12 +66,11 @@ func (w *rowWriter) layout() *layout {
 	if w.lay != nil && w.lay.width == len(w.t.Columns) {
 		return w.lay
 	}
-	l := &layout{width: len(w.t.Columns), cursor: -1, loadID: -1, id: -1}
+	l := &layout{width: len(w.t.Columns), cursor: -1, id: -1}
 	for i, c := range w.t.Columns {
 		switch c.Name {
 		case schema.ColumnLoadID:
-			l.loadID = i
-			continue
+			continue // the loader stamps it with the load the row is written in
 		case schema.ColumnID:
 			l.id = i
 			continue
@@ -141,9 +139,6 @@ func (w *rowWriter) finishRow(row []any, misfits []misfit) (bool, []any, error) 
 		}
 		return false, nil, fmt.Errorf("table %s, column %s: record %s has null, but the column is not nullable (a not_null or primary key hint): nothing of this load was committed; fix the data or remove the hint", w.t.Name, w.t.Columns[i].Name, w.recordID(row))
 	}
-	if l.loadID >= 0 {
-		row[l.loadID] = w.r.loadID
-	}
 	if l.id >= 0 && row[l.id] == nil {
 		row[l.id] = w.ids.next()
 	}
@@ -196,7 +191,12 @@ func (w *rowWriter) recordID(row []any) string {
 // flush sends rows to the loader, padded to the table's current width, with a snapshot of the
 // table when it is new to the loader or gained columns.
 func (w *rowWriter) flush(ctx context.Context, rows [][]any) error {
-	op := loadOp{name: w.t.Name, rows: rows}
+	return w.flushMark(ctx, rows, nil)
+}
+
+// flushMark is flush with the resource's mark as of these rows (see resMark).
+func (w *rowWriter) flushMark(ctx context.Context, rows [][]any, m *resMark) error {
+	op := loadOp{name: w.t.Name, rows: rows, mark: m}
 	w.r.schMu.Lock()
 	width := len(w.t.Columns)
 	if width != w.sentCols || w.sentCols == 0 {
@@ -233,7 +233,9 @@ func (r *run) extractFunc(ctx context.Context, res *Resource) error {
 	w := newRowWriter(r, res, root)
 	n.writers[root.Name] = w
 	n.order = append(n.order, root.Name)
-	if err := w.begin(ctx); err != nil {
+	// A Go function cannot be resumed midway: no commit cuts it (its mark is not safe).
+	fullRead := res.inc != nil && res.inc.LastValue() == nil
+	if err := w.flushMark(ctx, nil, &resMark{resource: res.name, begin: true}); err != nil {
 		return err
 	}
 	// Nested tables a previous run created are replaced along with their root.
@@ -267,6 +269,13 @@ func (r *run) extractFunc(ctx context.Context, res *Resource) error {
 		return err
 	}
 	if err := n.flush(ctx); err != nil {
+		return err
+	}
+	done := &resMark{resource: res.name, safe: true, done: true, fullRead: fullRead}
+	if res.inc != nil {
+		done.cursor, done.inc = res.inc.CursorPath, res.inc.state()
+	}
+	if err := r.send(ctx, loadOp{mark: done}); err != nil {
 		return err
 	}
 	prog.Rows, prog.Done = w.rows, true

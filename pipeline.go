@@ -32,6 +32,8 @@ type Pipeline struct {
 	logger       *slog.Logger
 	now          func() time.Time
 	parallelism  int
+	commitEvery  int
+	commitSet    bool
 }
 
 // PipelineOption configures a Pipeline.
@@ -65,6 +67,22 @@ const DefaultParallelism = 16
 // extracts them one after another). Loading into the destination is always one writer.
 func Parallelism(n int) PipelineOption { return func(p *Pipeline) { p.parallelism = n } }
 
+// DefaultCommitEvery is about how many rows a run writes before it commits them as a chunk,
+// unless CommitEvery says otherwise: a run that dies loses at most this much work, and the
+// destination never holds more than this much uncommitted data (DuckDB keeps it in memory).
+const DefaultCommitEvery = 250_000
+
+// CommitEvery makes a run commit whenever about n rows were written since its last commit
+// (default DefaultCommitEvery). Each commit is a complete dlt load (its own load id, the state
+// of each resource as far as it was read, a _dlt_loads row), so a run that dies, is stopped or
+// runs out of API calls is picked up by the next run where its last commit left off: merge
+// resources from their cursor, replace resources after the last Id read. A commit waits for
+// resources written in Go, which cannot be cut. 0 makes every run one single load, committed at
+// its end.
+func CommitEvery(n int) PipelineOption {
+	return func(p *Pipeline) { p.commitEvery, p.commitSet = n, true }
+}
+
 // Progress reports how far a run has come with one resource.
 type Progress struct {
 	Resource string
@@ -96,6 +114,12 @@ func NewPipeline(name string, dest destination.Destination, opts ...PipelineOpti
 	}
 	if p.parallelism == 0 {
 		p.parallelism = DefaultParallelism
+	}
+	if !p.commitSet {
+		p.commitEvery = DefaultCommitEvery
+	}
+	if p.commitEvery < 0 {
+		return nil, fmt.Errorf("CommitEvery(%d): use a number of rows (for example %d), or 0 for one commit per run", p.commitEvery, DefaultCommitEvery)
 	}
 	if p.parallelism < 1 || p.parallelism > 64 {
 		return nil, fmt.Errorf("Parallelism(%d): use 1 to 64 resources at once", p.parallelism)

@@ -48,6 +48,22 @@ type env struct {
 	kind string // "duckdb" or "postgres"
 	ds   string // the dataset
 	dsn  string // postgres only
+	// popts are options every pipeline of the env gets (SFDLT_TEST_COMMIT_EVERY sets CommitEvery).
+	popts []sfdlt.PipelineOption
+}
+
+// testCommitEvery is the CommitEvery the tests' pipelines use: SFDLT_TEST_COMMIT_EVERY=N runs
+// the whole suite with runs committed every N rows (the default leaves the pipeline's default).
+func testCommitEvery(t testing.TB) []sfdlt.PipelineOption {
+	v := os.Getenv("SFDLT_TEST_COMMIT_EVERY")
+	if v == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		t.Fatalf("SFDLT_TEST_COMMIT_EVERY=%q: want a number of rows", v)
+	}
+	return []sfdlt.PipelineOption{sfdlt.CommitEvery(n)}
 }
 
 func newEnv(t *testing.T, counts map[string]int) *env {
@@ -59,7 +75,7 @@ func newEnvFor(t *testing.T, kind string, counts map[string]int) *env {
 	srv := salesforcetest.NewServer(salesforcetest.Options{Seed: 42, Counts: counts})
 	t.Cleanup(srv.Close)
 	dir := t.TempDir()
-	e := &env{t: t, srv: srv, dir: dir, file: filepath.Join(dir, "sf.duckdb"), kind: kind, ds: "salesforce_data"}
+	e := &env{t: t, srv: srv, dir: dir, file: filepath.Join(dir, "sf.duckdb"), kind: kind, ds: "salesforce_data", popts: testCommitEvery(t)}
 	if kind == "postgres" {
 		e.dsn = destinationtest.PostgresDSN(t)
 		e.ds = destinationtest.DatasetName(t)
@@ -99,7 +115,7 @@ func (e *env) source(opts ...sfdlt.SourceOption) *sfdlt.Source {
 
 func (e *env) pipeline(opts ...sfdlt.PipelineOption) *sfdlt.Pipeline {
 	e.t.Helper()
-	p, err := sfdlt.NewPipeline("salesforce", e.destination(), append([]sfdlt.PipelineOption{sfdlt.Dataset(e.ds), sfdlt.PipelinesDir(filepath.Join(e.dir, "pipelines"))}, opts...)...)
+	p, err := sfdlt.NewPipeline("salesforce", e.destination(), append([]sfdlt.PipelineOption{sfdlt.Dataset(e.ds), sfdlt.PipelinesDir(filepath.Join(e.dir, "pipelines"))}, append(slices.Clone(e.popts), opts...)...)...)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -287,6 +303,7 @@ func TestLoadWholeOrg(t *testing.T) {
 }
 
 func testLoadWholeOrg(t *testing.T, e *env) {
+	e.popts = nil // asserts one load per run (chunked runs: chunk_test.go)
 	src := e.source().AddObject("Something__c")
 	info := e.run(src)
 
@@ -403,6 +420,7 @@ func TestSecondRunMergesChangesIncrementally(t *testing.T) {
 }
 
 func testSecondRun(t *testing.T, e *env) {
+	e.popts = nil // asserts one load per run (chunked runs: chunk_test.go)
 	src := e.source()
 	first := e.run(src)
 	_ = first
@@ -552,6 +570,7 @@ func TestNotNullViolationCommitsNothing(t *testing.T) {
 }
 
 func testNotNull(t *testing.T, e *env) {
+	e.popts = nil // asserts one load per run (chunked runs: chunk_test.go)
 	src := e.source().WithResources("contact", "opportunity")
 	e.run(src)
 	db := e.db()

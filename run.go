@@ -29,7 +29,9 @@ type run struct {
 	resources []*Resource
 	started   time.Time
 
-	info     *LoadInfo
+	info *LoadInfo
+	// loadID is the load being written (one per committed chunk). The loader goroutine owns it
+	// while extraction runs.
 	loadID   string
 	sch      *schema.Schema
 	state    *PipelineState
@@ -45,6 +47,12 @@ type run struct {
 	ops chan loadOp
 	// progMu serializes progress callbacks.
 	progMu sync.Mutex
+	// stateMu guards state: the loader updates it at each commit while extractors read it.
+	stateMu sync.Mutex
+
+	sess              destination.Session
+	ctx               context.Context // the run's: each chunk's load lives as long as the run
+	canFlag, canPrune bool
 }
 
 func (r *run) do(ctx context.Context) (info *LoadInfo, err error) {
@@ -66,6 +74,7 @@ func (r *run) do(ctx context.Context) (info *LoadInfo, err error) {
 		return r.info, fmt.Errorf("opening dataset %q on %s: %w", p.dataset, destInfo.Name, err)
 	}
 	defer sess.Close()
+	r.sess, r.ctx = sess, ctx
 
 	var from string
 	if r.state, from, err = p.restoreState(ctx, sess); err != nil {
@@ -86,37 +95,58 @@ func (r *run) do(ctx context.Context) (info *LoadInfo, err error) {
 		return r.info, err
 	}
 
-	r.loadID = newLoadID(r.started)
 	load, err := sess.Begin(ctx)
 	if err != nil {
 		return r.info, fmt.Errorf("starting the load: %w", err)
 	}
-	defer load.Rollback()
-	r.loader = newLoader(load)
+	r.loader = newLoader(r, load)
+	defer func() { r.loader.load.Rollback() }()
+	_, r.canFlag = load.(destination.Flagger)
+	_, r.canPrune = load.(destination.Pruner)
+	r.loadID = r.nextLoadID()
 
-	if err := r.extractAll(ctx); err != nil {
+	err = r.extractAll(ctx)
+	if err == nil {
+		err = r.commitChunk(ctx, true)
+	}
+	if err != nil {
 		r.info.LoadID = r.loadID
 		return r.info, err
-	}
-	if err := r.finish(ctx); err != nil {
-		r.info.LoadID = r.loadID
-		return r.info, err
-	}
-	if err := r.loader.closeAll(ctx); err != nil {
-		r.info.LoadID = r.loadID
-		return r.info, err
-	}
-	if err := load.Commit(ctx); err != nil {
-		r.info.LoadID = r.loadID
-		return r.info, fmt.Errorf("committing the load: %w", err)
 	}
 	r.info.LoadID, r.info.Loaded = r.loadID, true
 	r.info.Tables = r.loader.counts(r.resources)
-	if err := writeLocalState(p.Dir(), r.state); err != nil {
-		// The destination holds the state too, so the next run restores it from there.
-		r.info.Notes = append(r.info.Notes, fmt.Sprintf("the data is loaded, but the local state could not be saved (%v); the next run restores it from the destination", err))
-	}
 	return r.info, nil
+}
+
+// nextLoadID makes the id of the run's next load, later than the one before even within a
+// microsecond.
+func (r *run) nextLoadID() string {
+	t := r.p.now()
+	if len(r.info.LoadIDs) == 0 {
+		t = r.started
+	}
+	id := newLoadID(t)
+	for last := r.loadID; last != "" && !loadIDAfter(id, last); {
+		t = t.Add(time.Microsecond)
+		id = newLoadID(t)
+	}
+	return id
+}
+
+// loadIDAfter reports whether load id a is later than b ("seconds.micros", seconds of any width).
+func loadIDAfter(a, b string) bool {
+	if len(a) != len(b) {
+		return len(a) > len(b)
+	}
+	return a > b
+}
+
+// committedNote says what an error leaves behind: nothing, or the chunks committed before it.
+func (r *run) committedNote() string {
+	if r.info == nil || len(r.info.LoadIDs) == 0 {
+		return "nothing of this run was committed"
+	}
+	return fmt.Sprintf("the %d chunk(s) this run committed before it stand, and the next run goes on from there", len(r.info.LoadIDs))
 }
 
 // extractAll extracts the resources in parallel (at most Parallelism at once) while one loader
@@ -160,13 +190,30 @@ func (r *run) extractAll(ctx context.Context) error {
 	switch {
 	case loadErr != nil:
 		if errors.Is(loadErr, driver.ErrBadConn) || errors.Is(loadErr, sql.ErrConnDone) {
-			return fmt.Errorf("%w: the connection to the destination was lost; nothing of this run was committed: run it again once the destination is reachable", loadErr)
+			return fmt.Errorf("%w: the connection to the destination was lost; %s: run it again once the destination is reachable", loadErr, r.committedNote())
 		}
-		return fmt.Errorf("%w (nothing of this run was committed)", loadErr)
+		return fmt.Errorf("%w (%s)", loadErr, r.committedNote())
 	case extractErr != nil:
+		if r.p.commitEvery > 0 && stopsResumably(extractErr) && r.loader.since > 0 && r.loader.cuttable() && ctx.Err() == nil {
+			// The quota guard stopped the run: what was read is committed, so the next run goes
+			// on from there instead of reading it again.
+			if err := r.commitChunk(ctx, true); err != nil {
+				return fmt.Errorf("%w (committing what was read before it also failed: %v)", extractErr, err)
+			}
+		}
+		if len(r.info.LoadIDs) > 0 {
+			return fmt.Errorf("%w (%s)", extractErr, r.committedNote())
+		}
 		return extractErr
 	}
 	return context.Cause(ctx)
+}
+
+// stopsResumably reports whether an extraction error is the run stopping itself cleanly (the
+// quota guard), so the rows read before it are committed as they are. Other failures leave the
+// dataset as the last committed chunk left it.
+func stopsResumably(err error) bool {
+	return errors.Is(err, ErrAPIUsageLimit)
 }
 
 // send hands an operation to the loader goroutine.
@@ -226,7 +273,7 @@ func (r *run) connect(ctx context.Context) error {
 	sf, err := client.New(ctx, cfg)
 	if err != nil {
 		var le *client.LoginError
-		if !errors.As(err, &le) && !errors.Is(err, context.Canceled) {
+		if !errors.As(err, &le) && !errors.Is(err, context.Canceled) && !errors.Is(err, client.ErrUnreachable) {
 			// Not an answer from Salesforce: the host could not be reached.
 			return fmt.Errorf("logging in to Salesforce: %w; check login_url or domain and the network (nothing was loaded)", err)
 		}
@@ -262,63 +309,98 @@ func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	return next.RoundTrip(req)
 }
 
-// finish writes the system tables: the schema version when it changed, the pipeline state when
-// it changed, and last the _dlt_loads row that makes the load count.
-func (r *run) finish(ctx context.Context) error {
+// commitChunk commits what the loader has written as one complete load: it writes the system
+// tables (the schema version when it changed, the pipeline state with every resource as far as
+// its committed rows go, and last the _dlt_loads row that makes the load count), applies the
+// tables' write dispositions and commits. Unless final, it then begins the next load.
+func (r *run) commitChunk(ctx context.Context, final bool) error {
 	now := r.p.now().UTC()
-	if changed := r.sch.Bump(); changed || !r.schemaStored {
-		body, err := r.sch.MarshalJSON()
-		if err != nil {
-			return fmt.Errorf("encoding the schema: %w", err)
-		}
+	r.schMu.Lock()
+	var body []byte
+	var err error
+	changed := r.sch.Bump()
+	if changed || !r.schemaStored {
+		body, err = r.sch.MarshalJSON()
+	}
+	version, engine, name, vhash := int64(r.sch.Version), int64(r.sch.EngineVersion), r.sch.Name, r.sch.VersionHash
+	r.schMu.Unlock()
+	if err != nil {
+		return fmt.Errorf("encoding the schema: %w", err)
+	}
+	if body != nil {
 		if err := r.writeSystemRow(ctx, schema.VersionTable().Name, map[string]any{
-			"version": int64(r.sch.Version), "engine_version": int64(r.sch.EngineVersion), "inserted_at": now,
-			"schema_name": r.sch.Name, "version_hash": r.sch.VersionHash, "schema": string(body),
+			"version": version, "engine_version": engine, "inserted_at": now,
+			"schema_name": name, "version_hash": vhash, "schema": string(body),
 		}); err != nil {
 			return err
 		}
 	}
-	r.info.SchemaVersion, r.info.SchemaHash = int64(r.sch.Version), r.sch.VersionHash
+	r.info.SchemaVersion, r.info.SchemaHash = version, vhash
 
+	r.stateMu.Lock()
 	st := r.state
 	st.EngineVersion = stateEngineVersion
 	st.PipelineName, st.DatasetName = r.p.name, r.p.dataset
-	st.DefaultSchemaName, st.SchemaNames = r.sch.Name, []string{r.sch.Name}
+	st.DefaultSchemaName, st.SchemaNames = name, []string{name}
 	st.DestinationName = r.p.dest.Info().Name
 	st.DestinationType = "dlt.destinations." + st.DestinationName
-	for _, res := range r.resources {
-		if res.inc != nil {
-			st.setIncremental(r.src.name, res.name, res.inc.CursorPath, res.inc.state())
-			if res.inc.fullRead || res.inc.LastValue() == nil {
-				st.resource(r.src.name, res.name).LastFullRead = r.started.UTC().Format(time.RFC3339)
-			}
-			st.resource(r.src.name, res.name).LastRun = r.started.UTC().Format(time.RFC3339)
-		}
-	}
+	r.loader.applyMarks(st)
 	hash, err := st.contentHash()
-	if err != nil {
-		return fmt.Errorf("hashing the pipeline state: %w", err)
-	}
-	if hash != st.VersionHash || st.Version == 0 {
+	var enc string
+	if err == nil && (hash != st.VersionHash || st.Version == 0) {
 		st.Version++
 		st.VersionHash = hash
-		enc, err := encodeState(st)
-		if err != nil {
-			return err
-		}
+		enc, err = encodeState(st)
+	}
+	stVersion := st.Version
+	r.stateMu.Unlock()
+	if err != nil {
+		return fmt.Errorf("encoding the pipeline state: %w", err)
+	}
+	if enc != "" {
 		if err := r.writeSystemRow(ctx, schema.PipelineStateTable().Name, map[string]any{
-			"version": st.Version, "engine_version": int64(stateEngineVersion), "pipeline_name": r.p.name,
+			"version": stVersion, "engine_version": int64(stateEngineVersion), "pipeline_name": r.p.name,
 			"state": enc, "created_at": now, "version_hash": hash,
 			schema.ColumnLoadID: r.loadID, schema.ColumnID: new(rowIDs).next(),
 		}); err != nil {
 			return err
 		}
 	}
-	r.info.StateVersion = st.Version
-	return r.writeSystemRow(ctx, schema.LoadsTable().Name, map[string]any{
-		"load_id": r.loadID, "schema_name": r.sch.Name, "status": int64(0), "inserted_at": now,
-		"schema_version_hash": r.sch.VersionHash,
-	})
+	r.info.StateVersion = stVersion
+	if err := r.writeSystemRow(ctx, schema.LoadsTable().Name, map[string]any{
+		"load_id": r.loadID, "schema_name": name, "status": int64(0), "inserted_at": now,
+		"schema_version_hash": vhash,
+	}); err != nil {
+		return err
+	}
+	if err := r.loader.closeAll(ctx); err != nil {
+		return err
+	}
+	if err := r.loader.load.Commit(ctx); err != nil {
+		return fmt.Errorf("committing the load: %w", err)
+	}
+	r.schemaStored = true
+	r.info.LoadIDs = append(r.info.LoadIDs, r.loadID)
+	r.loader.committed(r.loadID)
+	r.stateMu.Lock()
+	err = writeLocalState(r.p.Dir(), r.state)
+	r.stateMu.Unlock()
+	if err != nil && final {
+		// The destination holds the state too, so the next run restores it from there.
+		r.note(fmt.Sprintf("the data is loaded, but the local state could not be saved (%v); the next run restores it from the destination", err))
+	}
+	if final {
+		return nil
+	}
+	// The load lives as long as the run, not as long as extraction (whose context ends first).
+	load, err := r.sess.Begin(r.ctx)
+	if err != nil {
+		return fmt.Errorf("starting the next chunk's load: %w", err)
+	}
+	r.loader.reset(load)
+	r.loadID = r.nextLoadID()
+	r.p.logger.Info("committed a chunk", "pipeline", r.p.name, "load_id", r.info.LoadIDs[len(r.info.LoadIDs)-1], "chunks", len(r.info.LoadIDs))
+	return nil
 }
 
 // writeSystemRow writes one row into a system table of the schema.
@@ -336,12 +418,13 @@ func (r *run) writeSystemRow(ctx context.Context, table string, values map[strin
 
 // loadOp is one batch of rows for one table. table is a snapshot of the table's definition,
 // set on the first batch and whenever the table gained columns; rows hold values for its
-// columns as of the latest snapshot.
+// columns as of the latest snapshot. An op with no name carries only a mark.
 type loadOp struct {
 	name  string
 	table *schema.Table
 	rows  [][]any
 	flag  *flagOp // set is_deleted on existing rows (see destination.Flagger)
+	mark  *resMark
 }
 
 // flagOp is a destination.Flagger call for the op's table.
@@ -350,13 +433,53 @@ type flagOp struct {
 	keys        []string
 }
 
-// consume writes the operations it receives until ops is closed or a write fails.
+// resMark says where a resource stands once the rows sent with it (and before it) are written:
+// what a commit at that point records in the pipeline state.
+type resMark struct {
+	resource string
+	cursor   string // the cursor path of an incremental resource
+	begin    bool   // the resource's first op
+	// safe: a commit now, and a later run resuming from this mark, neither loses nor
+	// duplicates a record. A commit waits while a resource's latest mark is not safe.
+	safe bool
+	// replace: the resource replaces its table in a pass committed in chunks: rows merge by
+	// primary key, and at the end rows the pass's loads did not write are pruned.
+	replace bool
+	loads   []string          // (begin) loads an earlier run committed for this replace pass
+	inc     *IncrementalState // the cursor state to record; nil: the recorded one stands
+	resume  *ResumePoint      // where a later run picks up; nil: nothing to resume
+	done    bool              // the resource is read and written in full
+	// fullRead (with done): the pass read the resource in full (LastFullRead).
+	fullRead bool
+}
+
+// resTrack is the loader's view of one resource of the run.
+type resTrack struct {
+	mark    *resMark
+	table   string
+	open    bool
+	replace bool
+	loads   []string // replace pass: the committed loads holding its rows
+}
+
+// consume writes the operations it receives until ops is closed or a write fails. Every
+// CommitEvery rows, at a point where every open resource can be cut, it commits a chunk.
 func (l *loader) consume(ctx context.Context, ops <-chan loadOp) error {
+	every := int64(l.r.p.commitEvery)
 	for op := range ops {
+		if op.mark != nil && op.mark.begin {
+			l.begin(op.name, op.mark)
+		}
+		if op.name == "" {
+			l.markDone(op.mark)
+			continue
+		}
 		if op.table != nil {
-			if _, err := l.open(ctx, op.table); err != nil {
-				return err
-			}
+			l.tables[op.name] = op.table
+		}
+		tw, err := l.open(ctx, op.name)
+		if err != nil {
+			return err
 		}
 		if op.flag != nil {
 			f, ok := l.load.(destination.Flagger)
@@ -366,80 +489,251 @@ func (l *loader) consume(ctx context.Context, ops <-chan loadOp) error {
 			if err := f.Flag(ctx, op.name, op.flag.key, op.flag.column, op.flag.keys); err != nil {
 				return fmt.Errorf("marking deleted rows of %s: %w", op.name, err)
 			}
-			continue
 		}
-		tw := l.writers[op.name]
-		if tw == nil {
-			return fmt.Errorf("internal error: rows for table %s before its definition", op.name)
+		if len(op.rows) > 0 {
+			if err := l.writeRows(ctx, tw, op.name, op.rows); err != nil {
+				return err
+			}
+			if !tw.system {
+				l.since += int64(len(op.rows))
+			}
 		}
-		if len(op.rows) == 0 {
-			continue
+		if op.mark != nil {
+			if err := l.setMark(ctx, op.name, op.mark); err != nil {
+				return err
+			}
 		}
-		if err := tw.w.Write(ctx, op.rows); err != nil {
-			return fmt.Errorf("writing to table %s: %w", op.name, err)
+		if every > 0 && l.since >= every && l.cuttable() {
+			if err := l.r.commitChunk(ctx, false); err != nil {
+				return err
+			}
 		}
-		tw.rows += int64(len(op.rows))
 	}
 	return nil
 }
 
+// begin starts tracking a resource.
+func (l *loader) begin(table string, m *resMark) {
+	l.tracks[m.resource] = &resTrack{table: table, open: true, replace: m.replace, loads: slices.Clone(m.loads)}
+	if m.replace {
+		l.chunkedReplace[table] = true
+	}
+}
+
+// markDone records a mark sent without rows (a resource written in Go ending).
+func (l *loader) markDone(m *resMark) {
+	if m == nil {
+		return
+	}
+	if tr := l.tracks[m.resource]; tr != nil {
+		tr.mark = m
+		tr.open = !m.done
+	}
+}
+
+// setMark records a resource's mark; the end of a chunked replace prunes the rows its pass did
+// not write.
+func (l *loader) setMark(ctx context.Context, table string, m *resMark) error {
+	tr := l.tracks[m.resource]
+	if tr == nil {
+		return fmt.Errorf("internal error: a mark of resource %s before its first op", m.resource)
+	}
+	tr.mark = m
+	if !m.done {
+		return nil
+	}
+	tr.open = false
+	if tr.replace {
+		p, ok := l.load.(destination.Pruner)
+		if !ok {
+			return fmt.Errorf("internal error: table %s was replaced in chunks, but the destination cannot prune", table)
+		}
+		if err := p.Prune(ctx, table, append(slices.Clone(tr.loads), l.r.loadID)); err != nil {
+			return fmt.Errorf("completing the replace of table %s: %w", table, err)
+		}
+	}
+	return nil
+}
+
+// cuttable reports whether every open resource can be cut by a commit now.
+func (l *loader) cuttable() bool {
+	for _, tr := range l.tracks {
+		if tr.open && (tr.mark == nil || !tr.mark.safe) {
+			return false
+		}
+	}
+	return true
+}
+
+// applyMarks records in st where each resource stands as of the rows written so far.
+func (l *loader) applyMarks(st *PipelineState) {
+	src := l.r.src.name
+	for name, tr := range l.tracks {
+		m := tr.mark
+		if m == nil {
+			continue
+		}
+		rs := st.resource(src, name)
+		if m.inc != nil {
+			st.setIncremental(src, name, m.cursor, m.inc)
+		}
+		switch {
+		case m.done:
+			rs.Resume = nil
+			if m.cursor != "" {
+				rs.LastRun = l.r.started.UTC().Format(time.RFC3339)
+				if m.fullRead {
+					rs.LastFullRead = rs.LastRun
+				}
+			}
+		case m.resume != nil:
+			rp := *m.resume
+			if tr.replace {
+				rp.LoadIDs = append(slices.Clone(tr.loads), l.r.loadID)
+			}
+			rs.Resume = &rp
+		default:
+			rs.Resume = nil
+		}
+	}
+}
+
+// committed updates the tracks after load id was committed.
+func (l *loader) committed(id string) {
+	for name, tr := range l.tracks {
+		switch {
+		case !tr.open && tr.mark != nil && tr.mark.done:
+			delete(l.tracks, name)
+		case tr.replace:
+			tr.loads = append(tr.loads, id)
+		}
+	}
+	l.since = 0
+}
+
 // loader writes rows into the load's tables, opening each table's writer on first use and
-// adding columns when a table grew since.
+// adding columns when a table grew since. Across chunks it keeps each table's latest
+// definition and the rows written over the whole run.
 type loader struct {
+	r       *run
 	load    destination.Load
 	writers map[string]*tableWriter
 	order   []string
+	// tables holds each table's latest definition, to reopen it in the next chunk's load.
+	tables map[string]*schema.Table
+	// chunkedReplace: replace tables written in chunks (merged by key, pruned at the end).
+	chunkedReplace map[string]bool
+	tracks         map[string]*resTrack
+	totals         map[string]*tableTotal
+	totalOrder     []string
+	since          int64 // data rows written since the last commit
 }
 
 type tableWriter struct {
-	w        destination.TableWriter
-	ncols    int
+	w       destination.TableWriter
+	ncols   int
+	loadCol int // the _dlt_load_id column, -1 when none
+	system  bool
+}
+
+type tableTotal struct {
 	rows     int64
 	resource string
 	system   bool
 }
 
-func newLoader(load destination.Load) *loader {
-	return &loader{load: load, writers: map[string]*tableWriter{}}
+func newLoader(r *run, load destination.Load) *loader {
+	return &loader{r: r, load: load, writers: map[string]*tableWriter{}, tables: map[string]*schema.Table{},
+		chunkedReplace: map[string]bool{}, tracks: map[string]*resTrack{}, totals: map[string]*tableTotal{}}
+}
+
+// reset starts the next chunk's load: tables are opened again as their rows come.
+func (l *loader) reset(load destination.Load) {
+	l.load = load
+	l.writers = map[string]*tableWriter{}
+	l.order = nil
 }
 
 // write appends rows to table t directly (not through consume); rows hold values for t's
 // columns as they are now. t must not change while the load is open.
 func (l *loader) write(ctx context.Context, t *schema.Table, rows [][]any) error {
-	tw, err := l.open(ctx, t)
+	l.tables[t.Name] = t
+	tw, err := l.open(ctx, t.Name)
 	if err != nil {
 		return err
 	}
+	return l.writeRows(ctx, tw, t.Name, rows)
+}
+
+// writeRows writes rows, stamping them with the load they are written in.
+func (l *loader) writeRows(ctx context.Context, tw *tableWriter, name string, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	if err := tw.w.Write(ctx, rows); err != nil {
-		return fmt.Errorf("writing to table %s: %w", t.Name, err)
+	if tw.loadCol >= 0 {
+		for _, row := range rows {
+			if tw.loadCol < len(row) {
+				row[tw.loadCol] = l.r.loadID
+			}
+		}
 	}
-	tw.rows += int64(len(rows))
+	if err := tw.w.Write(ctx, rows); err != nil {
+		return fmt.Errorf("writing to table %s: %w", name, err)
+	}
+	tot := l.totals[name]
+	tot.rows += int64(len(rows))
 	return nil
 }
 
-// open opens t's writer, or grows it to t's current columns.
-func (l *loader) open(ctx context.Context, t *schema.Table) (*tableWriter, error) {
-	tw := l.writers[t.Name]
+// open opens a table's writer in the current load from its latest definition, or grows it to
+// the definition's columns.
+func (l *loader) open(ctx context.Context, name string) (*tableWriter, error) {
+	t := l.tables[name]
+	if t == nil {
+		return nil, fmt.Errorf("internal error: rows for table %s before its definition", name)
+	}
+	tw := l.writers[name]
 	if tw == nil {
-		w, err := l.load.Table(ctx, t)
-		if err != nil {
-			return nil, fmt.Errorf("preparing table %s: %w", t.Name, err)
+		def := t
+		if l.chunkedReplace[name] {
+			def = chunkedReplaceTable(t)
 		}
-		tw = &tableWriter{w: w, ncols: len(t.Columns), resource: t.Resource, system: schema.IsSystemTable(t.Name)}
-		l.writers[t.Name] = tw
-		l.order = append(l.order, t.Name)
+		w, err := l.load.Table(ctx, def)
+		if err != nil {
+			return nil, fmt.Errorf("preparing table %s: %w", name, err)
+		}
+		tw = &tableWriter{w: w, ncols: len(t.Columns), loadCol: columnIndex(t, schema.ColumnLoadID), system: schema.IsSystemTable(name)}
+		l.writers[name] = tw
+		l.order = append(l.order, name)
+		if l.totals[name] == nil {
+			l.totals[name] = &tableTotal{resource: t.Resource, system: tw.system}
+			l.totalOrder = append(l.totalOrder, name)
+		}
 		return tw, nil
 	}
 	if len(t.Columns) > tw.ncols {
 		if err := tw.w.AddColumns(ctx, append([]schema.Column(nil), t.Columns[tw.ncols:]...)); err != nil {
-			return nil, fmt.Errorf("adding columns to table %s: %w", t.Name, err)
+			return nil, fmt.Errorf("adding columns to table %s: %w", name, err)
 		}
 		tw.ncols = len(t.Columns)
 	}
 	return tw, nil
+}
+
+// chunkedReplaceTable is how a replace table written in chunks is loaded: each chunk merges its
+// rows by Id, so what earlier chunks committed stays, and the pass's last chunk prunes the rest.
+func chunkedReplaceTable(t *schema.Table) *schema.Table {
+	c := t.Clone()
+	c.WriteDisposition = schema.Merge
+	for _, col := range c.Columns {
+		if col.PrimaryKey {
+			return c
+		}
+	}
+	if col := c.Column("id"); col != nil {
+		col.PrimaryKey, col.Nullable = true, false
+	}
+	return c
 }
 
 // closeAll applies every table's write disposition, in the order the tables were opened
@@ -453,17 +747,17 @@ func (l *loader) closeAll(ctx context.Context) error {
 	return nil
 }
 
-// counts lists the rows written per data table, in the order of resources (each root table
-// before its nested tables), whatever order parallel extraction opened them in.
+// counts lists the rows written per data table over the run, in the order of resources (each
+// root table before its nested tables), whatever order parallel extraction opened them in.
 func (l *loader) counts(resources []*Resource) []TableRows {
 	rank := map[string]int{}
 	for i, r := range resources {
 		rank[r.name] = i
 	}
 	var out []TableRows
-	for _, name := range l.order {
-		if tw := l.writers[name]; !tw.system {
-			out = append(out, TableRows{Table: name, Resource: tw.resource, Rows: tw.rows})
+	for _, name := range l.totalOrder {
+		if tot := l.totals[name]; !tot.system {
+			out = append(out, TableRows{Table: name, Resource: tot.resource, Rows: tot.rows})
 		}
 	}
 	root := func(t TableRows) string { r, _, _ := strings.Cut(t.Table, "__"); return r }

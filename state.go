@@ -46,6 +46,29 @@ type ResourceState struct {
 	// LastRun is when a run last loaded the resource (RFC 3339): a longer gap than Salesforce's
 	// recycle bin keeps deletions makes the next run check the deleted endpoint.
 	LastRun string `json:"last_run,omitempty"`
+	// Resume is set while a pass over the resource was committed in chunks and not finished:
+	// the next run picks it up from there (see CommitEvery).
+	Resume *ResumePoint `json:"resume,omitempty"`
+}
+
+// ResumePoint is where an unfinished pass over a resource stands after its last committed chunk.
+// A merge resource read in SystemModstamp order needs none: its cursor state is committed with
+// each chunk and the next run simply goes on from it.
+type ResumePoint struct {
+	// Replace: the pass replaces the table, committed in chunks that merge rows by Id; when it
+	// ends, rows written by none of LoadIDs (records that no longer exist) are deleted.
+	Replace bool `json:"replace,omitempty"`
+	// LoadIDs are the committed loads holding the pass's rows so far (replace passes).
+	LoadIDs []string `json:"load_ids,omitempty"`
+	// AfterID: the pass read the records in Id order up to and including this one; empty when the
+	// rows were read in no resumable order (Bulk, split queries), so the pass starts over.
+	AfterID string `json:"after_id,omitempty"`
+	// QueryAll: the pass reads deleted records too (a full reload of a merge resource).
+	QueryAll bool `json:"query_all,omitempty"`
+	// FullRead: the pass reads the resource in full; its end is recorded as LastFullRead.
+	FullRead bool `json:"full_read,omitempty"`
+	// StartedAt is when the pass began (RFC 3339).
+	StartedAt string `json:"started_at,omitempty"`
 }
 
 // resource returns a resource's state, creating it.

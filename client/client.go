@@ -4,8 +4,10 @@
 //
 // One Client serves many goroutines. Every call retries transient failures (5xx, 420, 406, 429,
 // network errors, bodies cut off mid-page) with jittered exponential backoff, logs in again once
-// when the session expires, and stops at once on the org's API limit. Errors are typed
-// (*APIError, *LoginError) and match the package's sentinels with errors.Is.
+// when the session expires, and stops at once on the org's API limit. An unreachable host fails
+// fast: a name that does not resolve is not retried, a host refusing connections is tried twice
+// (ErrUnreachable). Errors are typed (*APIError, *LoginError) and match the package's sentinels
+// with errors.Is.
 package client
 
 import (

@@ -54,6 +54,10 @@ var (
 	ErrInvalidQueryLocator = errors.New("salesforce query locator invalid or expired")
 	// ErrServerUnavailable: Salesforce kept answering 5xx/420/429 after all retries.
 	ErrServerUnavailable = errors.New("salesforce unavailable")
+	// ErrUnreachable: the request never reached its host: the name does not resolve (not
+	// retried) or the host refuses connections (tried twice). The error also unwraps to the
+	// network error (*net.DNSError, syscall.ECONNREFUSED). It is never a LoginError.
+	ErrUnreachable = errors.New("salesforce host unreachable")
 	// ErrAPIVersionRetired: the API version is retired (HTTP 410).
 	ErrAPIVersionRetired = errors.New("salesforce API version retired")
 	// ErrURITooLong: the request URI or headers were too long (HTTP 414/431); split the SELECT list.

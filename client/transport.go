@@ -45,13 +45,20 @@ func (c *Client) send(ctx context.Context, cl call) (*http.Response, error) {
 	// so a session renewed for one of them can expire again before another replays: allow as
 	// many renewals as retries, not just one.
 	relogins := 0
+	// refused counts the attempts whose connection was refused; shortWait makes the next
+	// backoff the first, shortest step (a refusing host is tried again soon or not at all).
+	refused, shortWait := 0, false
 	var lastErr error
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 {
 			if attempt > c.maxRetries {
 				return nil, fmt.Errorf("giving up after %d attempts: %w", attempt, lastErr)
 			}
-			if err := c.backoff(ctx, attempt, lastErr); err != nil {
+			step := attempt
+			if shortWait {
+				step, shortWait = 1, false
+			}
+			if err := c.backoff(ctx, step, lastErr); err != nil {
 				return nil, err
 			}
 		}
@@ -95,6 +102,19 @@ func (c *Client) send(ctx context.Context, cl call) (*http.Response, error) {
 				return nil, fmt.Errorf("%s %s: %w", cl.method, redactURL(target), ctxErr)
 			}
 			lastErr = transportError(cl.method, target, err)
+			// A name that does not resolve fails at once; a refusing host gets one more try.
+			// Resets, drops and timeouts keep the full retry budget.
+			switch kind := classifyUnreachable(err); kind {
+			case noSuchHost:
+				c.log.WarnContext(ctx, "salesforce host unreachable, not retrying", "method", cl.method, "url", redactURL(target), "attempt", attempt+1, "error", lastErr)
+				return nil, c.unreachable(cl, target, kind, attempt+1, err)
+			case connRefused:
+				if refused++; refused >= refusedAttempts || attempt >= c.maxRetries {
+					c.log.WarnContext(ctx, "salesforce host unreachable, not retrying", "method", cl.method, "url", redactURL(target), "attempt", attempt+1, "error", lastErr)
+					return nil, c.unreachable(cl, target, kind, attempt+1, err)
+				}
+				shortWait = true
+			}
 			c.log.WarnContext(ctx, "salesforce request failed, will retry", "method", cl.method, "url", redactURL(target), "attempt", attempt+1, "error", lastErr)
 			continue
 		}
@@ -322,6 +342,8 @@ func redactURL(raw string) string {
 // result pages by locator). Statuses of 400 and above come back as *APIError. Every method is
 // retried on 5xx, 420, 406, 429 and network errors, POST included: a caller creating something
 // whose answer was lost may find it created twice, and should look for it before creating again.
+// A host whose name does not resolve is not retried, and one refusing connections is tried
+// twice; both fail with an error matching ErrUnreachable.
 func (c *Client) Do(ctx context.Context, method, path string, body io.Reader, hdr http.Header) (*http.Response, error) {
 	var data []byte
 	if body != nil {

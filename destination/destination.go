@@ -137,3 +137,16 @@ type LoadRow struct {
 type Flagger interface {
 	Flag(ctx context.Context, table, keyColumn, flag string, keys []string) error
 }
+
+// Pruner is an optional interface of Load: Prune deletes the rows of table whose _dlt_load_id
+// is not one of keep (rows with no load id included; an empty keep deletes every row). It
+// runs after the load's merges and Flag calls, inside its transaction, so the rows this load
+// merged survive when its own load id is in keep, and a rollback undoes it. sfdlt uses it to
+// finish a replace committed in chunks (one load per chunk, each merging its rows by primary
+// key): once the last chunk is written, the rows no chunk wrote are records that no longer
+// exist. Only table itself is pruned, not its nested tables (<table>__<field>, linked by
+// _dlt_root_id or _dlt_parent_id): Salesforce objects have none. Pruning a table that is
+// neither in the dataset nor open in the load is an error.
+type Pruner interface {
+	Prune(ctx context.Context, table string, keep []string) error
+}

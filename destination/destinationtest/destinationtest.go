@@ -1,8 +1,9 @@
 // Package destinationtest checks that a destination.Destination behaves as sfdlt's pipeline
 // needs, in the spirit of testing/fstest.TestFS: every type round trip, dlt's system tables
 // and the state rule, write dispositions (merge dedup and hard delete included), atomic
-// replace, schema evolution, failures that leave the dataset as it was, and the pipeline
-// lock. Run it from a test of the destination's package:
+// replace, schema evolution, failures that leave the dataset as it was, the pipeline lock
+// and, when the destination's loads implement it, destination.Pruner. Run it from a test of
+// the destination's package:
 //
 //	func TestConformance(t *testing.T) {
 //		destinationtest.Run(t, func(t *testing.T) destinationtest.Target {
@@ -94,6 +95,10 @@ func Run(t *testing.T, newTarget func(t *testing.T) Target) {
 	t.Run("FailureLeavesDatasetUnchanged", func(t *testing.T) {
 		t.Parallel()
 		testFailures(t, newTarget)
+	})
+	t.Run("Prune", func(t *testing.T) {
+		t.Parallel()
+		testPrune(t, newTarget)
 	})
 }
 

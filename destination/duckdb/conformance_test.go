@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/sfdlt/sfdlt/destination"
 	"github.com/sfdlt/sfdlt/destination/destinationtest"
 )
 
@@ -12,4 +13,21 @@ func TestConformance(t *testing.T) {
 	destinationtest.Run(t, func(t *testing.T) destinationtest.Target {
 		return destinationtest.Target{Destination: New(filepath.Join(t.TempDir(), "conformance.duckdb")), Dataset: testDataset}
 	})
+}
+
+// TestOptionalInterfaces checks that the loads implement the optional interfaces sfdlt uses,
+// so that the conformance suite tests them rather than skipping them.
+func TestOptionalInterfaces(t *testing.T) {
+	d, _ := newFile(t)
+	l, err := openSession(t, d, "p").Begin(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Rollback()
+	if _, ok := l.(destination.Flagger); !ok {
+		t.Errorf("the load is a %T, which does not implement destination.Flagger", l)
+	}
+	if _, ok := l.(destination.Pruner); !ok {
+		t.Errorf("the load is a %T, which does not implement destination.Pruner", l)
+	}
 }

@@ -3,6 +3,7 @@ package postgres
 import (
 	"testing"
 
+	"github.com/sfdlt/sfdlt/destination"
 	"github.com/sfdlt/sfdlt/destination/destinationtest"
 )
 
@@ -12,4 +13,26 @@ func TestConformance(t *testing.T) {
 		d, ds := target(t)
 		return destinationtest.Target{Destination: d, Dataset: ds}
 	})
+}
+
+// TestOptionalInterfaces checks that the loads implement the optional interfaces sfdlt uses,
+// so that the conformance suite tests them rather than skipping them.
+func TestOptionalInterfaces(t *testing.T) {
+	d, ds := target(t)
+	s, err := d.Open(t.Context(), ds, "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	l, err := s.Begin(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Rollback()
+	if _, ok := l.(destination.Flagger); !ok {
+		t.Errorf("the load is a %T, which does not implement destination.Flagger", l)
+	}
+	if _, ok := l.(destination.Pruner); !ok {
+		t.Errorf("the load is a %T, which does not implement destination.Pruner", l)
+	}
 }

@@ -26,6 +26,7 @@ type Load struct {
 	tables    map[string]*writer
 	order     []*writer
 	flags     []flag
+	prunes    []prune
 	done      bool  // committed or rolled back
 	failed    error // why the load was rolled back early, if it was
 	ddlLocked bool  // the dialect's DDL lock is held (see DDLLocker)
@@ -95,7 +96,8 @@ func (l *Load) Rollback() error {
 }
 
 // Commit applies the merges of the load's merge tables (dlt's delete-insert, which needs all
-// of a root's nested tables written), drops the staging tables and commits.
+// of a root's nested tables written), then the Flag and then the Prune calls, drops the
+// staging tables and commits.
 func (l *Load) Commit(ctx context.Context) error {
 	l.s.mu.Lock()
 	defer l.s.mu.Unlock()
@@ -111,6 +113,11 @@ func (l *Load) Commit(ctx context.Context) error {
 	}
 	for _, f := range l.flags {
 		if err := l.applyFlag(ctx, f); err != nil {
+			return err
+		}
+	}
+	for _, p := range l.prunes {
+		if err := l.applyPrune(ctx, p); err != nil {
 			return err
 		}
 	}
@@ -170,6 +177,103 @@ func (l *Load) applyFlag(ctx context.Context, f flag) error {
 		}
 	}
 	return nil
+}
+
+// prune is one pending Prune call, applied at Commit after the merges and flags.
+type prune struct {
+	table string
+	keep  []string
+}
+
+var _ destination.Pruner = (*Load)(nil)
+
+// Prune implements destination.Pruner: the delete runs at Commit, after the merges and
+// flags, so the rows the load merged with a kept load id survive. The table must be open in
+// this load or exist in the dataset.
+func (l *Load) Prune(ctx context.Context, table string, keep []string) error {
+	l.s.mu.Lock()
+	defer l.s.mu.Unlock()
+	if err := l.check(ctx); err != nil {
+		return err
+	}
+	if _, open := l.tables[table]; !open {
+		ok, err := l.s.tableExists(ctx, l.s.dataset, table)
+		if err != nil {
+			return l.fail(err)
+		}
+		if !ok {
+			return fmt.Errorf("sqlload: cannot prune table %q: dataset %q has no such table and it is not open in this load", table, l.s.dataset)
+		}
+	}
+	l.prunes = append(l.prunes, prune{table: table, keep: slices.Clone(keep)})
+	return nil
+}
+
+// pruneKeepTable is the temporary table that holds the load ids a large Prune keeps.
+const pruneKeepTable = "_sfdlt_prune_keep"
+
+// applyPrune runs one Prune's DELETE. Up to one batch of kept load ids go inline as
+// placeholders; more go first, in batches, into a temporary table the DELETE reads, since
+// one NOT IN cannot be split over several statements.
+func (l *Load) applyPrune(ctx context.Context, p prune) error {
+	d := l.s.d
+	const batch = 500
+	what := fmt.Sprintf("pruning %s.%s to %d loads", l.s.dataset, p.table, len(p.keep))
+	cols, err := l.s.columns(ctx, l.s.dataset, p.table)
+	if err != nil {
+		return l.fail(fmt.Errorf("%s: %w", what, err))
+	}
+	switch {
+	case len(cols) == 0:
+		return l.fail(fmt.Errorf("%s: the table does not exist", what))
+	case !cols[schema.ColumnLoadID]:
+		return l.fail(fmt.Errorf("%s: the table has no %s column; only tables whose rows carry their load id can be pruned", what, schema.ColumnLoadID))
+	}
+	dest := d.Quote(l.s.dataset) + "." + d.Quote(p.table)
+	loadID := d.Quote(schema.ColumnLoadID)
+	placeholders := func(n int) string {
+		ph := make([]string, n)
+		for j := range ph {
+			ph[j] = fmt.Sprintf("$%d", j+1)
+		}
+		return strings.Join(ph, ", ")
+	}
+	args := func(keep []string) []any {
+		a := make([]any, len(keep))
+		for j, k := range keep {
+			a[j] = k
+		}
+		return a
+	}
+	switch {
+	case len(p.keep) == 0:
+		return l.exec(ctx, what, "DELETE FROM "+dest)
+	case len(p.keep) <= batch:
+		return l.exec(ctx, what, "DELETE FROM "+dest+" WHERE "+loadID+" IS NULL OR "+loadID+" NOT IN ("+placeholders(len(p.keep))+")",
+			args(p.keep)...)
+	}
+	// A temporary table is the connection's own, and found before any table of the same name
+	// in the default schema. It lives no longer than this call: dropped below, or removed by
+	// the rollback that a failure here brings.
+	keepTable := d.Quote(pruneKeepTable)
+	if err := l.exec(ctx, what, "CREATE TEMPORARY TABLE "+keepTable+" (load_id "+
+		d.ColumnType(schema.Column{Name: "load_id", DataType: schema.Text})+" NOT NULL)"); err != nil {
+		return err
+	}
+	for i := 0; i < len(p.keep); i += batch {
+		keep := p.keep[i:min(i+batch, len(p.keep))]
+		values := make([]string, len(keep))
+		for j := range keep {
+			values[j] = fmt.Sprintf("($%d)", j+1)
+		}
+		if err := l.exec(ctx, what, "INSERT INTO "+keepTable+" (load_id) VALUES "+strings.Join(values, ", "), args(keep)...); err != nil {
+			return err
+		}
+	}
+	if err := l.exec(ctx, what, "DELETE FROM "+dest+" WHERE "+loadID+" IS NULL OR "+loadID+" NOT IN (SELECT load_id FROM "+keepTable+")"); err != nil {
+		return err
+	}
+	return l.exec(ctx, what, "DROP TABLE "+keepTable)
 }
 
 // writer is a destination.TableWriter.

@@ -1,0 +1,185 @@
+package sfdlt_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sfdlt/sfdlt"
+	"github.com/sfdlt/sfdlt/client"
+	"github.com/sfdlt/sfdlt/salesforcetest"
+)
+
+// queryPages counts the query pages (first pages and continuations) served for object.
+func queryPages(srv *salesforcetest.Server, object string) int {
+	n := 0
+	for _, c := range srv.Calls() {
+		if c.SOQL != "" && c.Status == 200 && (strings.Contains(c.SOQL, " FROM "+object+" ") || strings.HasSuffix(c.SOQL, " FROM "+object)) {
+			n++
+		}
+	}
+	return n
+}
+
+// A run that stops at 80% of a long read (the quota guard) has committed its chunks and what it
+// read; the next run goes on from the last one instead of starting over, and leaves exactly
+// the org's data: for a merge resource (from its committed cursor) and for a replace resource
+// (after the last Id committed, then pruning what no longer exists), with changes, deletions and
+// new records made in between.
+func TestChunkedRunResumesWhereItStopped(t *testing.T) {
+	for _, tc := range []struct {
+		resource, object, table string
+		merge                   bool
+	}{
+		{"opportunity", "Opportunity", "opportunity", true},
+		{"contact", "Contact", "contact", false},
+	} {
+		t.Run(tc.resource, func(t *testing.T) {
+			forEachDestination(t, map[string]int{tc.object: 10_000}, func(t *testing.T, e *env) {
+				testChunkedResume(t, e, tc.resource, tc.object, tc.table, tc.merge)
+			})
+		})
+	}
+}
+
+func testChunkedResume(t *testing.T, e *env, resource, object, table string, merge bool) {
+	e.popts = []sfdlt.PipelineOption{sfdlt.CommitEvery(2500), sfdlt.Parallelism(1)}
+	const pages = 10 // 10,000 records in pages of 1,000 (they select long text)
+
+	// The quota guard (90% of an org limit of 10 calls) stops the run after the describe and 8
+	// of 10 pages: chunks commit after pages 3 and 6, and the rows of pages 7 and 8 when the
+	// guard stops the run.
+	e.srv.ResetCalls()
+	e.srv.SetFaults(salesforcetest.Faults{RequestLimitAfter: 10})
+	info, err := e.pipeline().Run(context.Background(), e.source(sfdlt.MaxAPIUsagePercent(90)).WithResources(resource))
+	if !errors.Is(err, sfdlt.ErrAPIUsageLimit) {
+		t.Fatalf("want the quota guard to stop the run, got %v\n%v", err, info)
+	}
+	if !strings.Contains(err.Error(), "chunk(s) this run committed before it stand") {
+		t.Errorf("the error does not say that committed chunks stand: %v", err)
+	}
+	firstPages := queryPages(e.srv, object)
+	committed := len(info.LoadIDs)
+	if got := e.scalar(`SELECT count(*) FROM {ds}._dlt_loads`); got != int64(committed) || committed < 2 {
+		t.Fatalf("_dlt_loads holds %d loads, the run reported %d committed, want at least 2\n%v", got, committed, info)
+	}
+	// Every page the run read is committed (the pages fetched ahead, at most two, when the guard
+	// stopped it were never read).
+	kept := e.scalar(`SELECT count(*) FROM {ds}.` + table)
+	if kept < 1000*int64(firstPages-2) || kept > 1000*int64(firstPages) || kept < 6000 {
+		t.Fatalf("the stopped run fetched %d pages and left %d rows: want every page it read committed", firstPages, kept)
+	}
+	if got := e.scalar(`SELECT count(DISTINCT id) FROM {ds}.` + table); got != kept {
+		t.Fatalf("%d rows but %d distinct ids after the stopped run", kept, got)
+	}
+
+	// Meanwhile the org changes: a record already committed changes, one is deleted, one is new.
+	first := e.firstID(table)
+	if err := e.srv.Update(object, []string{first}, map[string]any{"Description": "changed after the stop"}); err != nil {
+		t.Fatal(err)
+	}
+	last := e.maxID(table)
+	if err := e.srv.Delete(object, last); err != nil {
+		t.Fatal(err)
+	}
+	values := map[string]any{"LastName": "Resumed"}
+	if merge {
+		values = map[string]any{"Name": "Resumed", "StageName": "Prospecting", "CloseDate": time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
+	}
+	newID, err := e.srv.Insert(object, values)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	e.srv.SetFaults(salesforcetest.Faults{})
+	e.srv.ResetCalls()
+	info = e.run(e.source().WithResources(resource))
+	again := queryPages(e.srv, object)
+	t.Logf("stopped run: %d pages, %d chunks committed, %d rows kept; the next run read %d pages (a full read is %d)", firstPages, committed, kept, again, pages)
+	if want := pages - int(kept/1000) + 1; again > want {
+		t.Errorf("the next run read %d query pages, want at most %d: it did not go on from the committed rows (a full read is %d pages)", again, want, pages)
+	}
+	notes := strings.Join(info.Notes, "\n")
+	if !merge && !strings.Contains(notes, "went on with the replace") {
+		t.Errorf("the load info does not say the replace went on: %q", notes)
+	}
+	if n := e.scalar(`SELECT count(*) FROM {ds}.`+table+` WHERE id = $1`, newID); n != 1 {
+		t.Errorf("the record inserted in between is loaded %d times", n)
+	}
+	if merge {
+		// Merge: the change and the deletion arrive through the cursor (queryAll), so the table
+		// equals the org at once.
+		e.checkTable(table, object, true)
+	} else {
+		// Replace: a resumed pass holds each record as it was when read: the record deleted
+		// after its chunk was committed stays until the next run's pass.
+		if n := e.scalar(`SELECT count(*) FROM {ds}.`+table+` WHERE id = $1`, last); n != 1 {
+			t.Errorf("the record deleted after its chunk committed: %d rows, want it kept until the next pass", n)
+		}
+		if got, want := e.scalar(`SELECT count(*) FROM {ds}.`+table), int64(e.srv.Count(object, false)+1); got != want {
+			t.Errorf("after the resumed replace: %d rows, want the org's %d and the one deleted after its chunk", got, want)
+		}
+	}
+
+	// The next run leaves exactly the org, and a merge resource reads nothing more than a
+	// normal incremental run would.
+	e.srv.ResetCalls()
+	info = e.run(e.source().WithResources(resource))
+	if merge {
+		if n := info.RowCount(table); n > 1 {
+			t.Errorf("an unchanged run after the resume loaded %d rows", n)
+		}
+	}
+	e.checkTable(table, object, merge)
+	st, err := e.pipeline().State(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rs := st.Sources["salesforce"].Resources[resource]; rs != nil && rs.Resume != nil {
+		t.Errorf("a completed run left a resume point: %+v", *rs.Resume)
+	}
+}
+
+// With CommitEvery, a replace that fails (here the org's API limit, mid-read) leaves the chunks
+// it committed and a resume point after their last Id; the next run completes it exactly.
+func TestChunkedReplaceStateRecordsTheResumePoint(t *testing.T) {
+	e := newEnv(t, map[string]int{"Contact": 6000})
+	e.popts = []sfdlt.PipelineOption{sfdlt.CommitEvery(2000), sfdlt.Parallelism(1)}
+	e.srv.SetFaults(salesforcetest.Faults{RequestLimitAfter: 1 + 3}) // 3 of 6 pages of 1,000
+	if _, err := e.pipeline().Run(context.Background(), e.source().WithResources("contact")); !errors.Is(err, client.ErrRequestLimitExceeded) {
+		t.Fatalf("want the API limit error, got %v", err)
+	}
+	st, err := e.pipeline().State(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := st.Sources["salesforce"].Resources["contact"]
+	if rs == nil || rs.Resume == nil || !rs.Resume.Replace || rs.Resume.AfterID == "" || len(rs.Resume.LoadIDs) == 0 {
+		t.Fatalf("the state after the stop holds no replace resume point: %+v", rs)
+	}
+	maxID := e.maxID("contact")
+	if rs.Resume.AfterID != maxID {
+		t.Errorf("resume point after Id %s, but the table's last committed Id is %s", rs.Resume.AfterID, maxID)
+	}
+	e.srv.SetFaults(salesforcetest.Faults{})
+	e.run(e.source().WithResources("contact"))
+	e.checkTable("contact", "Contact", false)
+	if got := fmt.Sprint(e.scalar(`SELECT count(DISTINCT _dlt_load_id) FROM {ds}.contact`)); got == "0" {
+		t.Error("no load ids on the rows")
+	}
+}
+
+// maxID is the largest id of a table.
+func (e *env) maxID(table string) string {
+	e.t.Helper()
+	db := e.db()
+	defer db.Close()
+	var id string
+	if err := db.QueryRow(e.sql(`SELECT max(id) FROM {ds}.` + table)).Scan(&id); err != nil {
+		e.t.Fatal(err)
+	}
+	return id
+}
