@@ -57,12 +57,15 @@ type Config struct {
 
 // PipelineSettings are the pipeline settings dlt reads from the top level of config.toml (or
 // from the pipeline's own section, [<pipeline_name>]): pipeline_name, dataset_name,
-// pipelines_dir and dev_mode; env PIPELINE_NAME, DATASET_NAME, PIPELINES_DIR, DEV_MODE.
+// pipelines_dir, dev_mode and commit_every; env PIPELINE_NAME, DATASET_NAME, PIPELINES_DIR,
+// DEV_MODE, COMMIT_EVERY.
 type PipelineSettings struct {
 	Name         string // never empty: ConfigOptions.PipelineName, pipeline_name, or "salesforce"
 	DatasetName  string // "": NewPipeline's default, <pipeline_name>_dataset
 	PipelinesDir string // absolute; default <home>/.dlt/pipelines
 	DevMode      bool
+	// CommitEvery is commit_every (see the CommitEvery option); nil when not set.
+	CommitEvery *int
 }
 
 // Options turns the settings into options for NewPipeline (the name is NewPipeline's first
@@ -77,6 +80,9 @@ func (p PipelineSettings) Options() []PipelineOption {
 	}
 	if p.DevMode {
 		opts = append(opts, DevMode(true))
+	}
+	if p.CommitEvery != nil {
+		opts = append(opts, CommitEvery(*p.CommitEvery))
 	}
 	return opts
 }
@@ -463,7 +469,7 @@ func cfgKnownKey(key string) bool {
 			return true
 		}
 	}
-	return slices.Contains([]string{"credentials", "pipeline_name", "dataset_name", "pipelines_dir", "dev_mode"}, last)
+	return slices.Contains([]string{"credentials", "pipeline_name", "dataset_name", "pipelines_dir", "dev_mode", "commit_every"}, last)
 }
 
 // cfgSyntaxError describes a TOML syntax error with file, line, column and the offending line,
@@ -724,9 +730,18 @@ func (c *Config) resolve(explicitPipeline string) error {
 		}
 	}
 
-	for _, k := range []cfgKey{{name: "dataset_name"}, {name: "pipelines_dir"}, {name: "dev_mode", kind: cfgBool}} {
+	for _, k := range []cfgKey{{name: "dataset_name"}, {name: "pipelines_dir"}, {name: "dev_mode", kind: cfgBool}, {name: "commit_every", kind: cfgInt}} {
 		h, ok := s.find([][]string{{k.name}}, true)
 		if !ok {
+			continue
+		}
+		if k.kind == cfgInt {
+			n, err := h.asInt(0, 1<<40)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			set(k.name, h, strconv.FormatInt(n, 10), false)
 			continue
 		}
 		if k.kind == cfgBool {
@@ -1101,7 +1116,7 @@ func (c *Config) warnUnknown() {
 		if !f.secrets {
 			if t, ok := f.get([]string{"pipeline"}); ok {
 				if m, ok := t.(map[string]any); ok {
-					for _, k := range []string{"pipeline_name", "dataset_name", "pipelines_dir", "dev_mode"} {
+					for _, k := range []string{"pipeline_name", "dataset_name", "pipelines_dir", "dev_mode", "commit_every"} {
 						if _, ok := m[k]; ok {
 							c.Warnings = append(c.Warnings, fmt.Sprintf("%s: pipeline.%s is not read: dlt reads %s at the top of config.toml, before any [section]: move it there",
 								f.origin([]string{"pipeline", k}), k, k))
@@ -1354,12 +1369,17 @@ func (c *Config) Pipeline() PipelineSettings {
 	if c == nil || c.st == nil {
 		return PipelineSettings{Name: defaultPipelineName}
 	}
-	return PipelineSettings{
+	ps := PipelineSettings{
 		Name:         c.st.pipeline,
 		DatasetName:  c.value("dataset_name"),
 		PipelinesDir: c.st.pipelinesDir(),
 		DevMode:      c.value("dev_mode") == "true",
 	}
+	if v := c.value("commit_every"); v != "" {
+		n, _ := strconv.Atoi(v)
+		ps.CommitEvery = &n
+	}
+	return ps
 }
 
 // DestinationCredentials returns the credentials of the named destination, where they came
@@ -1443,7 +1463,7 @@ func (c *Config) String() string {
 		}
 		fmt.Fprintf(&b, "%s = %s (%s)\n", v.key, val, v.origin)
 	}
-	for _, k := range []string{"pipeline_name", "dataset_name", "pipelines_dir", "dev_mode"} {
+	for _, k := range []string{"pipeline_name", "dataset_name", "pipelines_dir", "dev_mode", "commit_every"} {
 		show(k)
 	}
 	for _, k := range salesforceKeys {
@@ -1488,6 +1508,7 @@ security_token = "security_token" # please set me up! (Salesforce: Settings > Re
 # dataset_name = "salesforce_data"      # default: <pipeline_name>_dataset
 # pipelines_dir = "~/.dlt/pipelines"    # where pipelines keep their local state
 # dev_mode = false                      # true: load into a fresh dataset on every run
+# commit_every = 250000                 # commit a chunk every this many rows (a stopped run goes on from it); 0: one commit per run
 
 [sources.salesforce]
 # domain = "login"                      # "test" for sandboxes, or your My Domain such as "acme.my"

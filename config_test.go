@@ -697,3 +697,46 @@ security_token = "not-shown-either"
 	// pipeline salesforce
 	// 15 resources <nil>
 }
+
+func TestCommitEveryKey(t *testing.T) {
+	load := func(t *testing.T, conf string, env ...string) (*Config, error) {
+		t.Helper()
+		work := t.TempDir()
+		if err := os.MkdirAll(filepath.Join(work, ".dlt"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(work, ".dlt", "config.toml"), []byte(conf), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return LoadConfig(ConfigOptions{WorkDir: work, HomeDir: t.TempDir(), Environ: append([]string{}, env...)})
+	}
+	c, err := load(t, "commit_every = 1000\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := c.Pipeline(); p.CommitEvery == nil || *p.CommitEvery != 1000 {
+		t.Fatalf("commit_every = 1000 read as %v", p.CommitEvery)
+	}
+	pl := &Pipeline{}
+	for _, o := range c.Pipeline().Options() {
+		o(pl)
+	}
+	if !pl.commitSet || pl.commitEvery != 1000 {
+		t.Errorf("the option gives commitEvery %d (set %v)", pl.commitEvery, pl.commitSet)
+	}
+	if c, err = load(t, "commit_every = 1000\n", "COMMIT_EVERY=0"); err != nil {
+		t.Fatal(err)
+	}
+	if p := c.Pipeline(); p.CommitEvery == nil || *p.CommitEvery != 0 {
+		t.Errorf("COMMIT_EVERY=0 does not win over the file: %v", p.CommitEvery)
+	}
+	if c, err = load(t, ""); err != nil || c.Pipeline().CommitEvery != nil {
+		t.Errorf("no commit_every: %v, %v", c.Pipeline().CommitEvery, err)
+	}
+	for _, bad := range []string{"commit_every = -5\n", "commit_every = \"lots\"\n"} {
+		_, err := load(t, bad)
+		if err == nil || !strings.Contains(err.Error(), "commit_every") {
+			t.Errorf("%q: %v, want an error naming commit_every", bad, err)
+		}
+	}
+}
