@@ -183,3 +183,150 @@ func (e *env) maxID(table string) string {
 	}
 	return id
 }
+
+// A run stopped while it downloads a Bulk API job's results (the quota guard, about 6 pages
+// into 10) has committed what it read; the next run reattaches to the same job and reads
+// only the pages after the last one committed: no new job, no page read twice, and the table
+// equals the org. For a merge and a replace resource, both destinations.
+func TestChunkedBulkReadGoesOnWithTheSameJob(t *testing.T) {
+	for _, tc := range []struct {
+		resource, object, table string
+		merge                   bool
+	}{
+		{"opportunity", "Opportunity", "opportunity", true},
+		{"contact", "Contact", "contact", false},
+	} {
+		t.Run(tc.resource, func(t *testing.T) {
+			for _, kind := range []string{"duckdb", "postgres"} {
+				t.Run(kind, func(t *testing.T) { testChunkedBulkResume(t, kind, tc.resource, tc.object, tc.table, tc.merge) })
+			}
+		})
+	}
+}
+
+// bulkEnv is an env whose org serves Bulk results in pages of 1,000 rows.
+func bulkEnv(t *testing.T, kind, object string) *env {
+	e := newEnvFor(t, kind, nil)
+	e.srv.Close()
+	e.srv = salesforcetest.NewServer(salesforcetest.Options{Seed: 42, Counts: map[string]int{object: 10_000}, BulkPageSize: 1000})
+	t.Cleanup(e.srv.Close)
+	e.popts = []sfdlt.PipelineOption{sfdlt.CommitEvery(2500), sfdlt.Parallelism(1)}
+	return e
+}
+
+// quickBulk reads large results with Bulk API 2.0, polling the emulator's jobs without waiting.
+var quickBulk = sfdlt.BulkOptions(client.BulkOptions{PollInterval: time.Millisecond, MaxPollInterval: 5 * time.Millisecond})
+
+// bulkCalls counts a run's Bulk calls: jobs created and results pages read.
+func bulkCalls(srv *salesforcetest.Server) (jobs, pages int) {
+	for _, c := range srv.Calls() {
+		switch {
+		case c.Method == "POST" && strings.HasSuffix(c.Path, "/jobs/query"):
+			jobs++
+		case c.Method == "GET" && strings.HasSuffix(c.Path, "/results") && c.Status == 200:
+			pages++
+		}
+	}
+	return jobs, pages
+}
+
+func testChunkedBulkResume(t *testing.T, kind, resource, object, table string, merge bool) {
+	// A probe run of the same org counts the calls made before the first results page.
+	probe := bulkEnv(t, kind, object)
+	probe.srv.ResetCalls()
+	probe.run(probe.source(sfdlt.BulkThreshold(1000), quickBulk).WithResources(resource))
+	before := 0
+	for _, c := range probe.srv.Calls() {
+		if strings.HasSuffix(c.Path, "/results") {
+			break
+		}
+		before++
+	}
+	if jobs, pages := bulkCalls(probe.srv); jobs != 1 || pages != 10 {
+		t.Fatalf("the probe run made %d jobs and read %d results pages, want 1 and 10", jobs, pages)
+	}
+
+	// The guard stops the run once before+6 calls of a limit of 1,000 are used (0.1% each).
+	e := bulkEnv(t, kind, object)
+	e.srv.SetFaults(salesforcetest.Faults{RequestLimitAfter: 1000})
+	e.srv.ResetCalls()
+	pct := float64(before+6) / 10
+	info, err := e.pipeline().Run(context.Background(), e.source(sfdlt.BulkThreshold(1000), quickBulk, sfdlt.MaxAPIUsagePercent(pct)).WithResources(resource))
+	if !errors.Is(err, sfdlt.ErrAPIUsageLimit) {
+		t.Fatalf("want the quota guard to stop the run, got %v\n%v", err, info)
+	}
+	_, firstPages := bulkCalls(e.srv)
+	kept := e.scalar(`SELECT count(*) FROM {ds}.` + table)
+	// (How many pages exactly depends on how many polls the job took, which varies.)
+	if kept != int64(1000*firstPages) || firstPages < 1 || firstPages > 9 {
+		t.Fatalf("the stopped run read %d results pages and left %d rows: want every page it read committed", firstPages, kept)
+	}
+	st, err := e.pipeline().State(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := st.Sources["salesforce"].Resources[resource]
+	if rs == nil || rs.Resume == nil || rs.Resume.BulkJob == "" || rs.Resume.BulkRows != kept {
+		t.Fatalf("the state holds no Bulk resume point after %d rows: %+v", kept, rs)
+	}
+
+	e.srv.SetFaults(salesforcetest.Faults{})
+	e.srv.ResetCalls()
+	info = e.run(e.source(sfdlt.BulkThreshold(1000), quickBulk).WithResources(resource))
+	jobs, pages := bulkCalls(e.srv)
+	t.Logf("stopped run: %d of 10 pages, %d rows kept; the next run: %d new jobs, %d pages", firstPages, kept, jobs, pages)
+	if jobs != 0 || pages != 10-firstPages {
+		t.Errorf("the next run made %d jobs and read %d pages, want 0 and %d: it did not go on with the job\n%v", jobs, pages, 10-firstPages, info)
+	}
+	if !strings.Contains(strings.Join(info.Notes, "\n"), "went on with Bulk job") {
+		t.Errorf("the load info does not say the Bulk job went on: %q", info.Notes)
+	}
+	e.checkTable(table, object, merge)
+	st, err = e.pipeline().State(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rs := st.Sources["salesforce"].Resources[resource]; rs != nil && rs.Resume != nil {
+		t.Errorf("a completed run left a resume point: %+v", *rs.Resume)
+	}
+}
+
+// When Salesforce no longer has the job an earlier run was reading (it keeps jobs 7 days), the
+// next run reads the resource anew and says so; a replace starts its pass over.
+func TestChunkedBulkReadStartsOverWhenTheJobIsGone(t *testing.T) {
+	e := bulkEnv(t, "duckdb", "Contact")
+	e.srv.SetFaults(salesforcetest.Faults{RequestLimitAfter: 1000})
+	_, err := e.pipeline().Run(context.Background(), e.source(sfdlt.BulkThreshold(1000), quickBulk, sfdlt.MaxAPIUsagePercent(1.2)).WithResources("contact"))
+	if !errors.Is(err, sfdlt.ErrAPIUsageLimit) {
+		t.Fatalf("want the quota guard to stop the run, got %v", err)
+	}
+	st, err := e.pipeline().State(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := st.Sources["salesforce"].Resources["contact"]
+	if rs == nil || rs.Resume == nil || rs.Resume.BulkJob == "" {
+		t.Fatalf("no Bulk resume point: %+v", rs)
+	}
+	// The job disappears (as after 7 days), and a contact is deleted meanwhile.
+	c := e.srv.Credentials()
+	cl, err := client.New(context.Background(), client.Config{LoginURL: e.srv.URL(),
+		Credentials: client.Credentials{UserName: c.UserName, Password: c.Password, SecurityToken: c.SecurityToken}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := cl.Do(context.Background(), "DELETE", "jobs/query/"+rs.Resume.BulkJob, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if err := e.srv.Delete("Contact", e.firstID("contact")); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.SetFaults(salesforcetest.Faults{})
+	info := e.run(e.source(sfdlt.BulkThreshold(1000), quickBulk).WithResources("contact"))
+	if !strings.Contains(strings.Join(info.Notes, "\n"), "could not go on with Bulk job") {
+		t.Errorf("the load info does not say the job was gone: %q", info.Notes)
+	}
+	e.checkTable("contact", "Contact", false)
+}

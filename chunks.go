@@ -1,8 +1,12 @@
 package sfdlt
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/sfdlt/sfdlt/client"
 )
 
 // Chunked commits (CommitEvery): how each Salesforce resource is read so a commit can cut it and
@@ -51,6 +55,10 @@ func (r *run) planChunks(o *objectRun, rp *ResumePoint) {
 			o.passStarted = rp.StartedAt
 		}
 		o.fullPass = o.fullPass || rp.FullRead
+		if rp.BulkJob != "" {
+			o.bulkResume, o.resumeLoads = rp, rp.LoadIDs
+			return
+		}
 		if validID(rp.AfterID) {
 			o.resumeLoads = rp.LoadIDs
 			o.q.conds = append(o.q.conds, "Id > '"+rp.AfterID+"'") // checked by validID: letters and digits only
@@ -59,6 +67,9 @@ func (r *run) planChunks(o *objectRun, rp *ResumePoint) {
 			r.note(fmt.Sprintf("%s: started over the replace an earlier run left unfinished (its rows were not read in Id order)", res.name))
 		}
 		return
+	}
+	if res.disposition == Merge && rp != nil && rp.BulkJob != "" {
+		o.bulkResume = rp
 	}
 	if res.inc != nil && res.inc.CursorPath == SystemModstamp && !res.inc.fullRead && o.hasStampField() {
 		o.ordered = true
@@ -81,4 +92,31 @@ func (o *objectRun) hasStampField() bool {
 		}
 	}
 	return false
+}
+
+// errBulkJobChanged stops reading a reattached Bulk job whose columns are not the ones the
+// resource selects now (its object gained or lost fields since the job began).
+var errBulkJobChanged = errors.New("the Bulk job an earlier run began selects other fields than the object has now")
+
+// reattachBulk reattaches to the Bulk job an earlier run was reading. When Salesforce no longer
+// has it (it keeps jobs 7 days) or it cannot be read on, the resource is read anew, and a
+// replace pass starts over.
+func (r *run) reattachBulk(ctx context.Context, o *objectRun) error {
+	rp := o.bulkResume
+	o.bulkResume = nil
+	job, err := r.sf.ResumeBulkQuery(ctx, rp.BulkJob, rp.BulkLocator, rp.BulkRows, r.bulkOptions(o))
+	switch {
+	case err == nil:
+		o.resumedJob = job
+		o.prog.Rows = rp.BulkRows
+		r.note(fmt.Sprintf("%s: went on with Bulk job %s an earlier run left unfinished, after %d rows", o.res.name, rp.BulkJob, rp.BulkRows))
+		return nil
+	case errors.Is(err, client.ErrRequestLimitExceeded), ctx.Err() != nil:
+		return fmt.Errorf("reattaching Bulk job %s of %s: %w", rp.BulkJob, o.object, err)
+	}
+	r.note(fmt.Sprintf("%s: could not go on with Bulk job %s an earlier run left unfinished (%v); read it anew", o.res.name, rp.BulkJob, err))
+	if o.replacePass {
+		o.resumeLoads = nil
+	}
+	return nil
 }

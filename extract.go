@@ -257,11 +257,30 @@ type objectRun struct {
 	reload      bool
 	passStarted string
 	resumeLoads []string // loads an earlier run committed for this replace pass
+	// bulkResume is an earlier run's place in a Bulk job's results; resumedJob the job when it
+	// could be reattached; bulkPos the place after the last results page read in this run.
+	bulkResume *ResumePoint
+	resumedJob *client.BulkJob
+	bulkPos    *ResumePoint
+	resetLoads bool // the next mark drops the loads an earlier run committed (the pass starts over)
+}
+
+// withBulk adds the Bulk results position, when reading one, to a resume point.
+func (o *objectRun) withBulk(rp *ResumePoint) *ResumePoint {
+	if o.bulkPos == nil {
+		return rp
+	}
+	if rp == nil {
+		rp = &ResumePoint{FullRead: o.fullPass, StartedAt: o.passStarted}
+	}
+	rp.BulkJob, rp.BulkLocator, rp.BulkRows = o.bulkPos.BulkJob, o.bulkPos.BulkLocator, o.bulkPos.BulkRows
+	return rp
 }
 
 // mark says where the resource stands after the rows flushed so far (done: all of them).
 func (o *objectRun) mark(done bool) *resMark {
-	m := &resMark{resource: o.res.name, replace: o.replacePass}
+	m := &resMark{resource: o.res.name, replace: o.replacePass, resetLoads: o.resetLoads}
+	o.resetLoads = false
 	inc := o.res.inc
 	if inc != nil {
 		m.cursor = inc.CursorPath
@@ -280,6 +299,7 @@ func (o *objectRun) mark(done bool) *resMark {
 		if o.positioned && o.frozen == 0 && validID(o.lastID) {
 			m.resume.AfterID = o.lastID
 		}
+		m.resume = o.withBulk(m.resume)
 	case o.res.disposition == Merge:
 		// Merging rows again is harmless: a commit may always cut a merge. The cursor moves
 		// only as far as rows read in its order guarantee everything before it was read.
@@ -290,6 +310,7 @@ func (o *objectRun) mark(done bool) *resMark {
 		if o.fullPass && inc != nil && !inc.fullRead {
 			m.resume = &ResumePoint{FullRead: true, StartedAt: o.passStarted}
 		}
+		m.resume = o.withBulk(m.resume)
 	case o.ordered && o.frozen == 0 && inc != nil:
 		// Appending: safe only where the cursor says exactly which rows are in.
 		m.safe, m.inc = true, inc.state()
@@ -307,10 +328,27 @@ func (r *run) extractObject(ctx context.Context, res *Resource) error {
 	if err != nil {
 		return err
 	}
+	if o.bulkResume != nil {
+		if err := r.reattachBulk(ctx, o); err != nil {
+			return err
+		}
+	}
 	begin := o.mark(false)
 	begin.begin, begin.loads = true, o.resumeLoads
 	if err := o.w.flushMark(ctx, nil, begin); err != nil {
 		return err
+	}
+	if o.resumedJob != nil {
+		err := r.extractBulk(ctx, o)
+		if err == nil {
+			return r.finishObject(ctx, o)
+		}
+		if !errors.Is(err, errBulkJobChanged) {
+			return err
+		}
+		// Nothing of the job was written: read the resource anew below.
+		r.note(fmt.Sprintf("%s: %v; read it anew", res.name, err))
+		o.resumedJob, o.bulkPos, o.resetLoads = nil, nil, o.replacePass
 	}
 	if r.bulkAllowed(o) {
 		// The first REST page says how large the result is (totalSize): a large one switches to

@@ -56,27 +56,43 @@ func (r *run) note(s string) {
 	r.info.Notes = append(r.info.Notes, s)
 }
 
-// extractBulk reads the object with a Bulk API 2.0 query job (queryAll for merge resources) and
-// decodes its CSV rows straight into typed rows.
-func (r *run) extractBulk(ctx context.Context, o *objectRun) error {
+// bulkOptions are the Bulk job options of o: queryAll for merge resources; with chunked
+// commits the job is kept when reading stops early, so a later run can read on from the last
+// committed page.
+func (r *run) bulkOptions(o *objectRun) client.BulkOptions {
 	opts := r.src.bulkOpts
 	opts.Operation = "query"
 	if o.queryAll {
 		opts.Operation = "queryAll"
 	}
+	opts.KeepJob = r.p.commitEvery > 0
+	return opts
+}
+
+// extractBulk reads the object with a Bulk API 2.0 query job (queryAll for merge resources), or
+// reads on a job an earlier run began (o.resumedJob), and decodes its CSV rows straight into
+// typed rows. After each results page, the place where the next one starts is part of the
+// resource's mark, so a commit records it.
+func (r *run) extractBulk(ctx context.Context, o *objectRun) error {
 	// Bulk returns rows in no order a later run could go on from, and ORDER BY would only slow
 	// the job (it turns off PK chunking).
 	o.ordered, o.positioned = false, false
-	q := o.q
-	q.order = ""
-	job, err := r.sf.BulkQuery(ctx, q.soql(), opts)
-	if err != nil {
-		return fmt.Errorf("bulk query of %s: %w", o.object, err)
+	job := o.resumedJob
+	if job == nil {
+		q := o.q
+		q.order = ""
+		var err error
+		if job, err = r.sf.BulkQuery(ctx, q.soql(), r.bulkOptions(o)); err != nil {
+			return fmt.Errorf("bulk query of %s: %w", o.object, err)
+		}
 	}
+	defer func() { o.bulkPos = nil }()
 	o.prog.TotalRows = job.Info().NumberRecordsProcessed
 	byName := make(map[string]int, len(o.fields))
+	selected := make([]string, len(o.fields))
 	for i, f := range o.fields {
 		byName[f.name] = o.cols[i]
+		selected[i] = f.name
 	}
 	var colOf []int // CSV column -> table column, from each page's header
 	var header []string
@@ -86,6 +102,9 @@ func (r *run) extractBulk(ctx context.Context, o *objectRun) error {
 			return fmt.Errorf("bulk results of %s: %w", o.object, err)
 		}
 		if !sameStrings(header, batch.Header) {
+			if o.resumedJob != nil && !sameStrings(batch.Header, selected) {
+				return errBulkJobChanged
+			}
 			header = append(header[:0], batch.Header...)
 			colOf = make([]int, len(header))
 			for i, h := range header {
@@ -120,8 +139,17 @@ func (r *run) extractBulk(ctx context.Context, o *objectRun) error {
 				rows = append(rows, row)
 			}
 		}
+		pageEnd := batch.PageEnd && batch.Next != ""
+		if pageEnd {
+			o.bulkPos = &ResumePoint{BulkJob: job.Info().ID, BulkLocator: batch.Next, BulkRows: batch.RowsBefore + int64(len(batch.Rows))}
+		}
 		if err := r.pageDone(ctx, o, rows); err != nil {
 			return err
+		}
+		if pageEnd {
+			if err := r.checkQuota(ctx, fmt.Sprintf("bulk results page %d of %s", batch.Page+1, o.res.name)); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -445,10 +445,12 @@ type resMark struct {
 	// replace: the resource replaces its table in a pass committed in chunks: rows merge by
 	// primary key, and at the end rows the pass's loads did not write are pruned.
 	replace bool
-	loads   []string          // (begin) loads an earlier run committed for this replace pass
-	inc     *IncrementalState // the cursor state to record; nil: the recorded one stands
-	resume  *ResumePoint      // where a later run picks up; nil: nothing to resume
-	done    bool              // the resource is read and written in full
+	loads   []string // (begin) loads an earlier run committed for this replace pass
+	// resetLoads: the replace pass starts over; the loads an earlier run committed are no part of it.
+	resetLoads bool
+	inc        *IncrementalState // the cursor state to record; nil: the recorded one stands
+	resume     *ResumePoint      // where a later run picks up; nil: nothing to resume
+	done       bool              // the resource is read and written in full
 	// fullRead (with done): the pass read the resource in full (LastFullRead).
 	fullRead bool
 }
@@ -539,6 +541,9 @@ func (l *loader) setMark(ctx context.Context, table string, m *resMark) error {
 		return fmt.Errorf("internal error: a mark of resource %s before its first op", m.resource)
 	}
 	tr.mark = m
+	if m.resetLoads {
+		tr.loads = nil
+	}
 	if !m.done {
 		return nil
 	}

@@ -69,6 +69,12 @@ type ResumePoint struct {
 	FullRead bool `json:"full_read,omitempty"`
 	// StartedAt is when the pass began (RFC 3339).
 	StartedAt string `json:"started_at,omitempty"`
+	// BulkJob, BulkLocator and BulkRows: the pass reads the results of a Bulk API 2.0 query job
+	// and committed them up to the results page that starts at BulkLocator (BulkRows rows before
+	// it); a later run reads on from there while Salesforce keeps the job (7 days).
+	BulkJob     string `json:"bulk_job,omitempty"`
+	BulkLocator string `json:"bulk_locator,omitempty"`
+	BulkRows    int64  `json:"bulk_rows,omitempty"`
 }
 
 // resource returns a resource's state, creating it.

@@ -56,8 +56,19 @@ type BulkOptions struct {
 	BatchRows int
 	// ParallelPages > 0 downloads up to that many result pages at once (at most 5) through
 	// /resultPages (API v58.0+), still yielding rows in order; 0 reads pages one by one along the
-	// locator chain. Each page in flight is held in memory: bound it with MaxRecords.
+	// locator chain. Each page in flight is held in memory: bound it with MaxRecords. A job
+	// reattached with ResumeBulkQuery always reads the locator chain.
 	ParallelPages int
+	// KeepJob keeps the job when Results stops early: the consumer breaks the loop, ctx ends, or
+	// a download fails in a way a later attempt may get past (network, HTTP errors, API limits,
+	// session), so that a later process can read on with ResumeBulkQuery (Salesforce deletes
+	// jobs itself after 7 days). The job is still deleted once every row was read, and when
+	// reading on could only meet the same failure again: the rows do not match their counts
+	// (ErrBulkRowCount), the CSV is malformed, or Salesforce refuses the locator
+	// (ErrInvalidQueryLocator). It has no effect on BulkQuery, which aborts and deletes a job
+	// that fails or times out before it completes. False (the default) deletes the job in every
+	// case.
+	KeepJob bool
 }
 
 // BulkJobInfo is what Salesforce reports about a Bulk API 2.0 query job. Unknown keys are ignored.
@@ -119,17 +130,41 @@ func (w *bulkJobWire) info() (BulkJobInfo, bool) {
 
 // BulkBatch is a run of consecutive result rows from one results page. Rows hold the values in
 // Header order; "" means null (Salesforce has no empty strings). A batch and its slices are
-// reused: they are valid only until the loop asks for the next batch.
+// reused: they, and the fields below, are valid only until the loop asks for the next batch.
 type BulkBatch struct {
-	Page   int // 1 for the first results page
+	// Page is 1 for the first results page read; for a job reattached with ResumeBulkQuery, 1 is
+	// the page at the locator it resumed from.
+	Page int
+	// Header is the page's header row. A page with no header row at all (an empty body) leaves
+	// the previous page's (empty on the first).
 	Header []string
 	Rows   [][]string
+	// PageEnd is true on the batch holding the last rows of its results page (an empty page
+	// yields one batch with no rows and PageEnd set). Next is then where the following page
+	// starts: the page's Sforce-Locator ("" after the last page, whose locator is "null").
+	// A later process can read on from there with ResumeBulkQuery.
+	//
+	// With ParallelPages, Next is still the locator at which the following page starts: the
+	// page's Sforce-Locator, or, when a server omits that header, the locator parameter of the
+	// next page URL listed by /resultPages. When neither is known, Next is "" although more pages
+	// follow: "" on a PageEnd batch that is not the job's last means "no resume point here".
+	// Next is "" on batches without PageEnd.
+	PageEnd bool
+	Next    string
+	// RowsBefore counts the job's rows yielded before this batch (over every page, including
+	// those read by an earlier process when resumed).
+	RowsBefore int64
 }
 
 // BulkJob is a Bulk API 2.0 query job that has completed; read its rows with Results.
 type BulkJob struct {
 	c    *Client
 	opts BulkOptions
+
+	// resumeFrom is the locator Results starts at (set by ResumeBulkQuery; "" for the first
+	// page) and rowsBefore the rows read before it by an earlier process.
+	resumeFrom string
+	rowsBefore int64
 
 	mu       sync.Mutex
 	info     BulkJobInfo
@@ -171,6 +206,80 @@ func (c *Client) BulkQuery(ctx context.Context, soql string, opts BulkOptions) (
 		return nil, err
 	}
 	return j, nil
+}
+
+// ResumeBulkQuery reattaches to an existing completed query job and reads its results on from
+// locator (a BulkBatch.Next); rowsBefore is how many rows were read before it (BulkBatch.RowsBefore
+// of that page's end + rows of that page, i.e. the RowsBefore the next batch would carry). It
+// reads the job's state (GET jobs/query/{jobID}) and makes no other request; Results then reads
+// the locator chain from locator on (never /resultPages, whatever opts.ParallelPages says), its
+// batches' RowsBefore going on from rowsBefore, and compares rowsBefore plus the rows it read with
+// the job's numberRecordsProcessed at the end (ErrBulkRowCount). opts applies as for BulkQuery
+// (MaxRecords, BatchRows, KeepJob, Timeout for results answered 412 or 204, ...); Operation plays
+// no part.
+//
+// A job Salesforce no longer has (deleted, or older than the 7 days it keeps jobs) returns an
+// error matching ErrNotFound: run the query again. A job that is not JobComplete returns an
+// error (matching ErrBulkJobFailed or ErrBulkJobAborted when it is Failed or Aborted). jobID must
+// be a Salesforce id (15 or 18 letters and digits) and locator neither empty nor "null" (the
+// last page's): otherwise an error is returned and no request made. The locator is opaque; it
+// travels URL-encoded as the locator query parameter.
+func (c *Client) ResumeBulkQuery(ctx context.Context, jobID, locator string, rowsBefore int64, opts BulkOptions) (*BulkJob, error) {
+	opts, err := opts.normalize()
+	if err != nil {
+		return nil, fmt.Errorf("resuming bulk query job %q: %w", jobID, err)
+	}
+	switch {
+	case !validJobID(jobID):
+		return nil, fmt.Errorf("resuming bulk query job: %q is not a Salesforce job id (15 or 18 letters and digits, such as 750R0000000zlh9IAA)", jobID)
+	case locator == "":
+		return nil, fmt.Errorf("resuming bulk query job %s: the locator is empty: pass the Next of a batch with PageEnd set (\"\" there means the results ended, or no resume point)", jobID)
+	case locator == "null":
+		return nil, fmt.Errorf("resuming bulk query job %s: the locator is \"null\", which marks the last results page: there is nothing to read on from", jobID)
+	case rowsBefore < 0:
+		return nil, fmt.Errorf("resuming bulk query job %s: rowsBefore %d is negative", jobID, rowsBefore)
+	}
+	j := &BulkJob{c: c, opts: opts, info: BulkJobInfo{ID: jobID}, resumeFrom: locator, rowsBefore: rowsBefore}
+	if err := j.refresh(ctx); err != nil {
+		if ae := asAPIError(err); errors.Is(err, ErrNotFound) || ae != nil && ae.StatusCode == http.StatusNotFound {
+			if !errors.Is(err, ErrNotFound) {
+				err = fmt.Errorf("%w: %w", ErrNotFound, err)
+			}
+			return nil, fmt.Errorf("resuming bulk query job %s: Salesforce no longer has the job (deleted, or older than the 7 days it keeps jobs): %w; run the query again", jobID, err)
+		}
+		return nil, fmt.Errorf("resuming bulk query job %s: reading its state: %w", jobID, err)
+	}
+	in := j.Info()
+	switch in.State {
+	case BulkStateJobComplete:
+	case BulkStateFailed:
+		msg := cmp.Or(in.ErrorMessage, "(no errorMessage given)")
+		return nil, fmt.Errorf("resuming bulk query job %s on %s: the job failed: %s: %w; run the query again", jobID, in.Object, msg, ErrBulkJobFailed)
+	case BulkStateAborted:
+		return nil, fmt.Errorf("resuming bulk query job %s on %s: the job was aborted: %w; run the query again", jobID, in.Object, ErrBulkJobAborted)
+	default:
+		return nil, fmt.Errorf("resuming bulk query job %s on %s: the job is in state %q, not JobComplete: only a completed job's results can be read on; run the query again", jobID, in.Object, in.State)
+	}
+	if processed, known := j.processed(); known && rowsBefore > processed {
+		return nil, fmt.Errorf("resuming bulk query job %s on %s: %d rows were read before, but the job processed only %d: %w; run the query again",
+			jobID, in.Object, rowsBefore, processed, ErrBulkRowCount)
+	}
+	return j, nil
+}
+
+// validJobID reports whether id has the shape of a Salesforce id: 15 or 18 ASCII letters and digits.
+func validJobID(id string) bool {
+	if len(id) != 15 && len(id) != 18 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		switch c := id[i]; {
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func (o BulkOptions) normalize() (BulkOptions, error) {
@@ -363,10 +472,12 @@ func (j *BulkJob) cleanup(ctx context.Context, abort bool) {
 }
 
 // Results yields the job's rows in order, batch by batch, then deletes the job. Iteration stops
-// at the first error (yielded with a nil batch) or when the loop breaks; the job is deleted in
-// every case, so Results can be ranged over once. Pages cut off mid-body are requested again by
-// the same locator and the rows already yielded are skipped; the row counts are checked against
-// Sforce-NumberOfRecords and the job's numberRecordsProcessed (ErrBulkRowCount).
+// at the first error (yielded with a nil batch) or when the loop breaks; the job is then deleted
+// too, unless BulkOptions.KeepJob keeps it for ResumeBulkQuery. Results can be ranged over once.
+// Pages cut off mid-body are requested again by the same locator and the rows already yielded
+// are skipped; the row counts are checked against Sforce-NumberOfRecords and the job's
+// numberRecordsProcessed (ErrBulkRowCount). Each results page ends with a batch whose PageEnd is
+// set (see BulkBatch).
 func (j *BulkJob) Results(ctx context.Context) iter.Seq2[*BulkBatch, error] {
 	return func(yield func(*BulkBatch, error) bool) {
 		j.mu.Lock()
@@ -374,27 +485,46 @@ func (j *BulkJob) Results(ctx context.Context) iter.Seq2[*BulkBatch, error] {
 		j.claimed = true
 		j.mu.Unlock()
 		if claimed {
-			yield(nil, fmt.Errorf("bulk query job %s: Results was already called and the job deleted: run the query again", j.Info().ID))
+			yield(nil, fmt.Errorf("bulk query job %s: Results was already called (a job is read once; ResumeBulkQuery reads a kept job on)", j.Info().ID))
 			return
 		}
-		defer j.cleanup(ctx, false)
-		r := &resultReader{j: j, yield: yield, batch: &BulkBatch{}, sc: newCSVScanner(nil)}
-		err := errNoResultPages
-		if j.opts.ParallelPages > 0 {
+		r := &resultReader{j: j, yield: yield, batch: &BulkBatch{}, sc: newCSVScanner(nil), total: j.rowsBefore, rows: j.rowsBefore}
+		var err error
+		keep := false
+		defer func() {
+			if keep {
+				j.c.log.InfoContext(ctx, "bulk query job kept to read on later (KeepJob)", "job", j.Info().ID, "rows_read", r.rows, "stopped_by_consumer", r.stopped)
+				return
+			}
+			j.cleanup(ctx, false)
+		}()
+		err = errNoResultPages
+		switch {
+		case j.resumeFrom != "":
+			if j.opts.ParallelPages > 0 {
+				j.c.log.DebugContext(ctx, "resumed bulk query job: reading the locator chain, not resultPages", "job", j.Info().ID)
+			}
+		case j.opts.ParallelPages > 0:
 			err = r.parallel(ctx)
 		}
 		if errors.Is(err, errNoResultPages) {
-			err = r.locatorChain(ctx)
+			err = r.locatorChain(ctx, j.resumeFrom)
 		}
 		if r.stopped {
+			keep = j.opts.KeepJob
 			return
 		}
 		in := j.Info()
 		if processed, known := j.processed(); err == nil && known && r.total != processed {
-			err = fmt.Errorf("bulk query job %s: received %d rows, the job processed %d: %w; run the query again",
-				in.ID, r.total, processed, ErrBulkRowCount)
+			resumed := ""
+			if j.resumeFrom != "" {
+				resumed = fmt.Sprintf(" (%d of them before the job was resumed)", j.rowsBefore)
+			}
+			err = fmt.Errorf("bulk query job %s: received %d rows%s, the job processed %d: %w; run the query again",
+				in.ID, r.total, resumed, processed, ErrBulkRowCount)
 		}
 		if err != nil {
+			keep = j.opts.KeepJob && readOnPossible(err)
 			if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
 				err = fmt.Errorf("%w (%v)", ctx.Err(), err)
 			}
@@ -403,15 +533,41 @@ func (j *BulkJob) Results(ctx context.Context) iter.Seq2[*BulkBatch, error] {
 	}
 }
 
+// readOnPossible reports whether a later process could read a job on past err. Not when the
+// results themselves are wrong (row counts, malformed CSV) or Salesforce refuses the locator:
+// reading on would meet the same failure again, so the job had better go and the query run anew.
+func readOnPossible(err error) bool {
+	var se *csvSyntaxError
+	return !errors.Is(err, ErrBulkRowCount) && !errors.As(err, &se) && !errors.Is(err, ErrInvalidQueryLocator)
+}
+
 // resultReader streams result pages into batches.
 type resultReader struct {
 	j       *BulkJob
 	yield   func(*BulkBatch, error) bool
 	batch   *BulkBatch
-	scratch []string
+	scratch []string // slot for rows skipped after a cut
+	carry   []string // slot for the row read after a full batch, before the batch is yielded
 	sc      *csvScanner
-	total   int64
-	stopped bool // the consumer broke the loop
+	total   int64 // rows of the pages read whole (and of an earlier process, when resumed)
+	rows    int64 // rows yielded (and read by an earlier process, when resumed)
+	stopped bool  // the consumer broke the loop
+}
+
+// emit yields the batch; end marks the page's last batch, next is then where the following page
+// starts. It reports whether the consumer wants more.
+func (r *resultReader) emit(end bool, next string) bool {
+	b := r.batch
+	b.PageEnd, b.Next, b.RowsBefore = end, "", r.rows
+	if end {
+		b.Next = next
+	}
+	r.rows += int64(len(b.Rows))
+	if !r.yield(b, nil) {
+		r.stopped = true
+		return false
+	}
+	return true
 }
 
 // errPageCut marks a page whose body ended early; the page is requested again.
@@ -490,37 +646,48 @@ func isHTML(h http.Header) bool {
 }
 
 // stream parses one page body. done is the number of this page's rows the consumer has
-// already seen (from an earlier, cut-off attempt): they are skipped. It returns the rows of the
-// page seen by the consumer now; errors wrapping errPageCut mean "request the page again".
-func (r *resultReader) stream(body io.Reader, page int, expect, done int64) (int64, error) {
+// already seen (from an earlier, cut-off attempt): they are skipped. next is where the following
+// page starts, for the page's last batch. It returns the rows of the page seen by the consumer
+// now; errors wrapping errPageCut mean "request the page again".
+//
+// A full batch is yielded only once the row after it is read (or the page ends), so that the
+// page's last batch is known to be the last when it is yielded (PageEnd).
+func (r *resultReader) stream(body io.Reader, page int, expect, done int64, next string) (int64, error) {
 	r.sc.reset(body)
 	b := r.batch
 	b.Page, b.Rows = page, b.Rows[:0]
 	header, err := r.sc.readRecord(b.Header)
 	switch {
+	case err == io.EOF && done > 0:
+		return done, fmt.Errorf("page %d came back empty after %d of its rows were read: %w", page, done, errPageCut)
 	case err == io.EOF && expect <= 0:
-		return 0, nil // an empty page
+		r.emit(true, next) // an empty page
+		return 0, nil
 	case err == io.EOF:
 		return done, fmt.Errorf("page %d has no header row but announced %d rows: %w", page, expect, errPageCut)
 	case err != nil:
 		return done, pageErr(page, err)
 	}
 	b.Header = header
-	var n int64
+	seen := done // rows of the page the consumer has seen
+	var n int64  // rows of the page read
 	for {
+		full := len(b.Rows) >= r.j.opts.BatchRows
 		var slot []string
-		if len(b.Rows) < cap(b.Rows) {
-			slot = b.Rows[:len(b.Rows)+1][len(b.Rows)]
-		}
-		if n < done {
+		switch {
+		case n < done:
 			slot = r.scratch
+		case full:
+			slot = r.carry
+		case len(b.Rows) < cap(b.Rows):
+			slot = b.Rows[:len(b.Rows)+1][len(b.Rows)]
 		}
 		row, err := r.sc.readRecord(slot)
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return done, pageErr(page, err)
+			return seen, pageErr(page, err)
 		}
 		n++
 		if n <= done {
@@ -528,25 +695,24 @@ func (r *resultReader) stream(body io.Reader, page int, expect, done int64) (int
 			continue
 		}
 		if expect >= 0 && n > expect {
-			return done, fmt.Errorf("page %d has more rows than its Sforce-NumberOfRecords %d: %w", page, expect, ErrBulkRowCount)
+			return seen, fmt.Errorf("page %d has more rows than its Sforce-NumberOfRecords %d: %w", page, expect, ErrBulkRowCount)
 		}
-		b.Rows = append(b.Rows, row)
-		if len(b.Rows) >= r.j.opts.BatchRows {
-			if !r.yield(b, nil) {
-				r.stopped = true
-				return n, nil
-			}
-			done, b.Rows = n, b.Rows[:0]
+		if !full {
+			b.Rows = append(b.Rows, row)
+			continue
 		}
+		// A row follows the full batch: the batch is not the page's last.
+		if !r.emit(false, "") {
+			return n - 1, nil
+		}
+		seen = n - 1
+		b.Rows = b.Rows[:1]
+		b.Rows[0], r.carry = row, b.Rows[0]
 	}
 	if expect >= 0 && n < expect {
-		return done, fmt.Errorf("page %d ended after %d of its %d rows: %w", page, n, expect, errPageCut)
+		return seen, fmt.Errorf("page %d ended after %d of its %d rows: %w", page, n, expect, errPageCut)
 	}
-	if len(b.Rows) > 0 {
-		if !r.yield(b, nil) {
-			r.stopped = true
-		}
-	}
+	r.emit(true, next)
 	return max(n, done), nil
 }
 
@@ -560,8 +726,11 @@ func pageErr(page int, err error) error {
 }
 
 // readPage reads one page to the end, requesting it again (skipping what was yielded) when its
-// body is cut off. first, when set, is an already fetched first attempt.
-func (r *resultReader) readPage(ctx context.Context, page int, path string, first *pageResp) (locator string, err error) {
+// body is cut off. first, when set, is an already fetched first attempt. follow is the locator of
+// the page after it when known otherwise (parallel mode: from the next page URL): it stands in
+// for a missing or "null" Sforce-Locator in the page's last batch's Next. It returns the page's
+// Sforce-Locator.
+func (r *resultReader) readPage(ctx context.Context, page int, path string, first *pageResp, follow string) (locator string, err error) {
 	c := r.j.c
 	var done int64
 	attempts := 0
@@ -574,9 +743,15 @@ func (r *resultReader) readPage(ctx context.Context, page int, path string, firs
 			}
 		}
 		if p.empty {
+			r.batch.Page, r.batch.Rows = page, r.batch.Rows[:0]
+			r.emit(true, "")
 			return "", nil
 		}
-		seen, err := r.stream(p.body, page, p.expect, done)
+		next := p.locator
+		if next == "" || next == "null" {
+			next = follow
+		}
+		seen, err := r.stream(p.body, page, p.expect, done, next)
 		p.body.Close()
 		if err == nil || r.stopped {
 			r.total += seen
@@ -602,9 +777,13 @@ func (r *resultReader) readPage(ctx context.Context, page int, path string, firs
 	}
 }
 
-// locatorChain reads the pages one by one, following Sforce-Locator until "null" (or none).
-func (r *resultReader) locatorChain(ctx context.Context) error {
+// locatorChain reads the pages one by one, from the page at locator from ("" for the first),
+// following Sforce-Locator until "null" (or none).
+func (r *resultReader) locatorChain(ctx context.Context, from string) error {
 	q := url.Values{}
+	if from != "" {
+		q.Set("locator", from)
+	}
 	for page := 1; ; page++ {
 		if r.j.opts.MaxRecords > 0 {
 			q.Set("maxRecords", strconv.Itoa(r.j.opts.MaxRecords))
@@ -613,7 +792,7 @@ func (r *resultReader) locatorChain(ctx context.Context) error {
 		if len(q) > 0 {
 			path += "?" + q.Encode()
 		}
-		next, err := r.readPage(ctx, page, path, nil)
+		next, err := r.readPage(ctx, page, path, nil, "")
 		if err != nil || r.stopped {
 			return err
 		}
@@ -676,11 +855,53 @@ func (r *resultReader) listPages(ctx context.Context, path string) (*resultPageS
 	return set, nil
 }
 
-// prefetched is a page read whole into memory by a parallel download.
+// pageList walks the page URLs of /resultPages in order, listing the next set when one is used up.
+type pageList struct {
+	r   *resultReader
+	set *resultPageSet
+	i   int
+}
+
+// next returns the following page URL, "" after the last.
+func (l *pageList) next(ctx context.Context) (string, error) {
+	for l.i >= len(l.set.urls) {
+		if l.set.done {
+			return "", nil
+		}
+		link := l.set.next
+		set, err := l.r.listPages(ctx, link)
+		if err != nil {
+			return "", fmt.Errorf("listing result pages at %s: %w", link, err)
+		}
+		l.set, l.i = set, 0
+		if len(set.urls) == 0 && !set.done {
+			return "", fmt.Errorf("listing result pages at %s: no pages, but done=false: cannot list the remaining pages", link)
+		}
+	}
+	u := l.set.urls[l.i]
+	l.i++
+	return u, nil
+}
+
+// locatorParam returns the locator query parameter of a page URL ("" when it has none).
+func locatorParam(pageURL string) string {
+	u, err := url.Parse(pageURL)
+	if err != nil {
+		return ""
+	}
+	if loc := u.Query().Get("locator"); loc != "null" {
+		return loc
+	}
+	return ""
+}
+
+// prefetched is a page read whole into memory by a parallel download. follow is the locator
+// parameter of the page URL after it, "" when there is none (or none is known).
 type prefetched struct {
-	url  string
-	page *pageResp
-	err  error
+	url    string
+	follow string
+	page   *pageResp
+	err    error
 }
 
 // prefetch downloads a page completely, requesting it again when the body is cut off (nothing
@@ -736,39 +957,37 @@ func (r *resultReader) parallel(ctx context.Context) error {
 	go func() {
 		defer close(producerDone)
 		defer close(pending)
-		for {
-			for _, u := range set.urls {
-				select {
-				case slots <- struct{}{}:
-				case <-ctx.Done():
-					return
-				}
-				ch := make(chan prefetched, 1)
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					p, err := r.prefetch(ctx, u)
-					ch <- prefetched{url: u, page: p, err: err}
-				}()
-				select {
-				case pending <- ch:
-				case <-ctx.Done():
-					return
-				}
-			}
-			if set.done {
+		// The producer looks one page URL ahead: a page's last batch carries the next page's
+		// locator when the page has no Sforce-Locator of its own.
+		list := &pageList{r: r, set: set}
+		u, err := list.next(ctx)
+		for u != "" {
+			after, lerr := list.next(ctx)
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
 				return
 			}
-			next := set.next
-			var err error
-			if set, err = r.listPages(ctx, next); err != nil {
-				ch := make(chan prefetched, 1)
-				ch <- prefetched{err: fmt.Errorf("listing result pages at %s: %w", next, err)}
-				select {
-				case pending <- ch:
-				case <-ctx.Done():
-				}
+			ch := make(chan prefetched, 1)
+			wg.Add(1)
+			go func(u, follow string) {
+				defer wg.Done()
+				p, err := r.prefetch(ctx, u)
+				ch <- prefetched{url: u, follow: follow, page: p, err: err}
+			}(u, locatorParam(after))
+			select {
+			case pending <- ch:
+			case <-ctx.Done():
 				return
+			}
+			u, err = after, lerr
+		}
+		if err != nil {
+			ch := make(chan prefetched, 1)
+			ch <- prefetched{err: err}
+			select {
+			case pending <- ch:
+			case <-ctx.Done():
 			}
 		}
 	}()
@@ -779,7 +998,7 @@ func (r *resultReader) parallel(ctx context.Context) error {
 			return f.err
 		}
 		page++
-		_, err := r.readPage(ctx, page, f.url, f.page)
+		_, err := r.readPage(ctx, page, f.url, f.page, f.follow)
 		<-slots
 		if err != nil || r.stopped {
 			return err

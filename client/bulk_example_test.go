@@ -42,3 +42,45 @@ func ExampleClient_BulkQuery() {
 		}
 	}
 }
+
+// ExampleClient_ResumeBulkQuery reads a Bulk job page by page, keeping the job (KeepJob) so that
+// a run that dies can read it on in the next process from the last page it committed.
+func ExampleClient_ResumeBulkQuery() {
+	ctx := context.Background()
+	c, err := client.New(ctx, client.Config{Credentials: client.Credentials{ /* ... */ }})
+	if err != nil {
+		log.Fatal(err)
+	}
+	opts := client.BulkOptions{MaxRecords: 50000, KeepJob: true}
+	// saved is what an earlier process committed: job id, locator and rows read before it.
+	var saved struct {
+		job, locator string
+		rows         int64
+	}
+	var job *client.BulkJob
+	if saved.job != "" {
+		job, err = c.ResumeBulkQuery(ctx, saved.job, saved.locator, saved.rows, opts)
+		if errors.Is(err, client.ErrNotFound) {
+			job, err = nil, nil // the job is gone (deleted, or older than 7 days): read anew
+		}
+		if err != nil {
+			log.Fatal(err)
+		}
+	}
+	if job == nil {
+		if job, err = c.BulkQuery(ctx, "SELECT Id, Name FROM Account", opts); err != nil {
+			log.Fatal(err)
+		}
+	}
+	for batch, err := range job.Results(ctx) {
+		if err != nil {
+			log.Fatal(err) // the job is kept: the next process reads on from saved
+		}
+		// ... write batch.Rows ...
+		if batch.PageEnd && batch.Next != "" {
+			// Commit the rows written so far together with where the next page starts.
+			saved.job, saved.locator = job.Info().ID, batch.Next
+			saved.rows = batch.RowsBefore + int64(len(batch.Rows))
+		}
+	}
+}

@@ -182,8 +182,10 @@ var fastBulk = BulkOptions{PollInterval: time.Millisecond, MaxPollInterval: 2 * 
 type bulkResult struct {
 	header []string
 	rows   [][]string
-	pages  []int // page of each batch
-	sizes  []int // rows of each batch
+	pages  []int    // page of each batch
+	sizes  []int    // rows of each batch
+	ends   []string // of each batch: "-" without PageEnd, else "end:" + Next
+	before []int64  // RowsBefore of each batch
 }
 
 // collectBulk reads every batch, copying the reused slices.
@@ -196,6 +198,14 @@ func collectBulk(seq func(func(*BulkBatch, error) bool)) (bulkResult, error) {
 		out.header = slices.Clone(b.Header)
 		out.pages = append(out.pages, b.Page)
 		out.sizes = append(out.sizes, len(b.Rows))
+		end := "-"
+		if b.PageEnd {
+			end = "end:" + b.Next
+		} else if b.Next != "" {
+			end = "next without PageEnd:" + b.Next
+		}
+		out.ends = append(out.ends, end)
+		out.before = append(out.before, b.RowsBefore)
 		for _, r := range b.Rows {
 			out.rows = append(out.rows, slices.Clone(r))
 		}
@@ -409,11 +419,12 @@ func TestBulkResultsNotReady(t *testing.T) {
 	}
 }
 
+// An empty result is one empty page: one batch with no rows, PageEnd set and Next "".
 func TestBulkEmptyResult(t *testing.T) {
 	for _, p := range []bulkPage{{csv: "", count: "0", locator: "null"}, {csv: "\"Id\",\"Name\"\n", locator: "null"}} {
 		f := &fakeBulk{processed: 0, pages: map[string]bulkPage{"": p}}
 		res, err := runBulk(t, newFakeBulk(t, f), fastBulk)
-		if err != nil || len(res.rows) != 0 || len(res.sizes) != 0 {
+		if err != nil || len(res.rows) != 0 || fmt.Sprint(res.sizes, res.ends, res.before) != "[0] [end:] [0]" {
 			t.Errorf("%q: %+v, %v", p.csv, res, err)
 		}
 	}
@@ -425,7 +436,7 @@ func TestBulkEmptyResult(t *testing.T) {
 		}
 		return false
 	}}
-	if res, err := runBulk(t, newFakeBulk(t, f), fastBulk); err != nil || len(res.rows) != 0 {
+	if res, err := runBulk(t, newFakeBulk(t, f), fastBulk); err != nil || len(res.rows) != 0 || fmt.Sprint(res.ends) != "[end:]" {
 		t.Errorf("204 for an empty job: %+v, %v", res, err)
 	}
 }
