@@ -220,6 +220,9 @@ func (c *Client) soapLogin(ctx context.Context) (session, error) {
 					e.Hint = "append the user's security token: set SecurityToken (reset it from the user's settings), or allow the client's IP in the org"
 				case CodeInvalidLogin:
 					e.Hint = "check UserName, Password and SecurityToken, and Domain (use \"test\" for a sandbox)"
+				case "UNKNOWN_EXCEPTION", CodeServerUnavailable:
+					// Salesforce's side failed (every SOAP fault comes with HTTP 500): try again.
+					return actRetry, e
 				}
 				return actDone, e
 			case perr == nil && resp.StatusCode == http.StatusOK:

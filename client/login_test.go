@@ -14,6 +14,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -552,5 +553,39 @@ func TestNoSecretInStringsOrLogs(t *testing.T) {
 	assertNoSecrets(t, "logs", logs.String())
 	if !strings.Contains(logs.String(), "logging in again") {
 		t.Errorf("the re-login was not logged:\n%s", logs.String())
+	}
+}
+
+// A SOAP login answered with a transient fault (UNKNOWN_EXCEPTION, SERVER_UNAVAILABLE) is tried
+// again; a fault about the credentials is not.
+func TestSOAPTransientFaultRetried(t *testing.T) {
+	for _, tc := range []struct {
+		code  string
+		calls int64
+		ok    bool
+	}{
+		{"UNKNOWN_EXCEPTION", 2, true},
+		{"SERVER_UNAVAILABLE", 2, true},
+		{"INVALID_LOGIN", 1, false},
+	} {
+		t.Run(tc.code, func(t *testing.T) {
+			var calls atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+				if calls.Add(1) == 1 {
+					w.WriteHeader(http.StatusInternalServerError)
+					io.WriteString(w, soapFaultXML("sf:"+tc.code, tc.code, "transient or not"))
+					return
+				}
+				io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns="urn:partner.soap.sforce.com"><soapenv:Body><loginResponse><result><serverUrl>`+
+					"http://"+r.Host+`/services/Soap/u/64.0/00D</serverUrl><sessionId>00Dxx!session</sessionId><passwordExpired>false</passwordExpired></result></loginResponse></soapenv:Body></soapenv:Envelope>`)
+			}))
+			defer srv.Close()
+			_, err := New(context.Background(), Config{LoginURL: srv.URL, APIVersion: "64.0", Credentials: soapCreds(),
+				RetryWait: time.Millisecond, MaxRetryWait: 2 * time.Millisecond})
+			if (err == nil) != tc.ok || calls.Load() != tc.calls {
+				t.Fatalf("err = %v after %d calls; want ok=%v after %d", err, calls.Load(), tc.ok, tc.calls)
+			}
+		})
 	}
 }
