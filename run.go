@@ -171,6 +171,9 @@ func (r *run) extractAll(ctx context.Context) error {
 	var failMu sync.Mutex
 	for _, res := range r.resources {
 		g.Go(func() error {
+			if gctx.Err() != nil {
+				return nil // the run stopped before this resource began: the failure is reported
+			}
 			if err := r.extract(gctx, res); err != nil {
 				if cause := context.Cause(gctx); cause != nil && !errors.Is(cause, context.Canceled) && errors.Is(err, context.Canceled) {
 					return nil // stopped because another part failed; that failure is reported
