@@ -78,6 +78,10 @@ func testKilledRunsRecover(t *testing.T, e *env) {
 		points = append(points, float64(i%10)/10+0.05)
 	}
 	points = append(points, 1, 1, 1)
+	// Past the last call, the kill waits a little longer each time, so it lands while the loader
+	// writes and commits chunks (Postgres creates its tables after the calls are made).
+	after := map[int]time.Duration{len(points) - 3: 0, len(points) - 2: 150 * time.Millisecond, len(points) - 1: 400 * time.Millisecond}
+	var lastCall time.Time
 
 	ids := []string(nil)
 	for i, share := range points {
@@ -103,6 +107,12 @@ func testKilledRunsRecover(t *testing.T, e *env) {
 				break wait
 			case <-tick.C:
 				if len(e.srv.Calls()) >= k {
+					if lastCall.IsZero() {
+						lastCall = time.Now()
+					}
+					if time.Since(lastCall) < after[i] {
+						continue
+					}
 					cmd.Process.Kill()
 					killed = true
 					<-exited
@@ -111,6 +121,7 @@ func testKilledRunsRecover(t *testing.T, e *env) {
 			}
 		}
 		tick.Stop()
+		lastCall = time.Time{}
 		t.Logf("kill point %d: after %d of ~%d calls (killed: %v)", i, k, total, killed)
 
 		// Change the org between the killed run and the rerun, as time goes on.
@@ -134,6 +145,11 @@ func testKilledRunsRecover(t *testing.T, e *env) {
 			e.checkTable(s.table, s.object, s.merge)
 		}
 		e.srv.SetFaults(salesforcetest.Faults{Latency: 3 * time.Millisecond})
+	}
+	// Killed runs committed chunks that the reruns went on from: the dataset holds more loads
+	// than the completed runs made (one each).
+	if loads := e.scalar(`SELECT count(*) FROM {ds}._dlt_loads`); loads <= int64(len(points)) {
+		t.Errorf("%d loads after %d reruns: no killed run committed a chunk (CommitEvery %d)", loads, len(points), crashCommitEvery)
 	}
 	// The state matches the data: a run with nothing changed loads nothing new.
 	e.srv.SetFaults(salesforcetest.Faults{})
