@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -184,8 +186,8 @@ func (e *env) maxID(table string) string {
 	return id
 }
 
-// A run stopped while it downloads a Bulk API job's results (the quota guard, about 6 pages
-// into 10) has committed what it read; the next run reattaches to the same job and reads
+// A run stopped while it downloads a Bulk API job's results (7 or more pages into 10, after a
+// chunk commit) has committed its chunks; the next run reattaches to the same job and reads
 // only the pages after the last one committed: no new job, no page read twice, and the table
 // equals the org. For a merge and a replace resource, both destinations.
 func TestChunkedBulkReadGoesOnWithTheSameJob(t *testing.T) {
@@ -230,36 +232,52 @@ func bulkCalls(srv *salesforcetest.Server) (jobs, pages int) {
 	return jobs, pages
 }
 
-func testChunkedBulkResume(t *testing.T, kind, resource, object, table string, merge bool) {
-	// A probe run of the same org counts the calls made before the first results page.
-	probe := bulkEnv(t, kind, object)
-	probe.srv.ResetCalls()
-	probe.run(probe.source(sfdlt.BulkThreshold(1000), quickBulk).WithResources(resource))
-	before := 0
-	for _, c := range probe.srv.Calls() {
-		if strings.HasSuffix(c.Path, "/results") {
-			break
+// runStoppedAfterPages runs the pipeline and cancels the run once resource has read n pages and
+// a chunk was committed since (a run killed or stopped mid-read; the chunks committed stand).
+func runStoppedAfterPages(e *env, src *sfdlt.Source, resource string, n int) (*sfdlt.LoadInfo, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var reached, committed atomic.Bool
+	p := e.pipeline(sfdlt.OnProgress(func(p sfdlt.Progress) {
+		if p.Resource == resource && p.Pages >= n {
+			reached.Store(true)
 		}
-		before++
+	}), sfdlt.Logger(slog.New(&onLog{f: func(msg string) {
+		if msg == "committed a chunk" && reached.Load() {
+			committed.Store(true)
+			cancel()
+		}
+	}})))
+	info, err := p.Run(ctx, src)
+	if !committed.Load() {
+		e.t.Fatalf("the run was not stopped after %d pages and a commit: %v\n%v", n, err, info)
 	}
-	if jobs, pages := bulkCalls(probe.srv); jobs != 1 || pages != 10 {
-		t.Fatalf("the probe run made %d jobs and read %d results pages, want 1 and 10", jobs, pages)
-	}
+	return info, err
+}
 
-	// The guard stops the run once before+6 calls of a limit of 1,000 are used (0.1% each).
+// onLog is a slog handler that hands each message to f.
+type onLog struct{ f func(msg string) }
+
+func (h *onLog) Enabled(context.Context, slog.Level) bool      { return true }
+func (h *onLog) Handle(_ context.Context, r slog.Record) error { h.f(r.Message); return nil }
+func (h *onLog) WithAttrs([]slog.Attr) slog.Handler            { return h }
+func (h *onLog) WithGroup(string) slog.Handler                 { return h }
+
+func testChunkedBulkResume(t *testing.T, kind, resource, object, table string, merge bool) {
+	// The run is stopped once 7 of the 10 results pages were read: the chunks committed by then
+	// (every 2,500 rows: after pages 3 and 6) stand.
 	e := bulkEnv(t, kind, object)
-	e.srv.SetFaults(salesforcetest.Faults{RequestLimitAfter: 1000})
 	e.srv.ResetCalls()
-	pct := float64(before+6) / 10
-	info, err := e.pipeline().Run(context.Background(), e.source(sfdlt.BulkThreshold(1000), quickBulk, sfdlt.MaxAPIUsagePercent(pct)).WithResources(resource))
-	if !errors.Is(err, sfdlt.ErrAPIUsageLimit) {
-		t.Fatalf("want the quota guard to stop the run, got %v\n%v", err, info)
+	info, err := runStoppedAfterPages(e, e.source(sfdlt.BulkThreshold(1000), quickBulk).WithResources(resource), resource, 7)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("want the run cancelled, got %v\n%v", err, info)
 	}
-	_, firstPages := bulkCalls(e.srv)
+	if jobs, _ := bulkCalls(e.srv); jobs != 1 {
+		t.Fatalf("the stopped run made %d Bulk jobs, want 1", jobs)
+	}
 	kept := e.scalar(`SELECT count(*) FROM {ds}.` + table)
-	// (How many pages exactly depends on how many polls the job took, which varies.)
-	if kept != int64(1000*firstPages) || firstPages < 1 || firstPages > 9 {
-		t.Fatalf("the stopped run read %d results pages and left %d rows: want every page it read committed", firstPages, kept)
+	if kept%1000 != 0 || kept < 3000 || kept > 9000 {
+		t.Fatalf("the stopped run left %d rows: want the whole pages of its committed chunks", kept)
 	}
 	st, err := e.pipeline().State(context.Background())
 	if err != nil {
@@ -270,16 +288,22 @@ func testChunkedBulkResume(t *testing.T, kind, resource, object, table string, m
 		t.Fatalf("the state holds no Bulk resume point after %d rows: %+v", kept, rs)
 	}
 
-	e.srv.SetFaults(salesforcetest.Faults{})
 	e.srv.ResetCalls()
 	info = e.run(e.source(sfdlt.BulkThreshold(1000), quickBulk).WithResources(resource))
 	jobs, pages := bulkCalls(e.srv)
-	t.Logf("stopped run: %d of 10 pages, %d rows kept; the next run: %d new jobs, %d pages", firstPages, kept, jobs, pages)
-	if jobs != 0 || pages != 10-firstPages {
-		t.Errorf("the next run made %d jobs and read %d pages, want 0 and %d: it did not go on with the job\n%v", jobs, pages, 10-firstPages, info)
+	t.Logf("stopped run: %d rows committed; the next run: %d new jobs, %d pages; notes %q", kept, jobs, pages, info.Notes)
+	if want := 10 - int(kept/1000); jobs != 0 || pages != want {
+		t.Errorf("the next run made %d jobs and read %d pages, want 0 and %d: it did not go on with the job\n%v", jobs, pages, want, info)
 	}
 	if !strings.Contains(strings.Join(info.Notes, "\n"), "went on with Bulk job") {
 		t.Errorf("the load info does not say the Bulk job went on: %q", info.Notes)
+	}
+	deleted := false
+	for _, c := range e.srv.Calls() {
+		deleted = deleted || c.Method == "DELETE" && strings.HasSuffix(c.Path, "/jobs/query/"+rs.Resume.BulkJob) && c.Status < 300
+	}
+	if !deleted {
+		t.Errorf("Bulk job %s was not deleted once its rows were committed", rs.Resume.BulkJob)
 	}
 	e.checkTable(table, object, merge)
 	st, err = e.pipeline().State(context.Background())
@@ -295,10 +319,8 @@ func testChunkedBulkResume(t *testing.T, kind, resource, object, table string, m
 // next run reads the resource anew and says so; a replace starts its pass over.
 func TestChunkedBulkReadStartsOverWhenTheJobIsGone(t *testing.T) {
 	e := bulkEnv(t, "duckdb", "Contact")
-	e.srv.SetFaults(salesforcetest.Faults{RequestLimitAfter: 1000})
-	_, err := e.pipeline().Run(context.Background(), e.source(sfdlt.BulkThreshold(1000), quickBulk, sfdlt.MaxAPIUsagePercent(1.2)).WithResources("contact"))
-	if !errors.Is(err, sfdlt.ErrAPIUsageLimit) {
-		t.Fatalf("want the quota guard to stop the run, got %v", err)
+	if _, err := runStoppedAfterPages(e, e.source(sfdlt.BulkThreshold(1000), quickBulk).WithResources("contact"), "contact", 4); !errors.Is(err, context.Canceled) {
+		t.Fatalf("want the run cancelled, got %v", err)
 	}
 	st, err := e.pipeline().State(context.Background())
 	if err != nil {

@@ -262,7 +262,8 @@ type objectRun struct {
 	bulkResume *ResumePoint
 	resumedJob *client.BulkJob
 	bulkPos    *ResumePoint
-	resetLoads bool // the next mark drops the loads an earlier run committed (the pass starts over)
+	resetLoads bool   // the next mark drops the loads an earlier run committed (the pass starts over)
+	readJob    string // a Bulk job read to the end, to delete once its rows are committed
 }
 
 // withBulk adds the Bulk results position, when reading one, to a resume point.
@@ -286,7 +287,7 @@ func (o *objectRun) mark(done bool) *resMark {
 		m.cursor = inc.CursorPath
 	}
 	if done {
-		m.safe, m.done, m.fullRead = true, true, o.fullPass
+		m.safe, m.done, m.fullRead, m.bulkJob = true, true, o.fullPass, o.readJob
 		if inc != nil {
 			m.inc = inc.state()
 		}
@@ -348,6 +349,7 @@ func (r *run) extractObject(ctx context.Context, res *Resource) error {
 		}
 		// Nothing of the job was written: read the resource anew below.
 		r.note(fmt.Sprintf("%s: %v; read it anew", res.name, err))
+		r.deleteBulkJobs(ctx, o.resumedJob.Info().ID)
 		o.resumedJob, o.bulkPos, o.resetLoads = nil, nil, o.replacePass
 	}
 	if r.bulkAllowed(o) {

@@ -66,6 +66,9 @@ func (r *run) bulkOptions(o *objectRun) client.BulkOptions {
 		opts.Operation = "queryAll"
 	}
 	opts.KeepJob = r.p.commitEvery > 0
+	// Kept after it is read too: the rows are safe only once committed, so the job is deleted
+	// after the commit that completes the resource (see loader.committed).
+	opts.KeepReadJob = opts.KeepJob
 	return opts
 }
 
@@ -151,6 +154,9 @@ func (r *run) extractBulk(ctx context.Context, o *objectRun) error {
 				return err
 			}
 		}
+	}
+	if r.bulkOptions(o).KeepReadJob {
+		o.readJob = job.Info().ID
 	}
 	return nil
 }

@@ -111,6 +111,10 @@ func (r *run) do(ctx context.Context) (info *LoadInfo, err error) {
 	}
 	if err != nil {
 		r.info.LoadID = r.loadID
+		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+			// The run was cancelled: whatever failed on the way out, say so first.
+			err = fmt.Errorf("%w: %v", cerr, err)
+		}
 		return r.info, err
 	}
 	r.info.LoadID, r.info.Loaded = r.loadID, true
@@ -384,7 +388,7 @@ func (r *run) commitChunk(ctx context.Context, final bool) error {
 	}
 	r.schemaStored = true
 	r.info.LoadIDs = append(r.info.LoadIDs, r.loadID)
-	r.loader.committed(r.loadID)
+	r.deleteBulkJobs(ctx, r.loader.committed(r.loadID)...)
 	r.stateMu.Lock()
 	err = writeLocalState(r.p.Dir(), r.state)
 	r.stateMu.Unlock()
@@ -456,6 +460,8 @@ type resMark struct {
 	done       bool              // the resource is read and written in full
 	// fullRead (with done): the pass read the resource in full (LastFullRead).
 	fullRead bool
+	// bulkJob (with done): the Bulk job the resource was read from, deleted once committed.
+	bulkJob string
 }
 
 // resTrack is the loader's view of one resource of the run.
@@ -606,17 +612,37 @@ func (l *loader) applyMarks(st *PipelineState) {
 	}
 }
 
-// committed updates the tracks after load id was committed.
-func (l *loader) committed(id string) {
+// committed updates the tracks after load id was committed, and returns the Bulk jobs whose
+// rows are all committed now.
+func (l *loader) committed(id string) (jobs []string) {
 	for name, tr := range l.tracks {
 		switch {
 		case !tr.open && tr.mark != nil && tr.mark.done:
+			if tr.mark.bulkJob != "" {
+				jobs = append(jobs, tr.mark.bulkJob)
+			}
 			delete(l.tracks, name)
 		case tr.replace:
 			tr.loads = append(tr.loads, id)
 		}
 	}
 	l.since = 0
+	return jobs
+}
+
+// deleteBulkJobs deletes Bulk jobs whose rows are committed (best effort: Salesforce deletes
+// them itself after 7 days).
+func (r *run) deleteBulkJobs(ctx context.Context, ids ...string) {
+	if r.sf == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	for _, id := range ids {
+		if err := r.sf.DeleteBulkJob(ctx, id); err != nil {
+			r.p.logger.Warn("could not delete a Bulk job whose rows are loaded; Salesforce deletes it after 7 days", "job", id, "error", err)
+		}
+	}
 }
 
 // loader writes rows into the load's tables, opening each table's writer on first use and

@@ -69,6 +69,10 @@ type BulkOptions struct {
 	// that fails or times out before it completes. False (the default) deletes the job in every
 	// case.
 	KeepJob bool
+	// KeepReadJob, with KeepJob, keeps the job after every row was read too: a caller that
+	// commits what it read in chunks deletes it with DeleteBulkJob once the last rows are
+	// committed, so a process that dies between reading and committing can still read on.
+	KeepReadJob bool
 }
 
 // BulkJobInfo is what Salesforce reports about a Bulk API 2.0 query job. Unknown keys are ignored.
@@ -456,6 +460,19 @@ func (j *BulkJob) Abort(ctx context.Context) error {
 
 // cleanup aborts (when asked) and deletes the job, best effort, on a context that survives the
 // caller's cancellation but not for long.
+// DeleteBulkJob deletes a query job (one kept with BulkOptions.KeepJob and KeepReadJob). A job
+// Salesforce no longer has is not an error.
+func (c *Client) DeleteBulkJob(ctx context.Context, jobID string) error {
+	if !validJobID(jobID) {
+		return fmt.Errorf("deleting bulk query job: %q is not a Salesforce job id (15 or 18 letters and digits)", jobID)
+	}
+	_, err := c.send(ctx, call{method: http.MethodDelete, path: c.dataPath("jobs/query/" + jobID), auth: true})
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("deleting bulk query job %s: %w", jobID, err)
+	}
+	return nil
+}
+
 func (j *BulkJob) cleanup(ctx context.Context, abort bool) {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bulkCleanupTimeout)
 	defer cancel()
@@ -522,6 +539,9 @@ func (j *BulkJob) Results(ctx context.Context) iter.Seq2[*BulkBatch, error] {
 			}
 			err = fmt.Errorf("bulk query job %s: received %d rows%s, the job processed %d: %w; run the query again",
 				in.ID, r.total, resumed, processed, ErrBulkRowCount)
+		}
+		if err == nil {
+			keep = j.opts.KeepJob && j.opts.KeepReadJob
 		}
 		if err != nil {
 			keep = j.opts.KeepJob && readOnPossible(err)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/sfdlt/sfdlt/salesforcetest"
 )
@@ -332,8 +333,7 @@ func readUntilPage(t *testing.T, j *BulkJob, k int, from int64) (rows [][]string
 	return nil, "", 0
 }
 
-// emulatorClient logs in to the emulator with the OAuth client credentials flow. (Not SOAP: the
-// client does not retry the SOAP fault UNKNOWN_EXCEPTION that injected errors answer on login.)
+// emulatorClient logs in to the emulator with the OAuth client credentials flow.
 func emulatorClient(t *testing.T, srv *salesforcetest.Server) *Client {
 	t.Helper()
 	cr := srv.Credentials()
@@ -680,5 +680,60 @@ func TestResumeBulkQueryTwice(t *testing.T) {
 	wantSequence(t, slices.Concat(rows, more, last.rows), 9)
 	if f.count("DELETE") != 1 {
 		t.Errorf("requests %q", f.requests())
+	}
+}
+
+// With KeepJob and KeepReadJob the job outlives a complete read, so a process that dies before
+// committing the last rows can still read on; DeleteBulkJob removes it.
+func TestBulkKeepReadJob(t *testing.T) {
+	srv := salesforcetest.NewServer(salesforcetest.Options{Seed: 3, BulkPageSize: 100, Counts: map[string]int{"Account": 250}})
+	defer srv.Close()
+	c := emulatorClient(t, srv)
+	ctx := context.Background()
+	job, err := c.BulkQuery(ctx, "SELECT Id FROM Account", BulkOptions{PollInterval: time.Millisecond, KeepJob: true, KeepReadJob: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last *BulkBatch
+	rows := 0
+	for b, err := range job.Results(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows += len(b.Rows)
+		if b.PageEnd && b.Next != "" {
+			cp := *b
+			last = &cp
+		}
+	}
+	if rows != 250 || last == nil {
+		t.Fatalf("read %d rows (last resume point %v)", rows, last)
+	}
+	// The job is still there: the last page can be read again from its locator.
+	again, err := c.ResumeBulkQuery(ctx, job.Info().ID, last.Next, 200, BulkOptions{KeepJob: true, KeepReadJob: true})
+	if err != nil {
+		t.Fatalf("the fully read job is gone: %v", err)
+	}
+	n := 0
+	for b, err := range again.Results(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += len(b.Rows)
+	}
+	if n != 50 {
+		t.Fatalf("read %d rows of the last page again, want 50", n)
+	}
+	if err := c.DeleteBulkJob(ctx, job.Info().ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeleteBulkJob(ctx, job.Info().ID); err != nil {
+		t.Errorf("deleting a deleted job: %v, want nil", err)
+	}
+	if _, err := c.ResumeBulkQuery(ctx, job.Info().ID, last.Next, 200, BulkOptions{}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("after DeleteBulkJob: %v, want ErrNotFound", err)
+	}
+	if err := c.DeleteBulkJob(ctx, "750'; DROP"); err == nil {
+		t.Error("a malformed job id was accepted")
 	}
 }
