@@ -504,6 +504,11 @@ func (r *run) prepareObject(ctx context.Context, res *Resource) (*objectRun, err
 // window, never abandoned.
 func (r *run) extractREST(ctx context.Context, o *objectRun, bulkFrom int) error {
 	err := r.readREST(ctx, o, o.q, bulkFrom)
+	if errors.Is(err, errTimedOut) && bulkFrom > 0 {
+		// Too slow for REST (a big table, sorted for chunked commits): a Bulk candidate, and
+		// should Bulk fail, REST reads it in windows.
+		return errUseBulk
+	}
 	if !errors.Is(err, errTimedOut) {
 		return err
 	}

@@ -739,3 +739,24 @@ func TestQueryTimeoutSplitsIntoWindows(t *testing.T) {
 		t.Errorf("nothing changed, yet %d task rows were loaded again", second.RowCount("task"))
 	}
 }
+
+// A first page that Salesforce times out marks a large result: with Bulk allowed, the resource
+// tries a Bulk job first, and when the job fails too, REST reads it in windows.
+func TestQueryTimeoutTriesBulkFirst(t *testing.T) {
+	counts := salesforcetest.DefaultCounts()
+	counts["Task"] = 3000
+	e := newEnv(t, counts)
+	e.srv.SetFaults(salesforcetest.Faults{QueryTimeoutAbove: 700})
+	info := e.run(e.source(sfdlt.BulkThreshold(100_000), sfdlt.BulkOptions(client.BulkOptions{PollInterval: time.Millisecond})).WithResources("task"))
+	e.checkTable("task", "Task", true)
+	jobs := 0
+	for _, c := range e.srv.Calls() {
+		if c.Method == "POST" && strings.HasSuffix(c.Path, "/jobs/query") {
+			jobs++
+		}
+	}
+	notes := strings.Join(info.Notes, " ")
+	if jobs != 1 || !strings.Contains(notes, "Bulk API 2.0 failed") || !strings.Contains(notes, "windows") {
+		t.Errorf("want one Bulk job tried, then windows: %d jobs, notes %q", jobs, notes)
+	}
+}
