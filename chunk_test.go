@@ -15,6 +15,15 @@ import (
 	"github.com/sfdlt/sfdlt/salesforcetest"
 )
 
+// chunkCases are a merge and a replace resource of 10,000 records each.
+var chunkCases = []struct {
+	resource, object, table string
+	merge                   bool
+}{
+	{"opportunity", "Opportunity", "opportunity", true},
+	{"contact", "Contact", "contact", false},
+}
+
 // queryPages counts the query pages (first pages and continuations) served for object.
 func queryPages(srv *salesforcetest.Server, object string) int {
 	n := 0
@@ -32,13 +41,7 @@ func queryPages(srv *salesforcetest.Server, object string) int {
 // (after the last Id committed, then pruning what no longer exists), with changes, deletions and
 // new records made in between.
 func TestChunkedRunResumesWhereItStopped(t *testing.T) {
-	for _, tc := range []struct {
-		resource, object, table string
-		merge                   bool
-	}{
-		{"opportunity", "Opportunity", "opportunity", true},
-		{"contact", "Contact", "contact", false},
-	} {
+	for _, tc := range chunkCases {
 		t.Run(tc.resource, func(t *testing.T) {
 			forEachDestination(t, map[string]int{tc.object: 10_000}, func(t *testing.T, e *env) {
 				testChunkedResume(t, e, tc.resource, tc.object, tc.table, tc.merge)
@@ -191,13 +194,7 @@ func (e *env) maxID(table string) string {
 // only the pages after the last one committed: no new job, no page read twice, and the table
 // equals the org. For a merge and a replace resource, both destinations.
 func TestChunkedBulkReadGoesOnWithTheSameJob(t *testing.T) {
-	for _, tc := range []struct {
-		resource, object, table string
-		merge                   bool
-	}{
-		{"opportunity", "Opportunity", "opportunity", true},
-		{"contact", "Contact", "contact", false},
-	} {
+	for _, tc := range chunkCases {
 		t.Run(tc.resource, func(t *testing.T) {
 			for _, kind := range []string{"duckdb", "postgres"} {
 				t.Run(kind, func(t *testing.T) { testChunkedBulkResume(t, kind, tc.resource, tc.object, tc.table, tc.merge) })
