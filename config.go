@@ -824,6 +824,17 @@ func (c *Config) resolve(explicitPipeline string) error {
 	}
 
 	errs = append(errs, c.resolveDuckDB(set)...)
+	if h, ok := s.find([][]string{{"destination", "duckdb", "memory_limit"}}, true); ok {
+		v, err := h.asString(false)
+		switch {
+		case err != nil:
+			errs = append(errs, err)
+		case !duckdbMemory.MatchString(strings.TrimSpace(v)):
+			errs = append(errs, fmt.Errorf("%s: %s = %q is not a size: write it as DuckDB does, such as \"256MB\" or \"2GB\"", h.origin, h.key(), v))
+		default:
+			set("destination.duckdb.memory_limit", h, strings.TrimSpace(v), false)
+		}
+	}
 	errs = append(errs, c.resolvePostgres(set)...)
 	c.warnUnknown()
 	if len(errs) > 0 {
@@ -1409,6 +1420,19 @@ func (c *Config) DestinationCredentials(name string) (value, origin string, ok b
 	return v, h.origin, true
 }
 
+// duckdbMemory is a DuckDB memory size: a number and a unit.
+var duckdbMemory = regexp.MustCompile(`(?i)^[0-9]+(\.[0-9]+)?\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)$`)
+
+// DuckDBMemoryLimit returns destination.duckdb.memory_limit (env
+// DESTINATION__DUCKDB__MEMORY_LIMIT), DuckDB's memory_limit for sfdlt's connection, or "" when
+// not set (DuckDB's default, 80% of RAM). BENCHMARKS.md measures what it does to peak memory.
+func (c *Config) DuckDBMemoryLimit() string {
+	if c == nil || c.st == nil {
+		return ""
+	}
+	return c.value("destination.duckdb.memory_limit")
+}
+
 // MissingDestinationError explains, for a destination whose DestinationCredentials are not
 // configured, where sfdlt looked and what to write where.
 func (c *Config) MissingDestinationError(name string) error {
@@ -1527,6 +1551,7 @@ security_token = "security_token" # please set me up! (Salesforce: Settings > Re
 		conf.WriteString(`
 [destination.duckdb]
 # credentials = "salesforce.duckdb"     # the database file; default <pipeline_name>.duckdb in this directory
+# memory_limit = "256MB"                # DuckDB's memory_limit for sfdlt (default: DuckDB's, 80% of RAM)
 `)
 	case "postgres":
 		sec.WriteString(`

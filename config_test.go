@@ -740,3 +740,31 @@ func TestCommitEveryKey(t *testing.T) {
 		}
 	}
 }
+
+func TestDuckDBMemoryLimitKey(t *testing.T) {
+	load := func(t *testing.T, conf string, env ...string) (*Config, error) {
+		t.Helper()
+		work := t.TempDir()
+		if err := os.MkdirAll(filepath.Join(work, ".dlt"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(work, ".dlt", "config.toml"), []byte(conf), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return LoadConfig(ConfigOptions{WorkDir: work, HomeDir: t.TempDir(), Environ: append([]string{}, env...)})
+	}
+	c, err := load(t, "[destination.duckdb]\nmemory_limit = \"256MB\"\n")
+	if err != nil || c.DuckDBMemoryLimit() != "256MB" {
+		t.Fatalf("memory_limit = \"256MB\": %q, %v", c.DuckDBMemoryLimit(), err)
+	}
+	if c, err = load(t, "[destination.duckdb]\nmemory_limit = \"256MB\"\n", "DESTINATION__DUCKDB__MEMORY_LIMIT=1GB"); err != nil || c.DuckDBMemoryLimit() != "1GB" {
+		t.Errorf("the variable does not win: %q, %v", c.DuckDBMemoryLimit(), err)
+	}
+	if c, err = load(t, ""); err != nil || c.DuckDBMemoryLimit() != "" {
+		t.Errorf("unset: %q, %v", c.DuckDBMemoryLimit(), err)
+	}
+	_, err = load(t, "[destination.duckdb]\nmemory_limit = \"lots\"\n")
+	if err == nil || !strings.Contains(err.Error(), "memory_limit") || !strings.Contains(err.Error(), "config.toml:2") {
+		t.Errorf("a bad size: %v, want an error naming the key and line", err)
+	}
+}

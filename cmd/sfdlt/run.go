@@ -67,7 +67,11 @@ func openDestination(cfg *sfdlt.Config, name string) (destination.Destination, e
 	switch name {
 	case "duckdb":
 		path, _, _ := cfg.DestinationCredentials("duckdb")
-		return duckdb.New(path), nil
+		var opts []duckdb.Option
+		if m := cfg.DuckDBMemoryLimit(); m != "" {
+			opts = append(opts, duckdb.WithConfig("memory_limit", m))
+		}
+		return duckdb.New(path, opts...), nil
 	case "postgres":
 		dsn, _, ok := cfg.DestinationCredentials("postgres")
 		if !ok {
