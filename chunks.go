@@ -71,7 +71,7 @@ func (r *run) planChunks(o *objectRun, rp *ResumePoint) {
 	if res.disposition == Merge && rp != nil && rp.BulkJob != "" {
 		o.bulkResume = rp
 	}
-	if res.inc != nil && res.inc.CursorPath == SystemModstamp && !res.inc.fullRead && o.hasStampField() {
+	if res.inc != nil && res.inc.CursorPath == SystemModstamp && !res.inc.fullRead && o.hasStamp {
 		o.ordered = true
 		o.q.order = SystemModstamp
 		if rp != nil && rp.FullRead {
@@ -82,16 +82,6 @@ func (r *run) planChunks(o *objectRun, rp *ResumePoint) {
 			r.note(fmt.Sprintf("%s: went on with the full read an earlier run left unfinished, from its committed cursor", res.name))
 		}
 	}
-}
-
-// hasStampField reports whether SystemModstamp is among the selected fields.
-func (o *objectRun) hasStampField() bool {
-	for _, f := range o.fields {
-		if f.name == SystemModstamp {
-			return true
-		}
-	}
-	return false
 }
 
 // errBulkJobChanged stops reading a reattached Bulk job whose columns are not the ones the
@@ -108,7 +98,6 @@ func (r *run) reattachBulk(ctx context.Context, o *objectRun) error {
 	switch {
 	case err == nil:
 		o.resumedJob = job
-		o.prog.Rows = rp.BulkRows
 		r.note(fmt.Sprintf("%s: went on with Bulk job %s an earlier run left unfinished, after %d rows", o.res.name, rp.BulkJob, rp.BulkRows))
 		return nil
 	case errors.Is(err, client.ErrRequestLimitExceeded), ctx.Err() != nil:

@@ -288,6 +288,7 @@ func (o *objectRun) mark(done bool) *resMark {
 	}
 	if done {
 		m.safe, m.done, m.fullRead, m.bulkJob = true, true, o.fullPass, o.readJob
+		m.passStarted = o.passStarted
 		if inc != nil {
 			m.inc = inc.state()
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -104,8 +105,8 @@ func (r *run) extractBulk(ctx context.Context, o *objectRun) error {
 		if err != nil {
 			return fmt.Errorf("bulk results of %s: %w", o.object, err)
 		}
-		if !sameStrings(header, batch.Header) {
-			if o.resumedJob != nil && !sameStrings(batch.Header, selected) {
+		if !slices.Equal(header, batch.Header) {
+			if o.resumedJob != nil && !slices.Equal(batch.Header, selected) {
 				return errBulkJobChanged
 			}
 			header = append(header[:0], batch.Header...)
@@ -159,18 +160,6 @@ func (r *run) extractBulk(ctx context.Context, o *objectRun) error {
 		o.readJob = job.Info().ID
 	}
 	return nil
-}
-
-func sameStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // convertCSV converts one Bulk CSV value into the canonical Go value of type t, as convertJSON

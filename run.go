@@ -1,6 +1,7 @@
 package sfdlt
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -458,8 +459,10 @@ type resMark struct {
 	inc        *IncrementalState // the cursor state to record; nil: the recorded one stands
 	resume     *ResumePoint      // where a later run picks up; nil: nothing to resume
 	done       bool              // the resource is read and written in full
-	// fullRead (with done): the pass read the resource in full (LastFullRead).
-	fullRead bool
+	// fullRead (with done): the pass read the resource in full (LastFullRead); passStarted
+	// is when it began (RFC 3339; an earlier run's time when it went on from that run).
+	fullRead    bool
+	passStarted string
 	// bulkJob (with done): the Bulk job the resource was read from, deleted once committed.
 	bulkJob string
 }
@@ -481,8 +484,10 @@ func (l *loader) consume(ctx context.Context, ops <-chan loadOp) error {
 		if op.mark != nil && op.mark.begin {
 			l.begin(op.name, op.mark)
 		}
-		if op.name == "" {
-			l.markDone(op.mark)
+		if op.name == "" { // a mark alone: a resource written in Go ending
+			if err := l.setMark(ctx, op.mark); err != nil {
+				return err
+			}
 			continue
 		}
 		if op.table != nil {
@@ -510,7 +515,7 @@ func (l *loader) consume(ctx context.Context, ops <-chan loadOp) error {
 			}
 		}
 		if op.mark != nil {
-			if err := l.setMark(ctx, op.name, op.mark); err != nil {
+			if err := l.setMark(ctx, op.mark); err != nil {
 				return err
 			}
 		}
@@ -531,20 +536,9 @@ func (l *loader) begin(table string, m *resMark) {
 	}
 }
 
-// markDone records a mark sent without rows (a resource written in Go ending).
-func (l *loader) markDone(m *resMark) {
-	if m == nil {
-		return
-	}
-	if tr := l.tracks[m.resource]; tr != nil {
-		tr.mark = m
-		tr.open = !m.done
-	}
-}
-
 // setMark records a resource's mark; the end of a chunked replace prunes the rows its pass did
 // not write.
-func (l *loader) setMark(ctx context.Context, table string, m *resMark) error {
+func (l *loader) setMark(ctx context.Context, m *resMark) error {
 	tr := l.tracks[m.resource]
 	if tr == nil {
 		return fmt.Errorf("internal error: a mark of resource %s before its first op", m.resource)
@@ -557,7 +551,7 @@ func (l *loader) setMark(ctx context.Context, table string, m *resMark) error {
 		return nil
 	}
 	tr.open = false
-	if tr.replace {
+	if table := tr.table; tr.replace {
 		p, ok := l.load.(destination.Pruner)
 		if !ok {
 			return fmt.Errorf("internal error: table %s was replaced in chunks, but the destination cannot prune", table)
@@ -597,7 +591,9 @@ func (l *loader) applyMarks(st *PipelineState) {
 			if m.cursor != "" {
 				rs.LastRun = l.r.started.UTC().Format(time.RFC3339)
 				if m.fullRead {
-					rs.LastFullRead = rs.LastRun
+					// The values read are as old as the pass: a pass that went on from an
+					// earlier run counts from that run.
+					rs.LastFullRead = cmp.Or(m.passStarted, rs.LastRun)
 				}
 			}
 		case m.resume != nil:

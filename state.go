@@ -67,7 +67,8 @@ type ResumePoint struct {
 	QueryAll bool `json:"query_all,omitempty"`
 	// FullRead: the pass reads the resource in full; its end is recorded as LastFullRead.
 	FullRead bool `json:"full_read,omitempty"`
-	// StartedAt is when the pass began (RFC 3339).
+	// StartedAt is when the pass began (RFC 3339); a full read that ends in a later run is
+	// recorded as LastFullRead from this time.
 	StartedAt string `json:"started_at,omitempty"`
 	// BulkJob, BulkLocator and BulkRows: the pass reads the results of a Bulk API 2.0 query job
 	// and committed them up to the results page that starts at BulkLocator (BulkRows rows before
