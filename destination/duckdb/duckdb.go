@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
@@ -45,7 +46,8 @@ func WithConfig(name, value string) Option {
 	return func(d *Destination) { d.config[name] = value }
 }
 
-// New returns a destination that writes to the DuckDB file at path, created when missing.
+// New returns a destination that writes to the DuckDB file at path, created when missing
+// (and removed again if no load is committed into it; see Open).
 // An empty path means `<pipeline name>.duckdb` in the working directory (dlt's default),
 // resolved at Open; a relative path is taken from the working directory at Open. A dlt
 // credentials string `duckdb:///path/to/file.duckdb` is accepted too.
@@ -97,7 +99,9 @@ func (d *Destination) file(pipeline string) (string, error) {
 
 // Open opens the dataset (a schema of the file), creating the file and the schema when
 // missing. While the session is open, another Open of the same pipeline on the same file
-// fails with destination.ErrLocked.
+// fails with destination.ErrLocked. A file that Open created is removed again when the last
+// session on it closes without having committed a load, so a run that fails before loading
+// leaves nothing behind; a file that existed is always kept.
 func (d *Destination) Open(ctx context.Context, dataset, pipeline string) (destination.Session, error) {
 	file, err := d.file(pipeline)
 	if err != nil {
@@ -111,14 +115,17 @@ func (d *Destination) Open(ctx context.Context, dataset, pipeline string) (desti
 	if err != nil {
 		return nil, err
 	}
-	db, release, err := openShared(file, d.config)
+	h, release, err := openShared(file, d.config)
 	if err != nil {
 		unlock()
 		return nil, err
 	}
-	s, err := sqlload.Open(ctx, db, &dialect{}, dataset, func() error {
-		unlock()
-		return release()
+	s, err := sqlload.Open(ctx, h.db, &dialect{}, dataset, sqlload.Options{
+		AfterCommit: func() { h.committed.Store(true) },
+		AfterClose: func() error {
+			unlock()
+			return release()
+		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("duckdb %s: %w", file, err)
@@ -155,7 +162,14 @@ func lockPipeline(file, pipeline string) (unlock func(), err error) {
 // DuckDB refuses a second handle on a file that one is writing.
 type shared struct {
 	db   *sql.DB
-	refs int
+	refs int // guarded by handles
+	// created lists the files that opening the database made (the database file and its
+	// write-ahead log, where they did not exist before). The last release removes them when no
+	// load committed through the handle, so a run that fails before loading anything (a
+	// failed login, a bad resource name) leaves no empty database behind. Files that existed
+	// are never removed.
+	created   []string
+	committed atomic.Bool
 }
 
 var handles = struct {
@@ -165,16 +179,22 @@ var handles = struct {
 
 // openShared returns the file's handle, opening it when no session holds it. release closes
 // it after the last session is done, so other processes can use the file again.
-func openShared(file string, config map[string]string) (*sql.DB, func() error, error) {
+func openShared(file string, config map[string]string) (*shared, func() error, error) {
 	handles.Lock()
 	defer handles.Unlock()
 	h := handles.open[file]
 	if h == nil {
+		created := missing(file)
 		db, err := openFile(file, config)
 		if err != nil {
+			if !errors.Is(err, destination.ErrLocked) {
+				// Whatever DuckDB made before failing is ours and empty. A locked file is
+				// another process's, even if it appeared after the check.
+				err = errors.Join(err, remove(created))
+			}
 			return nil, nil, err
 		}
-		h = &shared{db: db}
+		h = &shared{db: db, created: created}
 		handles.open[file] = h
 	}
 	h.refs++
@@ -184,16 +204,46 @@ func openShared(file string, config map[string]string) (*sql.DB, func() error, e
 			handles.Lock()
 			defer handles.Unlock()
 			h.refs--
-			if h.refs == 0 {
-				delete(handles.open, file)
-				if cerr := h.db.Close(); cerr != nil {
-					err = fmt.Errorf("duckdb: closing %s: %w", file, cerr)
-				}
+			if h.refs > 0 {
+				return
+			}
+			delete(handles.open, file)
+			if cerr := h.db.Close(); cerr != nil {
+				err = fmt.Errorf("duckdb: closing %s: %w", file, cerr)
+				return
+			}
+			if !h.committed.Load() {
+				err = remove(h.created)
 			}
 		})
 		return err
 	}
-	return h.db, release, nil
+	return h, release, nil
+}
+
+// missing returns those of the database file and its write-ahead log that do not exist yet.
+func missing(file string) []string {
+	if file == ":memory:" {
+		return nil
+	}
+	var paths []string
+	for _, p := range []string{file, file + ".wal"} {
+		if _, err := os.Lstat(p); errors.Is(err, os.ErrNotExist) {
+			paths = append(paths, p)
+		}
+	}
+	return paths
+}
+
+// remove deletes the files this process created and did not load into.
+func remove(paths []string) error {
+	var errs []error
+	for _, p := range paths {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, fmt.Errorf("duckdb: removing %s, created by this run and left empty: %w", p, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func openFile(file string, config map[string]string) (*sql.DB, error) {

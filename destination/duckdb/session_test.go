@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/sfdlt/sfdlt/destination"
+	"github.com/sfdlt/sfdlt/schema"
 )
 
 // TestLockedInProcess checks that a second run of one pipeline on one file is refused until
@@ -161,4 +163,137 @@ func TestInfoAndDefaultPath(t *testing.T) {
 	if got := New("duckdb:///" + want).path; got != want {
 		t.Errorf("credentials string: path %q, want %q", got, want)
 	}
+}
+
+// TestCreatedFileRemovedWhenNothingCommitted checks that a file Open created is gone after
+// the last session on it closes without a committed load, and that a file with a committed
+// load, or one that existed before, stays.
+func TestCreatedFileRemovedWhenNothingCommitted(t *testing.T) {
+	tbl := schema.NewTable("t", schema.Append, col("id", schema.Text))
+	// open opens the test dataset of pipeline on d; close closes s.
+	open := func(t *testing.T, d *Destination, pipeline string) destination.Session {
+		t.Helper()
+		s, err := d.Open(t.Context(), testDataset, pipeline)
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		return s
+	}
+	closeSession := func(t *testing.T, s destination.Session) {
+		t.Helper()
+		if err := s.Close(); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+	}
+	cases := []struct {
+		name     string
+		existing bool // the file is an empty DuckDB database before the test opens it
+		run      func(t *testing.T, d *Destination)
+		keep     bool
+	}{
+		{name: "opened and closed", run: func(t *testing.T, d *Destination) {
+			closeSession(t, open(t, d, "p"))
+		}},
+		{name: "load rolled back", run: func(t *testing.T, d *Destination) {
+			s := open(t, d, "p")
+			l, err := s.Begin(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := l.Table(t.Context(), tbl); err != nil {
+				t.Fatal(err)
+			}
+			if err := l.Rollback(); err != nil {
+				t.Fatal(err)
+			}
+			closeSession(t, s)
+		}},
+		{name: "Open failed after opening the file", run: func(t *testing.T, d *Destination) {
+			if _, err := d.Open(t.Context(), "", "p"); err == nil {
+				t.Fatal("Open with no dataset succeeded")
+			}
+		}},
+		{name: "load committed", keep: true, run: func(t *testing.T, d *Destination) {
+			s := open(t, d, "p")
+			load(t, s, tableLoad{Table: tbl, Batches: [][][]any{{{"1"}}}})
+			closeSession(t, s)
+		}},
+		{name: "empty load committed", keep: true, run: func(t *testing.T, d *Destination) {
+			s := open(t, d, "p")
+			load(t, s)
+			closeSession(t, s)
+		}},
+		{name: "another session committed and closed first", keep: true, run: func(t *testing.T, d *Destination) {
+			s1 := open(t, d, "p")
+			s2 := open(t, d, "q")
+			load(t, s2, tableLoad{Table: tbl, Batches: [][][]any{{{"1"}}}})
+			closeSession(t, s2)
+			closeSession(t, s1)
+		}},
+		{name: "existing file, load rolled back", existing: true, keep: true, run: func(t *testing.T, d *Destination) {
+			s := open(t, d, "p")
+			l, err := s.Begin(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := l.Rollback(); err != nil {
+				t.Fatal(err)
+			}
+			closeSession(t, s)
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			d, file := newFile(t)
+			if tc.existing {
+				db, err := openFile(file, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := db.Ping(); err != nil {
+					t.Fatal(err)
+				}
+				if err := db.Close(); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := os.Stat(file); err != nil {
+					t.Fatalf("the existing file: %v", err)
+				}
+			}
+			tc.run(t, d)
+			entries, err := os.ReadDir(filepath.Dir(file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var left []string
+			for _, e := range entries {
+				left = append(left, e.Name())
+			}
+			want := "[]"
+			if tc.keep {
+				want = "[" + filepath.Base(file) + "]"
+			}
+			if got := fmt.Sprint(left); got != want {
+				t.Errorf("files left: %s, want %s", got, want)
+			}
+		})
+	}
+}
+
+// TestCreatedFileKeptWhileOpen checks that a session closing without a commit leaves the
+// file to another session still open on it, which may yet commit.
+func TestCreatedFileKeptWhileOpen(t *testing.T) {
+	d, file := newFile(t)
+	s1, err := d.Open(t.Context(), testDataset, "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2 := openSession(t, d, "q")
+	if err := s1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(file); err != nil {
+		t.Fatalf("the file went with the first session, while the second was open: %v", err)
+	}
+	load(t, s2)
 }

@@ -133,6 +133,9 @@ func (l *Load) Commit(ctx context.Context) error {
 		return err
 	}
 	l.done = true
+	if l.s.opts.AfterCommit != nil {
+		l.s.opts.AfterCommit()
+	}
 	return nil
 }
 

@@ -38,13 +38,14 @@ type Options struct {
 	// AfterClose, when not nil, runs once at Close after the connection is returned (a
 	// destination frees its pipeline lock or pool there); OpenConn runs it too when it fails.
 	AfterClose func() error
+	// AfterCommit, when not nil, runs after each load of the session commits; a destination
+	// learns there that its dataset now holds something worth keeping.
+	AfterCommit func()
 }
 
 // Open takes a connection from db for the session and creates the dataset when it is
-// missing. release, when not nil, runs once at Close after the connection is returned
-// (the destination frees its pipeline lock there); Open runs it too when it fails.
-func Open(ctx context.Context, db *sql.DB, d Dialect, dataset string, release func() error) (*Session, error) {
-	opts := Options{AfterClose: release}
+// missing. Open runs opts.AfterClose too when it fails.
+func Open(ctx context.Context, db *sql.DB, d Dialect, dataset string, opts Options) (*Session, error) {
 	if err := checkIdentifier(d, "dataset", dataset); err != nil {
 		return nil, closeAll(err, nil, opts)
 	}
