@@ -82,13 +82,13 @@ func TestRunAndShowFromEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatalf("run: %v\n%s\n%s", err, out, errOut)
 	}
-	for _, want := range []string{"is LOADED and contains no failed jobs", "opportunity", "contact", "cli.duckdb"} {
+	for _, want := range []string{"is LOADED and contains no failed jobs", "opportunity", "contact", "something__c", "cli.duckdb"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("run output lacks %q:\n%s", want, out)
 		}
 	}
-	if strings.Contains(out, "something__c") {
-		t.Errorf("--resources must limit the run even with --objects:\n%s", out)
+	if strings.Contains(out, "account") {
+		t.Errorf("--resources must limit the run to its resources and the --objects:\n%s", out)
 	}
 	out, _, err = cli(t, dir, "pipeline", "salesforce", "show", "--dataset-name", "salesforce_data")
 	if err != nil {

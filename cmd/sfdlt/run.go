@@ -14,6 +14,7 @@ import (
 	"github.com/sfdlt/sfdlt/destination"
 	"github.com/sfdlt/sfdlt/destination/duckdb"
 	"github.com/sfdlt/sfdlt/destination/postgres"
+	"github.com/sfdlt/sfdlt/schema"
 )
 
 // runFlags are the flags shared by run and pipeline.
@@ -44,7 +45,7 @@ The exit status is 0 only when everything loaded.`,
 	fl.StringVar(&f.pipelineName, "pipeline-name", "", "pipeline name (default: pipeline_name from the configuration, else salesforce)")
 	fl.StringVar(&f.destination, "destination", "duckdb", "destination: duckdb or postgres")
 	fl.StringVar(&f.dataset, "dataset-name", "", "dataset to load into (default: dataset_name from the configuration, else <pipeline_name>_dataset)")
-	fl.StringSliceVar(&f.resources, "resources", nil, "load only these resources, comma-separated (default: all)")
+	fl.StringSliceVar(&f.resources, "resources", nil, "load only these resources (tables, e.g. opportunity,contact) and the --objects, comma-separated (default: all)")
 	fl.StringSliceVar(&f.objects, "objects", nil, "also load these Salesforce objects (custom ones too), comma-separated, e.g. Something__c")
 	fl.BoolVar(&f.devMode, "dev-mode", false, "load into a fresh dataset named <dataset>_<timestamp>, from an empty state")
 	return cmd
@@ -108,11 +109,8 @@ func runPipeline(ctx context.Context, stdout, stderr io.Writer, f runFlags) erro
 	if err != nil {
 		return err
 	}
-	for _, o := range f.objects {
-		src.AddObject(strings.TrimSpace(o))
-	}
-	if len(f.resources) > 0 {
-		src = src.WithResources(f.resources...)
+	if src, err = selectResources(src, f.resources, f.objects); err != nil {
+		return err
 	}
 	p, err := newPipeline(cfg, f, sfdlt.OnProgress(newProgress(stderr).report))
 	if err != nil {
@@ -123,6 +121,38 @@ func runPipeline(ctx context.Context, stdout, stderr io.Writer, f runFlags) erro
 		fmt.Fprint(stdout, info)
 	}
 	return err
+}
+
+// selectResources adds the objects to src and, when resources are named, limits the run to
+// them and the objects: an object named with --objects is always loaded, and --resources may
+// name its table as well. A standard object (--objects Opportunity) is loaded by its standard
+// resource.
+func selectResources(src *sfdlt.Source, resources, objects []string) (*sfdlt.Source, error) {
+	var tables []string
+	for _, o := range objects {
+		o = strings.TrimSpace(o)
+		table := schema.NormalizeTableName(o)
+		// API names are case-insensitive in Salesforce.
+		if r, err := src.Resource(table); err != nil || !strings.EqualFold(r.Object(), o) {
+			src.AddObject(o)
+		}
+		tables = append(tables, table)
+	}
+	if err := src.Err(); err != nil {
+		return nil, fmt.Errorf("--objects: %w", err)
+	}
+	if len(resources) == 0 {
+		return src, nil
+	}
+	names := make([]string, 0, len(resources)+len(tables))
+	for _, r := range resources {
+		names = append(names, strings.TrimSpace(r))
+	}
+	src = src.WithResources(append(names, tables...)...)
+	if err := src.Err(); err != nil {
+		return nil, fmt.Errorf("--resources: %w; name any other Salesforce object, custom ones too, with --objects (e.g. --objects Invoice__c)", err)
+	}
+	return src, nil
 }
 
 // progress shows per-resource progress on a terminal, one line per resource; it is quiet when
