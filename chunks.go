@@ -47,7 +47,7 @@ func (r *run) planChunks(o *objectRun, rp *ResumePoint) {
 	}
 	if res.disposition == Replace && r.canPrune && o.idCol >= 0 {
 		o.replacePass, o.positioned = true, true
-		o.q.order = "Id"
+		o.q.order = []string{"Id"}
 		if rp == nil || !rp.Replace {
 			return
 		}
@@ -73,7 +73,7 @@ func (r *run) planChunks(o *objectRun, rp *ResumePoint) {
 	}
 	if res.inc != nil && res.inc.CursorPath == SystemModstamp && !res.inc.fullRead && o.hasStamp {
 		o.ordered = true
-		o.q.order = SystemModstamp
+		o.q.order = []string{SystemModstamp, "Id"}
 		if rp != nil && rp.FullRead {
 			o.fullPass, o.resumedFull = true, true
 			if rp.StartedAt != "" {

@@ -7,6 +7,7 @@ import (
 	"iter"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sfdlt/sfdlt/client"
@@ -44,8 +45,16 @@ func (r *run) objectFields(res *Resource, d *client.SObjectDescribe) ([]selected
 	}
 	var out []selectedField
 	seen := map[string]string{}
+	exclude := r.src.exclude[strings.ToLower(d.Name)]
+	for name := range exclude {
+		if !slices.ContainsFunc(d.Fields, func(f client.Field) bool { return strings.EqualFold(f.Name, name) }) {
+			return nil, fmt.Errorf("ExcludeFields(%q, %q): %s has no field %s: check the API name (custom fields end in __c)", d.Name, name, d.Name, name)
+		}
+	}
 	for _, f := range d.Fields {
 		switch {
+		case exclude[strings.ToLower(f.Name)]:
+			continue
 		case f.Type == "address", f.Type == "location", f.Type == "base64":
 			continue
 		case f.DeprecatedAndHidden:
@@ -139,17 +148,19 @@ func (r *run) evolve(observed *schema.Table) (*schema.Table, error) {
 
 // query is a resource's SOQL in parts, so the same range can be counted or cut into windows.
 type query struct {
-	fields string   // "Id, Name, ..."
+	fields []string // the SELECT list
 	object string   // "Opportunity"
 	conds  []string // WHERE conditions, ANDed
-	order  string   // ORDER BY, "" for none
-	limit  int      // 0: none
+	// order is the ORDER BY list (nil for none). REST reads are always ordered by a key that
+	// ends with Id, so a read whose cursor Salesforce released goes on after its last record.
+	order []string
+	limit int // 0: none
 }
 
 func (q query) soql() string {
 	var b strings.Builder
 	b.WriteString("SELECT ")
-	b.WriteString(q.fields)
+	b.WriteString(strings.Join(q.fields, ", "))
 	b.WriteString(" FROM ")
 	b.WriteString(q.object)
 	for i, c := range q.conds {
@@ -160,9 +171,9 @@ func (q query) soql() string {
 		}
 		b.WriteString(c)
 	}
-	if q.order != "" {
+	if len(q.order) > 0 {
 		b.WriteString(" ORDER BY ")
-		b.WriteString(q.order)
+		b.WriteString(strings.Join(q.order, ", "))
 	}
 	if q.limit > 0 {
 		fmt.Fprintf(&b, " LIMIT %d", q.limit)
@@ -184,7 +195,7 @@ func (q query) afterID(id string, n int) query {
 	if id != "" {
 		k.conds = append(k.conds, "Id > '"+id+"'") // an Id read from Salesforce: [A-Za-z0-9] only, checked by the caller
 	}
-	k.order, k.limit = "Id", n
+	k.order, k.limit = []string{"Id"}, n
 	return k
 }
 
@@ -203,7 +214,7 @@ func (r *run) soql(res *Resource, object string, fields []selectedField) (query,
 	for i, f := range fields {
 		names[i] = f.name
 	}
-	q := query{fields: strings.Join(names, ", "), object: object}
+	q := query{fields: names, object: object}
 	if res.inc != nil {
 		if !validObjectName(res.inc.CursorPath) {
 			return query{}, fmt.Errorf("cursor field %q is not a Salesforce field name", res.inc.CursorPath)
@@ -264,6 +275,15 @@ type objectRun struct {
 	bulkPos    *ResumePoint
 	resetLoads bool   // the next mark drops the loads an earlier run committed (the pass starts over)
 	readJob    string // a Bulk job read to the end, to delete once its rows are committed
+
+	// parts: a wide object's fields split into queries that fit Salesforce's URI limit (indices
+	// into fields; nil when one query selects them all). verCol and verField are the record
+	// version compared across parts (SystemModstamp, else LastModifiedDate; -1 and "" for none).
+	parts    [][]int
+	verCol   int
+	verField string
+	// lostCursors counts the query cursors Salesforce released or expired under this read.
+	lostCursors int
 }
 
 // withBulk adds the Bulk results position, when reading one, to a resume point.
@@ -393,6 +413,9 @@ func (r *run) pageDone(ctx context.Context, o *objectRun, rows [][]any) error {
 
 // finishObject applies the deletions of a long gap and reports the resource done.
 func (r *run) finishObject(ctx context.Context, o *objectRun) error {
+	if o.lostCursors > 0 {
+		r.note(fmt.Sprintf("%s: Salesforce released or expired its query cursor %d time(s); each time the read went on after the last record read", o.res.name, o.lostCursors))
+	}
 	if err := r.applyDeletions(ctx, o, o.deleted); err != nil {
 		return err
 	}
@@ -420,6 +443,11 @@ func (r *run) prepareObject(ctx context.Context, res *Resource) (*objectRun, err
 	fields, err := r.objectFields(res, d)
 	if err != nil {
 		return nil, err
+	}
+	if info := r.p.dest.Info(); info.MaxColumns > 0 && len(fields)+len(schema.RootSystemColumns()) > info.MaxColumns {
+		sys := len(schema.RootSystemColumns())
+		return nil, fmt.Errorf("the Salesforce object %s has %d fields to load, and a %s table holds at most %d columns, %d of them for fields (sfdlt adds %d): leave at least %d fields out with sfdlt.ExcludeFields(%q, ...) (or formula fields with FormulaFields(false)); nothing was read",
+			d.Name, len(fields), info.Name, info.MaxColumns, info.MaxColumns-sys, sys, len(fields)+sys-info.MaxColumns, d.Name)
 	}
 	cols := make([]schema.Column, len(fields))
 	for i, f := range fields {
@@ -486,12 +514,22 @@ func (r *run) prepareObject(ctx context.Context, res *Resource) (*objectRun, err
 	}
 	o.idCol = columnIndex(t, "id")
 	r.planChunks(o, rp)
+	if len(o.q.order) == 0 && o.idCol >= 0 {
+		// Keyed by Id, so a read whose cursor Salesforce releases goes on after its last record.
+		o.q.order = []string{"Id"}
+	}
 	o.cols = make([]int, len(fields))
 	o.types = make([]schema.DataType, len(t.Columns))
 	for i, f := range fields {
 		c := columnIndex(t, f.column)
 		o.cols[i] = c
 		o.types[c] = t.Columns[c].DataType
+	}
+	if err := o.planParts(); err != nil {
+		return nil, err
+	}
+	if o.parts != nil {
+		r.note(fmt.Sprintf("%s: %d fields are too many for one query within Salesforce's 16,384-byte URI limit: read in %d parts joined by Id", res.name, len(fields), len(o.parts)))
 	}
 	return o, nil
 }
@@ -581,66 +619,73 @@ func (r *run) readKeyset(ctx context.Context, o *objectRun, q query) error {
 	}
 }
 
-// readREST reads one query's pages into the table.
+// readREST reads one query's pages into the table, within the run's cursor budget, going on
+// after the last record read when Salesforce releases the query's cursor (see readKeyed). A wide
+// object is read in parts joined by Id (see readParts).
 func (r *run) readREST(ctx context.Context, o *objectRun, q query, bulkFrom int) error {
-	byName := make(map[string]int, len(o.fields))
-	order := make([]string, len(o.fields))
-	for i, f := range o.fields {
-		byName[f.name] = o.cols[i]
-		order[i] = f.name
+	k, err := o.keyedOf(q)
+	if err != nil {
+		return err
 	}
-	dec := newRecordDecoder(byName, o.types, order...)
-	var pages iter.Seq2[*client.Page, error]
-	if o.queryAll {
-		pages = r.sf.QueryAll(ctx, q.soql())
-	} else {
-		pages = r.sf.Query(ctx, q.soql())
+	held, err := r.cursors.acquire(ctx, o.cursorsNeeded())
+	if err != nil {
+		return err
 	}
+	var once sync.Once
+	release := func() { once.Do(func() { r.cursors.release(held) }) }
+	defer release()
+	dec := o.decoder(0)
 	var misfits []misfit
-	first := true
-	for page, err := range prefetch(ctx, pages) {
-		if err != nil {
-			if first && errors.Is(err, client.ErrQueryTimeout) {
-				return errTimedOut
-			}
-			return fmt.Errorf("querying %s: %w", o.object, err)
+	return r.readKeyed(ctx, o, o.partQuery(q, 0), true, func(page *client.Page, recovered bool) ([]any, error) {
+		if !recovered && bulkFrom > 0 && page.Number == 1 && page.TotalSize >= bulkFrom {
+			return nil, errUseBulk
 		}
-		first = false
-		if bulkFrom > 0 && page.Number == 1 && page.TotalSize >= bulkFrom {
-			return errUseBulk
-		}
-		rows := make([][]any, 0, len(page.Records))
-		for i, raw := range page.Records {
-			row := make([]any, len(o.t.Columns))
-			misfits, err = dec.decode(raw, row, misfits[:0])
-			if err != nil {
-				return fmt.Errorf("page %d, record %d: %w", page.Number, i+1, err)
-			}
-			o.read++
-			if o.idCol >= 0 {
-				if id, ok := row[o.idCol].(string); ok {
-					o.lastID = id
+		var rows [][]any
+		var last []any
+		if o.parts == nil {
+			rows = make([][]any, 0, len(page.Records))
+			for i, raw := range page.Records {
+				row := make([]any, len(o.t.Columns))
+				misfits, err = dec.decode(raw, row, misfits[:0])
+				if err != nil {
+					return nil, fmt.Errorf("page %d, record %d: %w", page.Number, i+1, err)
+				}
+				o.read++
+				if o.idCol >= 0 {
+					if id, ok := row[o.idCol].(string); ok {
+						o.lastID = id
+					}
+				}
+				if i == len(page.Records)-1 {
+					last = k.of(row)
+				}
+				keep, row, err := o.w.finishRow(row, misfits)
+				if err != nil {
+					return nil, fmt.Errorf("page %d: %w", page.Number, err)
+				}
+				if keep {
+					rows = append(rows, row)
 				}
 			}
-			keep, row, err := o.w.finishRow(row, misfits)
-			if err != nil {
-				return fmt.Errorf("page %d: %w", page.Number, err)
-			}
-			if keep {
-				rows = append(rows, row)
-			}
+		} else if rows, last, err = r.readWidePage(ctx, o, q, k, dec, page); err != nil {
+			return nil, fmt.Errorf("page %d: %w", page.Number, err)
 		}
-		o.prog.TotalRows = int64(page.TotalSize)
+		if page.Done {
+			release() // Salesforce closed the cursor with its last page
+		}
+		if !recovered {
+			o.prog.TotalRows = int64(page.TotalSize)
+		}
 		if err := r.pageDone(ctx, o, rows); err != nil {
-			return err
+			return nil, err
 		}
 		if !page.Done {
 			if err := r.checkQuota(ctx, fmt.Sprintf("page %d of %s", page.Number+1, o.res.name)); err != nil {
-				return err
+				return nil, err
 			}
 		}
-	}
-	return nil
+		return last, nil
+	})
 }
 
 // prefetch runs a page iterator one page ahead in its own goroutine, so the next page is on

@@ -32,7 +32,23 @@ var errUseBulk = errors.New("large result: read it with Bulk API 2.0")
 // bulkAllowed says whether a resource may read through Bulk: full loads in production, when
 // Bulk is on. Incremental runs read their (small) ranges with REST, which Bulk would only slow.
 func (r *run) bulkAllowed(o *objectRun) bool {
-	return r.src.bulkThreshold > 0 && r.src.production && (o.res.inc == nil || o.res.inc.rangeStart() == nil || o.resumedFull)
+	if !(r.src.bulkThreshold > 0 && r.src.production && (o.res.inc == nil || o.res.inc.rangeStart() == nil || o.resumedFull)) {
+		return false
+	}
+	if n := len(o.bulkQuery().soql()); n > maxSOQLChars {
+		r.note(fmt.Sprintf("%s: its SOQL selecting every field is %d characters, more than Bulk API 2.0 takes (%d): read with REST in parts instead", o.res.name, n, maxSOQLChars))
+		return false
+	}
+	return true
+}
+
+// bulkQuery is o's query for a Bulk job: every field in one SELECT (the SOQL travels in the
+// request body, up to 100,000 characters), and no ORDER BY, which would only slow the job
+// (it turns off PK chunking).
+func (o *objectRun) bulkQuery() query {
+	q := o.q
+	q.order = nil
+	return q
 }
 
 // bulkFallback reports whether a Bulk failure is one REST can do better: Bulk cannot select
@@ -78,15 +94,12 @@ func (r *run) bulkOptions(o *objectRun) client.BulkOptions {
 // typed rows. After each results page, the place where the next one starts is part of the
 // resource's mark, so a commit records it.
 func (r *run) extractBulk(ctx context.Context, o *objectRun) error {
-	// Bulk returns rows in no order a later run could go on from, and ORDER BY would only slow
-	// the job (it turns off PK chunking).
+	// Bulk returns rows in no order a later run could go on from.
 	o.ordered, o.positioned = false, false
 	job := o.resumedJob
 	if job == nil {
-		q := o.q
-		q.order = ""
 		var err error
-		if job, err = r.sf.BulkQuery(ctx, q.soql(), r.bulkOptions(o)); err != nil {
+		if job, err = r.sf.BulkQuery(ctx, o.bulkQuery().soql(), r.bulkOptions(o)); err != nil {
 			return fmt.Errorf("bulk query of %s: %w", o.object, err)
 		}
 	}

@@ -37,6 +37,10 @@ type LoadInfo struct {
 	// APICalls is the number of Salesforce API calls the run made (from Sforce-Limit-Info: the
 	// org's usage after the run minus before), -1 when unknown.
 	APICalls int
+	// LostCursors is how many times Salesforce released or expired a query cursor under the
+	// run's reads (another integration of the same user opened too many, or it sat idle 15
+	// minutes); each read went on after the last record it had read, so nothing was lost.
+	LostCursors int
 	// Notes are things the run did that a user should know (a resource reloaded in full, ...).
 	Notes []string
 }

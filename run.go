@@ -38,7 +38,11 @@ type run struct {
 	state    *PipelineState
 	sf       *client.Client
 	apiCalls atomic.Int64
-	loader   *loader
+	// cursors is the budget of REST query cursors; lostCursors counts the cursors Salesforce
+	// released or expired under the run's reads (each read went on after its last record).
+	cursors     *cursorBudget
+	lostCursors atomic.Int64
+	loader      *loader
 	// schemaStored is true when the destination already holds the schema's current version.
 	schemaStored bool
 
@@ -68,6 +72,7 @@ func (r *run) do(ctx context.Context) (info *LoadInfo, err error) {
 		if r.sf != nil {
 			r.info.APICalls = int(r.apiCalls.Load())
 		}
+		r.info.LostCursors = int(r.lostCursors.Load())
 	}()
 
 	sess, err := p.dest.Open(ctx, p.dataset, p.name)
@@ -105,6 +110,7 @@ func (r *run) do(ctx context.Context) (info *LoadInfo, err error) {
 	_, r.canFlag = load.(destination.Flagger)
 	_, r.canPrune = load.(destination.Pruner)
 	r.loadID = r.nextLoadID()
+	r.cursors = newCursorBudget(r.src.maxCursors)
 
 	err = r.extractAll(ctx)
 	if err == nil {

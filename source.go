@@ -60,9 +60,12 @@ type Source struct {
 	bulkThreshold int
 	bulkOpts      client.BulkOptions
 
-	hardDeletes    bool
-	lookback       time.Duration
-	maxUsagePct    float64
+	hardDeletes bool
+	lookback    time.Duration
+	maxUsagePct float64
+	maxCursors  int
+	// exclude: fields left out of objects' SELECT lists, by lower-case object and field name.
+	exclude        map[string]map[string]bool
 	formulaRefresh time.Duration
 }
 
@@ -117,6 +120,12 @@ func NewSource(creds Credentials, opts ...SourceOption) (*Source, error) {
 	for _, o := range opts {
 		o(s)
 	}
+	if s.maxCursors == 0 {
+		s.maxCursors = DefaultMaxQueryCursors
+	}
+	if s.maxCursors < 1 || s.maxCursors >= salesforceCursorLimit {
+		return nil, fmt.Errorf("MaxQueryCursors(%d): use 1 to %d: Salesforce keeps at most %d query cursors open per user, shared with the user's other integrations", s.maxCursors, salesforceCursorLimit-1, salesforceCursorLimit)
+	}
 	if creds == (Credentials{}) {
 		return nil, fmt.Errorf("salesforce source: no credentials given: set user_name, password and security_token (or an OAuth client id with a key, secret or refresh token, or a session id and instance URL)")
 	}
@@ -128,6 +137,25 @@ func NewSource(creds Credentials, opts ...SourceOption) (*Source, error) {
 		s.resources = append(s.resources, r)
 	}
 	return s, nil
+}
+
+// ExcludeFields leaves fields of a Salesforce object out of its resource (standard or added with
+// AddObject): they are not selected and get no column. Use it for fields nobody needs, or for an
+// object wider than the destination's tables can be (Postgres: 1,600 columns). Names are API
+// names (Notes__c); a name the object does not have is an error when the run describes it.
+func ExcludeFields(object string, fields ...string) SourceOption {
+	return func(s *Source) {
+		if s.exclude == nil {
+			s.exclude = map[string]map[string]bool{}
+		}
+		o := strings.ToLower(object)
+		if s.exclude[o] == nil {
+			s.exclude[o] = map[string]bool{}
+		}
+		for _, f := range fields {
+			s.exclude[o][strings.ToLower(strings.TrimSpace(f))] = true
+		}
+	}
 }
 
 // MergeOnSystemModstamp makes a Salesforce resource mirror its object the way the standard

@@ -33,6 +33,9 @@ type Info struct {
 	// MaxIdentifierLength is the longest table or column name the destination takes, in bytes
 	// (Postgres: 63); 0 means no practical limit. Longer names are shortened by schema.Naming.
 	MaxIdentifierLength int
+	// MaxColumns is the most columns a table can have (Postgres: 1,600); 0 means no practical
+	// limit. A resource with more is refused before anything is read.
+	MaxColumns int
 }
 
 // Destination opens sessions on datasets. Implementations must be safe for concurrent use.

@@ -101,9 +101,12 @@ func (d *Destination) parse() error {
 	return nil
 }
 
+// maxColumns is Postgres's limit on the columns of a table.
+const maxColumns = 1600
+
 // Info describes the destination; Location has the password redacted.
 func (d *Destination) Info() destination.Info {
-	return destination.Info{Name: "postgres", Location: d.location, MaxIdentifierLength: schema.PostgresMaxIdentifierLength}
+	return destination.Info{Name: "postgres", Location: d.location, MaxIdentifierLength: schema.PostgresMaxIdentifierLength, MaxColumns: maxColumns}
 }
 
 // String returns the location with the password redacted. Its receiver is a value so
