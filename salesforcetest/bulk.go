@@ -74,6 +74,7 @@ type bulkJob struct {
 	errMsg   string
 	fail     bool // decided at creation: the job ends Failed (Faults.BulkJobFailRate)
 	stuck    bool // decided at creation: the job never leaves InProgress (Faults.BulkJobStuck)
+	entity   bool // the object is in Options.BulkUnsupported: the job ends Failed
 	deleted  bool
 }
 
@@ -116,6 +117,9 @@ func (s *Server) serveBulkCreate(c *reqCtx) {
 		return
 	}
 	c.call.SOQL = req.Query
+	if s.soqlTooLong(c.w, req.Query) {
+		return
+	}
 	if req.Operation != "query" && req.Operation != "queryAll" {
 		restError(c.w, http.StatusBadRequest, "INVALIDJOB", fmt.Sprintf("Invalid operation '%s': a query job's operation is query or queryAll", req.Operation))
 		return
@@ -173,6 +177,7 @@ func (s *Server) serveBulkCreate(c *reqCtx) {
 	job.fail = f.BulkJobFailRate > 0 && s.rng.Float64() < f.BulkJobFailRate
 	s.mu.Unlock()
 	job.stuck = f.BulkJobStuck
+	job.entity = s.bulkUnsupportedObject(obj)
 	s.bulk.mu.Lock()
 	s.bulk.seq++
 	s.bulk.created++
@@ -186,8 +191,8 @@ func (s *Server) serveBulkCreate(c *reqCtx) {
 
 	all := req.Operation == "queryAll"
 	gen := s.cacheGen()
-	if src := s.cachedSource(req.Query, all); src != nil {
-		job.src = src
+	if src := s.cachedSource(req.Query, all); src != nil || job.entity {
+		job.src = src // nil for an unsupported object: the job fails without reading
 		close(job.counted)
 	} else {
 		go func() {
@@ -284,6 +289,8 @@ func (s *Server) advanceLocked(job *bulkJob, poll bool) {
 	job.modstamp = s.org.Now()
 	f := s.currentFaults()
 	switch {
+	case job.entity:
+		job.state, job.errMsg = stateFailed, fmt.Sprintf("Entity '%s' is not supported by the Bulk API.", job.object)
 	case job.cerr != nil:
 		job.state, job.errMsg = stateFailed, "InternalServerError : the emulator could not read the rows: "+job.cerr.Error()
 	case job.fail:
@@ -530,11 +537,11 @@ func (s *Server) serveBulkResults(c *reqCtx) {
 		h.Set("Content-Encoding", "gzip")
 		h.Add("Vary", "Accept-Encoding")
 		c.w.WriteHeader(http.StatusOK)
-		c.w.raw = pg.gzipped()
+		c.w.raw = [][]byte{pg.gzipped()}
 		return
 	}
 	c.w.WriteHeader(http.StatusOK)
-	c.w.raw = pg.body
+	c.w.raw = [][]byte{pg.body}
 }
 
 // serveBulkResultPages answers GET jobs/query/{id}/resultPages (API 58.0+): up to five result
@@ -644,6 +651,16 @@ func (s *Server) bulkPage(ctx context.Context, job *bulkJob, offset, n int) (*bu
 	pg := &bulkPage{body: body, rows: rows}
 	s.keepBulkPage(key, pg, gen)
 	return pg, nil
+}
+
+// bulkUnsupportedObject reports whether Options.BulkUnsupported names an object.
+func (s *Server) bulkUnsupportedObject(object string) bool {
+	for _, name := range s.opts.BulkUnsupported {
+		if strings.EqualFold(name, object) {
+			return true
+		}
+	}
+	return false
 }
 
 // bulkJobsUsed returns how many query jobs were created (DailyBulkV2QueryJobs) and the Max.

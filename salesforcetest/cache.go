@@ -3,7 +3,6 @@ package salesforcetest
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"sync"
 
 	"github.com/sfdlt/sfdlt/salesforcetest/internal/org"
@@ -14,12 +13,11 @@ import (
 // (query text, position, size) and then served as bytes. Any change to the org (a mutation, the
 // clock moving) empties it, since pages would no longer be what the org holds.
 type pageCache struct {
-	mu       sync.Mutex
-	gen      uint64
-	sources  map[sourceKey]*rowSource
-	bulk     map[bulkPageKey]*bulkPage
-	rest     map[restKey]*resultSet
-	restByID map[string]*resultSet
+	mu      sync.Mutex
+	gen     uint64
+	sources map[sourceKey]*rowSource
+	bulk    map[bulkPageKey]*bulkPage
+	rest    map[restKey]*resultSet
 }
 
 type sourceKey struct {
@@ -45,7 +43,6 @@ func (pc *pageCache) init() {
 	pc.sources = map[sourceKey]*rowSource{}
 	pc.bulk = map[bulkPageKey]*bulkPage{}
 	pc.rest = map[restKey]*resultSet{}
-	pc.restByID = map[string]*resultSet{}
 }
 
 // invalidate empties the cache after the org changed.
@@ -103,7 +100,8 @@ func (s *Server) keepBulkPage(k bulkPageKey, pg *bulkPage, gen uint64) {
 	}
 }
 
-// cachedResultSet finds the cached REST result set of a query, or nil.
+// cachedResultSet finds the cached REST result set of a query, or nil. Each execution served from
+// it gets its own locator (cursor), so the cache never revives a released or expired one.
 func (s *Server) cachedResultSet(k restKey) *resultSet {
 	if !s.opts.CachePages {
 		return nil
@@ -111,13 +109,6 @@ func (s *Server) cachedResultSet(k restKey) *resultSet {
 	s.cache.mu.Lock()
 	defer s.cache.mu.Unlock()
 	return s.cache.rest[k]
-}
-
-// resultSetByID finds a cached REST result set by its locator id, or nil.
-func (s *Server) resultSetByID(id string) *resultSet {
-	s.cache.mu.Lock()
-	defer s.cache.mu.Unlock()
-	return s.cache.restByID[id]
 }
 
 func (s *Server) keepResultSetCached(k restKey, rs *resultSet) {
@@ -128,7 +119,6 @@ func (s *Server) keepResultSetCached(k restKey, rs *resultSet) {
 	defer s.cache.mu.Unlock()
 	if s.cache.gen == rs.gen {
 		s.cache.rest[k] = rs
-		s.cache.restByID[rs.id] = rs
 	}
 }
 
@@ -192,7 +182,7 @@ func (s *Server) PrerenderQuery(ctx context.Context, soqlText string, o Prerende
 	prefix := recordPrefix(rs.ver, obj.Name)
 
 	// Records of each page are rendered as the cursor passes; the page heads (totalSize, done,
-	// nextRecordsUrl) are added at the end, when the total is known.
+	// nextRecordsUrl) are written when a page is served, with the locator of that execution.
 	var bodies [][]byte
 	var cur []byte
 	inPage, offset := 0, 0
@@ -223,39 +213,19 @@ func (s *Server) PrerenderQuery(ctx context.Context, soqlText string, o Prerende
 	bodies = append(bodies, cur)
 	rs.total = src.total
 	rs.sorted = src.sorted
-	s.assignLocator(rs)
-	rs.rendered = make(map[int][]byte, len(bodies))
+	rs.rendered = make(map[int]renderedPage, len(bodies))
 	for i, recs := range bodies {
 		off := i * rs.pageSize
-		next := ""
-		if off+rs.pageSize < rs.total {
-			next = rs.nextURL(off + rs.pageSize)
-			rs.pages[off+rs.pageSize] = i + 1
+		next := min(off+rs.pageSize, rs.total)
+		if next < rs.total {
+			rs.pages[next] = i + 1
 		}
 		rs.sizes[off] = rs.pageSize
-		rs.rendered[off] = pageWithHead(rs.total, next, recs)
+		rs.rendered[off] = renderedPage{recs: recs, next: next}
 		bodies[i] = nil
 	}
 	s.keepResultSetCached(restKey{soqlText, queryAll, rs.ver, batchSize}, rs)
 	return len(rs.rendered), nil
-}
-
-// pageWithHead puts the head of a REST page before its rendered records.
-func pageWithHead(total int, nextURL string, recs []byte) []byte {
-	b := make([]byte, 0, len(recs)+160)
-	b = append(b, `{"totalSize":`...)
-	b = strconv.AppendInt(b, int64(total), 10)
-	b = append(b, `,"done":`...)
-	b = strconv.AppendBool(b, nextURL == "")
-	b = append(b, ',')
-	if nextURL != "" {
-		b = append(b, `"nextRecordsUrl":`...)
-		b = appendJSONString(b, nextURL)
-		b = append(b, ',')
-	}
-	b = append(b, `"records":[`...)
-	b = append(b, recs...)
-	return append(b, "]}"...)
 }
 
 // PrerenderBulk renders every results page of a Bulk query job on soqlText up front into the page

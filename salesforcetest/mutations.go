@@ -11,9 +11,20 @@ func (s *Server) Objects() []*Object { return s.org.Objects() }
 // Now returns the org's logical clock: the time stamps of mutations and the "now" of /deleted.
 func (s *Server) Now() time.Time { return s.org.Now() }
 
-// Advance moves the org's logical clock forward by d.
+// Advance moves the emulator's clocks forward by d, as if that much time passed: the org's logical
+// clock (stamps of mutations, the "now" of SOQL date literals and of /deleted) and the clock query
+// locators idle on (Limits.CursorIdle), so that a test expires a cursor without waiting 15
+// minutes. Both move together, as in a real org, where a load resumed a day later finds newer
+// stamps and no old cursor. Bulk job delays and Limits.LongRequest stay in real time. Negative
+// durations are ignored.
 func (s *Server) Advance(d time.Duration) {
+	if d <= 0 {
+		return
+	}
 	s.org.Advance(d)
+	s.mu.Lock()
+	s.advanced += d
+	s.mu.Unlock()
 	s.invalidate() // relative date literals (TODAY, LAST_N_DAYS) moved
 }
 

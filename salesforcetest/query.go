@@ -21,8 +21,6 @@ const (
 	minBatchSize     = 200
 	longTextPageSize = 1000 // pages of queries selecting a textarea longer than longTextLength
 	longTextLength   = 4096
-	resultSetTTL     = 15 * time.Minute // a locator unused this long expires, as in a real org
-	maxResultSets    = 1000
 )
 
 // schema lets soql resolve names against the org's describe. Objects that are not queryable are
@@ -83,11 +81,12 @@ type pageKey struct {
 	id    string
 }
 
-// resultSet is one query's server-side state behind a query locator: the checked query, its total
-// size (counted before the first page) and what it takes to serve the page at any issued offset.
-// It is the page abstraction that Bulk API result locators can reuse.
+// resultSet is one query's server-side state behind its query locators (cursors.go): the checked
+// query, its total size (counted before the first page) and what it takes to serve the page at
+// any issued offset. A cached result set (Options.CachePages) serves every execution of the same
+// query, each with its own locator.
 type resultSet struct {
-	id       string // locator id, 01g...
+	id       string // the first locator id served from it (seeds Faults.IrregularPages)
 	text     string // the SOQL text, for the call log
 	q        *soql.Query
 	obj      *org.Object
@@ -99,16 +98,22 @@ type resultSet struct {
 	hasStamp bool          // the object has SystemModstamp (cursor order); else ordered by Id
 	sorted   []*org.Record // non-nil when ORDER BY needs the rows collected and sorted
 
-	cols     []column       // the select list resolved for rendering
-	gen      uint64         // the page cache generation the result set was made in
-	rendered map[int][]byte // offset -> rendered page, with Options.CachePages (guarded by mu)
-	rowBytes atomic.Int64   // bytes per record of the last page rendered, to size the next buffer
+	cols     []column             // the select list resolved for rendering
+	gen      uint64               // the page cache generation the result set was made in
+	rendered map[int]renderedPage // offset -> rendered page, with Options.CachePages (guarded by mu)
+	rowBytes atomic.Int64         // bytes per record of the last page rendered, to size the next buffer
 
-	mu       sync.Mutex
-	keys     map[int]pageKey // offset -> position after the record before it (streamed results)
-	pages    map[int]int     // offset -> page number (0 for the first page)
-	sizes    map[int]int     // offset -> page size served there (stable on replay)
-	lastUsed time.Time
+	mu    sync.Mutex
+	keys  map[int]pageKey // offset -> position after the record before it (streamed results)
+	pages map[int]int     // offset -> page number (0 for the first page)
+	sizes map[int]int     // offset -> page size served there (stable on replay)
+}
+
+// renderedPage is a cached page's records (the JSON between the brackets of "records") and the
+// offset after it; the head, which names the locator, is written per request.
+type renderedPage struct {
+	recs []byte
+	next int
 }
 
 func (s *Server) serveQuery(c *reqCtx)    { s.runQuery(c, false) }
@@ -124,10 +129,14 @@ func queryError(w http.ResponseWriter, err error) {
 }
 
 func (s *Server) runQuery(c *reqCtx, all bool) {
+	s.noteQueryRequest()
 	text := c.r.URL.Query().Get("q")
 	c.call.SOQL = text
 	if strings.TrimSpace(text) == "" {
 		restError(c.w, http.StatusBadRequest, "MALFORMED_QUERY", "A query string has to be specified")
+		return
+	}
+	if s.soqlTooLong(c.w, text) {
 		return
 	}
 	q, err := soql.Parse(text)
@@ -150,7 +159,7 @@ func (s *Server) runQuery(c *reqCtx, all bool) {
 	ps := batchSize(c.r)
 	if cacheOK {
 		if rs := s.cachedResultSet(restKey{text, all, c.ver, ps}); rs != nil {
-			s.servePage(c, rs, 0)
+			s.servePage(c, s.newCursor(rs, c.token), 0)
 			return
 		}
 	}
@@ -176,12 +185,13 @@ func (s *Server) runQuery(c *reqCtx, all bool) {
 		writeRaw(c.w, http.StatusOK, []byte(fmt.Sprintf(`{"totalSize":%d,"done":true,"records":[]}`, rs.total)))
 		return
 	}
-	s.assignLocator(rs)
+	cur := s.newCursor(rs, c.token)
+	rs.id = cur.id
 	if cacheOK {
-		rs.rendered = map[int][]byte{}
+		rs.rendered = map[int]renderedPage{}
 		s.keepResultSetCached(restKey{text, all, c.ver, ps}, rs)
 	}
-	s.servePage(c, rs, 0)
+	s.servePage(c, cur, 0)
 }
 
 // newResultSet makes the state of one query execution (not yet counted).
@@ -202,17 +212,9 @@ func (s *Server) newResultSet(text string, q *soql.Query, obj *org.Object, all b
 	return rs
 }
 
-// assignLocator gives a result set its query locator id.
-func (s *Server) assignLocator(rs *resultSet) {
-	s.mu.Lock()
-	s.resSeq++
-	rs.id = id18("01gSf" + base62(s.resSeq, 10))
-	s.mu.Unlock()
-}
-
-// nextURL is the nextRecordsUrl of the page at offset.
-func (rs *resultSet) nextURL(offset int) string {
-	return "/services/data/v" + strconv.Itoa(rs.ver) + ".0/query/" + rs.id + "-" + strconv.Itoa(offset)
+// nextURL is the nextRecordsUrl of the page at offset of a cursor.
+func (c *cursor) nextURL(offset int) string {
+	return "/services/data/v" + strconv.Itoa(c.rs.ver) + ".0/query/" + c.id + "-" + strconv.Itoa(offset)
 }
 
 // batchSize reads Sforce-Query-Options: batchSize=N, clamped to 200..2000.
@@ -413,115 +415,82 @@ func (rs *resultSet) after(r *org.Record, k pageKey) bool {
 	return rk.id > k.id
 }
 
-// servePage renders one page of a result set and registers the locator for the next one.
-func (s *Server) servePage(c *reqCtx, rs *resultSet, offset int) {
+// servePage serves the page at offset of a cursor, from the page cache or rendered now. The
+// first page of a query opens its cursor unless it is the last; serving the last page finishes
+// it.
+func (s *Server) servePage(c *reqCtx, cur *cursor, offset int) {
+	rs := cur.rs
 	caching := rs.rendered != nil && rs.gen == s.cacheGen()
+	var pg renderedPage
+	found := false
 	if caching {
 		rs.mu.Lock()
-		body := rs.rendered[offset]
+		pg, found = rs.rendered[offset]
 		rs.mu.Unlock()
-		if body != nil {
-			c.w.header.Set("Content-Type", "application/json;charset=UTF-8")
-			c.w.WriteHeader(http.StatusOK)
-			c.w.raw = body
+	}
+	if !found {
+		recs, next, err := rs.page(s.org, offset, s.currentFaults())
+		if err != nil {
+			restError(c.w, http.StatusBadRequest, codeInvalidLocator, msgInvalidLocator)
 			return
 		}
-	}
-	recs, next, err := rs.page(s.org, offset, s.currentFaults())
-	if err != nil {
-		restError(c.w, http.StatusBadRequest, "INVALID_QUERY_LOCATOR", "invalid query locator")
-		return
+		pg = renderedPage{recs: renderRecords(rs, recs), next: next}
+		if caching {
+			rs.mu.Lock()
+			rs.rendered[offset] = pg
+			rs.mu.Unlock()
+		}
 	}
 	rs.mu.Lock()
 	total := rs.total
-	done := next >= total
+	done := pg.next >= total
 	if !done {
-		if _, ok := rs.pages[next]; !ok {
-			rs.pages[next] = rs.pages[offset] + 1
+		if _, ok := rs.pages[pg.next]; !ok {
+			rs.pages[pg.next] = rs.pages[offset] + 1
 		}
 	}
 	rs.mu.Unlock()
-	if !done {
-		s.keepResultSet(rs)
-	}
 	nextURL := ""
-	if !done {
-		nextURL = rs.nextURL(next)
-	}
-	body := renderPage(rs, recs, total, nextURL)
-	if caching {
-		rs.mu.Lock()
-		rs.rendered[offset] = body
-		rs.mu.Unlock()
+	switch {
+	case !done:
+		nextURL = cur.nextURL(pg.next)
+		if offset == 0 {
+			s.openCursor(cur)
+		}
+	case offset > 0:
+		s.finishCursor(cur)
 	}
 	c.w.header.Set("Content-Type", "application/json;charset=UTF-8")
 	c.w.WriteHeader(http.StatusOK)
-	c.w.raw = body
-}
-
-// keepResultSet registers a result set under its locator, expiring old ones.
-func (s *Server) keepResultSet(rs *resultSet) {
-	now := time.Now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rs.lastUsed = now
-	s.results[rs.id] = rs
-	if len(s.results) <= maxResultSets {
-		return
-	}
-	var oldest *resultSet
-	for id, r := range s.results {
-		if now.Sub(r.lastUsed) > resultSetTTL {
-			delete(s.results, id)
-			continue
-		}
-		if oldest == nil || r.lastUsed.Before(oldest.lastUsed) {
-			oldest = r
-		}
-	}
-	if len(s.results) > maxResultSets && oldest != nil {
-		delete(s.results, oldest.id)
-	}
+	c.w.raw = [][]byte{pageHead(total, nextURL), pg.recs, []byte("]}")}
 }
 
 // serveQueryMore answers GET /query/{locator}-{offset}: the page a nextRecordsUrl names.
 func (s *Server) serveQueryMore(c *reqCtx) {
+	s.noteQueryRequest()
 	loc := c.params["locator"]
 	i := strings.LastIndexByte(loc, '-')
-	var rs *resultSet
+	var cur *cursor
 	offset := 0
 	if i > 0 {
-		n, err := strconv.Atoi(loc[i+1:])
-		if err == nil && n > 0 {
+		if n, err := strconv.Atoi(loc[i+1:]); err == nil && n > 0 {
 			offset = n
-			s.mu.Lock()
-			rs = s.results[loc[:i]]
-			if rs != nil && time.Since(rs.lastUsed) > resultSetTTL {
-				delete(s.results, rs.id)
-				rs = nil
-			}
-			if rs != nil {
-				rs.lastUsed = time.Now()
-			}
-			s.mu.Unlock()
-			if rs == nil {
-				rs = s.resultSetByID(loc[:i])
-			}
+			cur = s.lookupCursor(loc[:i], c.token)
 		}
 	}
 	page := -1
-	if rs != nil {
-		rs.mu.Lock()
-		if p, ok := rs.pages[offset]; ok {
+	if cur != nil {
+		cur.rs.mu.Lock()
+		if p, ok := cur.rs.pages[offset]; ok {
 			page = p
 		}
-		rs.mu.Unlock()
+		cur.rs.mu.Unlock()
 	}
 	if page < 0 {
-		restError(c.w, http.StatusBadRequest, "INVALID_QUERY_LOCATOR", "invalid query locator")
+		restError(c.w, http.StatusBadRequest, codeInvalidLocator, msgInvalidLocator)
 		return
 	}
-	c.call.SOQL = rs.text
+	c.call.SOQL = cur.rs.text
 	c.call.Page = page
-	s.servePage(c, rs, offset)
+	s.servePage(c, cur, offset)
 }

@@ -11,13 +11,10 @@ import (
 	"github.com/sfdlt/sfdlt/salesforcetest/internal/org"
 )
 
-// renderPage writes a query page: totalSize, done, nextRecordsUrl (omitted on the last page),
-// records with their attributes and the selected fields in SELECT order. It appends to one
-// buffer sized from the previous page, without fmt or encoding/json: rendering is on the path of
-// every benchmark that reads a million rows.
-func renderPage(rs *resultSet, recs []*org.Record, total int, nextURL string) []byte {
-	cols := rs.columns()
-	b := make([]byte, 0, rs.sizeHint(len(recs)))
+// pageHead is the start of a query page up to the opening bracket of its records: totalSize,
+// done and nextRecordsUrl (omitted on the last page).
+func pageHead(total int, nextURL string) []byte {
+	b := make([]byte, 0, 64+len(nextURL))
 	b = append(b, `{"totalSize":`...)
 	b = strconv.AppendInt(b, int64(total), 10)
 	b = append(b, `,"done":`...)
@@ -28,7 +25,16 @@ func renderPage(rs *resultSet, recs []*org.Record, total int, nextURL string) []
 		b = appendJSONString(b, nextURL)
 		b = append(b, ',')
 	}
-	b = append(b, `"records":[`...)
+	return append(b, `"records":[`...)
+}
+
+// renderRecords writes the records of a query page, comma-separated, with their attributes and
+// the selected fields in SELECT order. It appends to one buffer sized from the previous page,
+// without fmt or encoding/json: rendering is on the path of every benchmark that reads a million
+// rows.
+func renderRecords(rs *resultSet, recs []*org.Record) []byte {
+	cols := rs.columns()
+	b := make([]byte, 0, rs.sizeHint(len(recs)))
 	prefix := recordPrefix(rs.ver, rs.obj.Name)
 	for i, r := range recs {
 		if i > 0 {
@@ -36,7 +42,6 @@ func renderPage(rs *resultSet, recs []*org.Record, total int, nextURL string) []
 		}
 		b = renderRecord(b, prefix, r, cols)
 	}
-	b = append(b, "]}"...)
 	rs.noteSize(len(recs), len(b))
 	return b
 }

@@ -31,6 +31,7 @@ type reqCtx struct {
 	ver    int
 	params map[string]string
 	call   *Call
+	token  string // the session id or access token of the request
 }
 
 // route is one REST resource under /services/data/vXX.X/. Patterns are slash-separated segments;
@@ -101,8 +102,9 @@ func (s *Server) match(method, sub string) (rt *route, params map[string]string,
 }
 
 // serveREST runs the shared pipeline of every REST call: version, authentication, session expiry,
-// the daily limit, API counting, injected errors, then the route's handler.
-func (s *Server) serveREST(w *bufWriter, r *http.Request, call *Call) {
+// the daily limit, the concurrent request limits, API counting, injected errors, then the route's
+// handler. fl is the request's flight (Limits.ConcurrentLongRequests).
+func (s *Server) serveREST(w *bufWriter, r *http.Request, call *Call, fl *flight) {
 	rest := strings.TrimPrefix(r.URL.Path, "/services/data/")
 	verSeg, sub, _ := strings.Cut(rest, "/")
 	ver, ok := 0, false
@@ -118,7 +120,7 @@ func (s *Server) serveREST(w *bufWriter, r *http.Request, call *Call) {
 		restError(w, http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
 		return
 	}
-	sess := s.lookupSession(r)
+	sess, token := s.lookupSession(r)
 	if sess == nil {
 		s.setLimitHeader(w, "")
 		restError(w, http.StatusUnauthorized, "INVALID_SESSION_ID", "Session expired or invalid")
@@ -128,6 +130,7 @@ func (s *Server) serveREST(w *bufWriter, r *http.Request, call *Call) {
 	s.mu.Lock()
 	f := s.faults
 	var status int
+	var limitMsg string
 	switch {
 	case sess.expired:
 		status = http.StatusUnauthorized
@@ -139,9 +142,13 @@ func (s *Server) serveREST(w *bufWriter, r *http.Request, call *Call) {
 		status = -1
 	case f.RequestLimitAfter > 0 && s.apiUsed >= f.RequestLimitAfter:
 		sess.calls++
-		status = http.StatusForbidden
+		status, limitMsg = http.StatusForbidden, msgTotalRequests
 	default:
 		sess.calls++
+		if limitMsg = s.concurrencyLimitLocked(fl); limitMsg != "" {
+			status = http.StatusForbidden // transient, and not counted
+			break
+		}
 		s.apiUsed++
 		if sess.app != "" {
 			s.appUsed[sess.app]++
@@ -158,7 +165,7 @@ func (s *Server) serveREST(w *bufWriter, r *http.Request, call *Call) {
 			"The users password has expired, you must call SetPassword before attempting any other API operations")
 		return
 	case http.StatusForbidden:
-		restError(w, status, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+		restError(w, status, codeRequestLimit, limitMsg)
 		return
 	}
 	if s.injectError(w, false) {
@@ -173,19 +180,27 @@ func (s *Server) serveREST(w *bufWriter, r *http.Request, call *Call) {
 		restError(w, http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
 		return
 	}
-	rt.handle(s, &reqCtx{w: w, r: r, ver: ver, params: params, call: call})
+	s.mu.Lock()
+	hold := s.hold
+	s.mu.Unlock()
+	if hold != nil {
+		hold(r)
+	}
+	rt.handle(s, &reqCtx{w: w, r: r, ver: ver, params: params, call: call, token: token})
 }
 
-// lookupSession finds the session named by "Authorization: Bearer {token}" (or "OAuth {token}").
-func (s *Server) lookupSession(r *http.Request) *session {
+// lookupSession finds the session named by "Authorization: Bearer {token}" (or "OAuth {token}")
+// and returns it with the token.
+func (s *Server) lookupSession(r *http.Request) (*session, string) {
 	h := r.Header.Get("Authorization")
 	scheme, tok, ok := strings.Cut(strings.TrimSpace(h), " ")
 	if !ok || !(strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "OAuth")) {
-		return nil
+		return nil, ""
 	}
+	tok = strings.TrimSpace(tok)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.sessions[strings.TrimSpace(tok)]
+	return s.sessions[tok], tok
 }
 
 // Limits of the emulated org (the Max of DailyApiRequests follows Faults.RequestLimitAfter).

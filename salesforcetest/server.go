@@ -59,12 +59,27 @@ type Options struct {
 	// PrerenderQuery and PrerenderBulk fill the cache up front. The cache holds every page
 	// rendered: about the size of the results (hundreds of MB for a million wide rows).
 	CachePages bool
+
+	// Limits are the limits of a real org, all enforced by default; see Limits and NoLimits.
+	Limits Limits
+	// Wide gives objects (by name) that many extra custom fields, cycling over every custom
+	// field type: Text, Text Area, Long and Rich Text Area, Picklist, Multi-Select Picklist,
+	// Email, Phone, URL, Checkbox, Number (scale 2 and 0), Currency, Percent, Date, Date/Time,
+	// Time, Lookup (Account or User), Geolocation (a location field X__c with its parts
+	// X__Latitude__s and X__Longitude__s), Text (Encrypted) and Formula. Names are 20 to 35
+	// characters long, as real ones are, so that some hundred fields push a SELECT list past
+	// Limits.URIBytes. Values are generated from the seed like the object's other fields.
+	Wide map[string]int
+	// BulkUnsupported names objects the Bulk API does not support in this org: their query
+	// jobs end Failed with "Entity 'X' is not supported by the Bulk API.", and a client must
+	// fall back to REST.
+	BulkUnsupported []string
 }
 
 // String redacts the secrets so that Options can be logged safely.
 func (o Options) String() string {
-	return fmt.Sprintf("salesforcetest.Options{Seed:%d Counts:%v UserName:%q ClientID:%q Faults:%+v}",
-		o.Seed, o.Counts, o.UserName, o.ClientID, o.Faults)
+	return fmt.Sprintf("salesforcetest.Options{Seed:%d Counts:%v UserName:%q ClientID:%q Faults:%+v Limits:%+v Wide:%v}",
+		o.Seed, o.Counts, o.UserName, o.ClientID, o.Faults, o.Limits, o.Wide)
 }
 
 // GoString redacts the secrets, like String.
@@ -91,6 +106,16 @@ type Faults struct {
 	BulkJobFailRate float64 // fraction of jobs that end Failed with an errorMessage
 	BulkJobStuck    bool    // jobs never leave InProgress (a client needs a timeout)
 	BulkJobsLimit   int     // after N jobs, creating one answers 400 LIMIT_EXCEEDED (DailyBulkV2QueryJobs)
+
+	// Limits (see Limits). ConcurrentLimitRate is the fraction of API calls answered 403
+	// REQUEST_LIMIT_EXCEEDED "ConcurrentRequests (Concurrent API Requests) Limit exceeded." and
+	// "ConcurrentPerOrgLongTxn Limit exceeded." (alternately), not counted as API calls: a
+	// transient refusal, unlike RequestLimitAfter's "TotalRequests Limit exceeded.".
+	// ForeignCursorEvery lets another integration of the same user open a query cursor before
+	// every N-th REST query request (first pages and nextRecordsUrl pages alike), as
+	// OpenForeignCursors does.
+	ConcurrentLimitRate float64
+	ForeignCursorEvery  int
 }
 
 // Credentials are what a client needs to log in to the emulated org.
@@ -161,15 +186,31 @@ type Server struct {
 	apiUsed  int            // counted API calls (Sforce-Limit-Info, /limits)
 	appUsed  map[string]int // counted API calls per connected app
 	calls    []Call
-	results  map[string]*resultSet
-	resSeq   int
+
+	limits   Limits           // resolved: a limit applies when positive
+	wall     func() time.Time // real time (time.Now; tests may replace it)
+	hold     func(*http.Request)
+	advanced time.Duration // moved on by Advance: the emulator clock is wall()+advanced
+	flights  map[*flight]struct{}
+
+	// Query cursors (cursors.go).
+	cursors       map[string]*cursor // locator id -> cursor, open or finished
+	open          []*cursor          // open cursors in creation order, other integrations' included
+	locatorSeq    int
+	cursorSeq     int
+	peak          int // most API cursors open at once since start or ResetCalls
+	released      int // cursors released because a newer one opened
+	queryRequests int // REST query requests (Faults.ForeignCursorEvery)
+
+	concurrentHits int // Faults.ConcurrentLimitRate refusals, alternating their message
 
 	bulk  bulkState
 	cache pageCache
 }
 
 // NewServer starts an emulated org on 127.0.0.1 on a free port, like httptest.NewServer. It
-// panics if it cannot listen, which only happens on a broken machine.
+// panics if it cannot listen, which only happens on a broken machine, or if opts is invalid
+// (Wide naming an object the org does not have).
 func NewServer(opts Options) *Server {
 	s, err := Start("127.0.0.1:0", opts)
 	if err != nil {
@@ -184,12 +225,19 @@ func Start(addr string, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("salesforcetest: listening on %s: %w (choose a free address)", addr, err)
 	}
-	s := newServer(opts)
+	s, err := newServer(opts)
+	if err != nil {
+		_ = ln.Close()
+		return nil, err
+	}
 	s.ln = ln
 	s.url = "http://" + ln.Addr().String()
 	s.hs = &http.Server{
 		Handler:           http.HandlerFunc(s.serveHTTP),
 		ReadHeaderTimeout: 30 * time.Second,
+		// Far above Limits.URIBytes, so that the emulator, not net/http, answers long requests
+		// (the default, spelled out).
+		MaxHeaderBytes: maxRequestHeaderBytes,
 		// Dropped connections (DropRate) end in http.ErrAbortHandler, which the server does not
 		// log; anything else it logs is noise for tests.
 		ErrorLog: log.New(io.Discard, "", 0),
@@ -198,7 +246,7 @@ func Start(addr string, opts Options) (*Server, error) {
 	return s, nil
 }
 
-func newServer(opts Options) *Server {
+func newServer(opts Options) (*Server, error) {
 	def := func(v *string, d string) {
 		if *v == "" {
 			*v = d
@@ -209,21 +257,35 @@ func newServer(opts Options) *Server {
 	def(&opts.SecurityToken, DefaultSecurityToken)
 	def(&opts.ClientID, DefaultClientID)
 	def(&opts.ClientSecret, DefaultClientSecret)
+	wide := map[string]int{}
+	for name, n := range opts.Wide {
+		obj, ok := org.KnownObject(name)
+		if !ok {
+			return nil, fmt.Errorf("salesforcetest: Options.Wide names %q, which the emulated org does not have (objects: see DefaultCounts)", name)
+		}
+		if n < 0 {
+			return nil, fmt.Errorf("salesforcetest: Options.Wide[%q] is %d: give a number of fields, 0 or more", name, n)
+		}
+		wide[obj] = n
+	}
 	s := &Server{
 		opts:     opts,
-		org:      org.New(org.Config{Seed: opts.Seed, Counts: opts.Counts}),
+		org:      org.New(org.Config{Seed: opts.Seed, Counts: opts.Counts, Wide: wide}),
 		orgID:    orgID,
 		userID:   userID,
 		refresh:  "5Aep861" + randomToken(40),
 		sessions: map[string]*session{},
 		appUsed:  map[string]int{},
-		results:  map[string]*resultSet{},
+		limits:   opts.Limits.resolved(),
+		wall:     time.Now,
+		flights:  map[*flight]struct{}{},
+		cursors:  map[string]*cursor{},
 	}
 	s.routes = restRoutes()
 	s.bulkInit()
 	s.cache.init()
 	s.setFaultsLocked(opts.Faults)
-	return s
+	return s, nil
 }
 
 // URL returns the base URL of the emulator, such as http://127.0.0.1:51234. It is the login
@@ -277,6 +339,7 @@ func (s *Server) SetFaults(f Faults) {
 func (s *Server) setFaultsLocked(f Faults) {
 	s.faults = f
 	s.rng = mrand.New(mrand.NewPCG(uint64(f.Seed), 0x5fd17e57))
+	s.queryRequests, s.concurrentHits = 0, 0
 }
 
 func (s *Server) currentFaults() Faults {
@@ -292,11 +355,13 @@ func (s *Server) Calls() []Call {
 	return append([]Call(nil), s.calls...)
 }
 
-// ResetCalls empties the call log (the API usage counters stay).
+// ResetCalls empties the call log and restarts PeakCursors from the cursors open now (the API
+// usage counters and ReleasedCursors stay).
 func (s *Server) ResetCalls() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls = nil
+	s.peak = s.apiCursorsLocked()
 }
 
 // Close shuts the server down, cutting open connections.
@@ -322,8 +387,8 @@ type bufWriter struct {
 	header http.Header
 	status int
 	body   bytes.Buffer
-	raw    []byte // a body kept elsewhere (a cached page), sent without copying; replaces body
-	noGzip bool   // the handler decided the encoding itself (Bulk results)
+	raw    [][]byte // a body kept elsewhere (cached pages), in parts sent without copying; replaces body
+	noGzip bool     // the handler decided the encoding itself (Bulk results)
 }
 
 func newBufWriter() *bufWriter { return &bufWriter{header: http.Header{}} }
@@ -355,13 +420,27 @@ const (
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	call := Call{Time: time.Now(), Method: r.Method, Path: r.URL.Path}
 	bw := newBufWriter()
+	if s.tooLarge(bw, r) {
+		// Refused at the edge, before anything else: no latency, faults or counting.
+		call.Status = bw.status
+		s.mu.Lock()
+		s.calls = append(s.calls, call)
+		s.mu.Unlock()
+		s.finish(w, r, bw, false, false)
+		return
+	}
+	var fl *flight
+	if strings.HasPrefix(r.URL.Path, "/services/data/v") {
+		fl = s.beginFlight()
+		defer s.endFlight(fl)
+	}
 	f := s.currentFaults()
 	if f.Latency > 0 {
 		if err := sleepCtx(r.Context(), f.Latency); err != nil {
 			return // the client went away
 		}
 	}
-	kind := s.dispatch(bw, r, &call)
+	kind := s.dispatch(bw, r, &call, fl)
 	drop := false
 	if kind != kindOther && f.DropRate > 0 && bw.status != http.StatusNotModified {
 		s.mu.Lock()
@@ -392,35 +471,47 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // finish writes the collected response: gzip when asked for (REST), always a Content-Length, and
 // for a dropped response only part of the body before the connection is cut.
 func (s *Server) finish(w http.ResponseWriter, r *http.Request, bw *bufWriter, gzipOK, drop bool) {
-	body := bw.body.Bytes()
-	if bw.raw != nil {
-		body = bw.raw
+	parts := bw.raw
+	if parts == nil {
+		parts = [][]byte{bw.body.Bytes()}
+	}
+	size := 0
+	for _, p := range parts {
+		size += len(p)
 	}
 	h := w.Header()
 	for k, v := range bw.header {
 		h[k] = v
 	}
-	if gzipOK && !bw.noGzip && len(body) > 0 && acceptsGzip(r) {
+	if gzipOK && !bw.noGzip && size > 0 && acceptsGzip(r) {
 		var zb bytes.Buffer
 		zw := gzip.NewWriter(&zb)
-		_, _ = zw.Write(body)
+		for _, p := range parts {
+			_, _ = zw.Write(p)
+		}
 		_ = zw.Close()
-		body = zb.Bytes()
+		parts, size = [][]byte{zb.Bytes()}, zb.Len()
 		h.Set("Content-Encoding", "gzip")
 		h.Add("Vary", "Accept-Encoding")
 	}
 	if bw.status != http.StatusNotModified && bw.status != http.StatusNoContent {
-		h.Set("Content-Length", strconv.Itoa(len(body)))
+		h.Set("Content-Length", strconv.Itoa(size))
 	}
 	w.WriteHeader(bw.status)
-	if drop && len(body) >= 2 {
-		_, _ = w.Write(body[:len(body)/2])
+	if drop && size >= 2 {
+		for left := size / 2; left > 0; parts = parts[1:] {
+			p := parts[0][:min(left, len(parts[0]))]
+			_, _ = w.Write(p)
+			left -= len(p)
+		}
 		if fl, ok := w.(http.Flusher); ok {
 			fl.Flush()
 		}
 		panic(http.ErrAbortHandler)
 	}
-	_, _ = w.Write(body)
+	for _, p := range parts {
+		_, _ = w.Write(p)
+	}
 }
 
 func acceptsGzip(r *http.Request) bool {
@@ -434,7 +525,7 @@ func acceptsGzip(r *http.Request) bool {
 }
 
 // dispatch routes a request and reports which faults apply to it.
-func (s *Server) dispatch(w *bufWriter, r *http.Request, call *Call) callKind {
+func (s *Server) dispatch(w *bufWriter, r *http.Request, call *Call, fl *flight) callKind {
 	p := r.URL.Path
 	switch {
 	case p == "/services/data" || p == "/services/data/":
@@ -453,7 +544,7 @@ func (s *Server) dispatch(w *bufWriter, r *http.Request, call *Call) callKind {
 		s.serveSOAPLogin(w, r)
 		return kindLogin
 	case strings.HasPrefix(p, "/services/data/"):
-		s.serveREST(w, r, call)
+		s.serveREST(w, r, call, fl)
 		return kindAPI
 	}
 	restError(w, http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")

@@ -16,6 +16,9 @@ type Config struct {
 	Seed   int64          // same seed, same records
 	Counts map[string]int // object name -> live record count; missing objects get DefaultCounts
 	Base   time.Time      // zero -> DefaultBase; all generated stamps are <= Base
+	// Wide maps an object name to a number of extra custom fields of every type (see wide.go),
+	// appended to its describe after its own fields.
+	Wide map[string]int
 }
 
 // DefaultCounts returns the record counts used for objects missing from Config.Counts: small
@@ -181,6 +184,9 @@ func New(cfg Config) *Org {
 		counts[k] = v
 	}
 	for _, d := range objectDefs() {
+		if n := wideCount(cfg.Wide, d.obj.Name); n > 0 {
+			addWide(&d, n)
+		}
 		obj := d.obj
 		s := d.schema
 		obj.Fields = make([]*Field, len(s.defs))
