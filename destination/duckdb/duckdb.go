@@ -166,8 +166,8 @@ type shared struct {
 	// created lists the files that opening the database made (the database file and its
 	// write-ahead log, where they did not exist before). The last release removes them when no
 	// load committed through the handle, so a run that fails before loading anything (a
-	// failed login, a bad resource name) leaves no empty database behind. Files that existed
-	// are never removed.
+	// failed login, an object the org does not have) leaves no empty database behind. Files
+	// that existed are never removed.
 	created   []string
 	committed atomic.Bool
 }
