@@ -168,6 +168,7 @@ var salesforceKeys = []cfgKey{
 	{name: "lookback", kind: cfgDuration},
 	{name: "max_api_usage_percent", kind: cfgPercent},
 	{name: "formula_refresh", kind: cfgDuration},
+	{name: "max_query_cursors", kind: cfgInt},
 }
 
 // postgresFields are the keys of the table form of destination.postgres.credentials.
@@ -779,8 +780,12 @@ func (c *Config) resolve(explicitPipeline string) error {
 		case cfgVersion:
 			v, err = h.asVersion()
 		case cfgInt:
+			lo, hi := int64(0), int64(1<<40)
+			if k.name == "max_query_cursors" {
+				lo, hi = 1, salesforceCursorLimit-1 // Salesforce's 10 per user, shared
+			}
 			var n int64
-			n, err = h.asInt(0, 1<<40)
+			n, err = h.asInt(lo, hi)
 			v = strconv.FormatInt(n, 10)
 		case cfgDuration:
 			v, err = h.asString(false)
@@ -1359,6 +1364,10 @@ func (c *Config) SourceOptions() []SourceOption {
 		d, _ := time.ParseDuration(strings.TrimSpace(v))
 		opts = append(opts, FormulaRefresh(d))
 	}
+	if v := c.value("max_query_cursors"); v != "" {
+		n, _ := strconv.Atoi(v)
+		opts = append(opts, MaxQueryCursors(n))
+	}
 	return opts
 }
 
@@ -1545,6 +1554,7 @@ security_token = "security_token" # please set me up! (Salesforce: Settings > Re
 # lookback = "0s"                       # re-read this much before the cursor on every run (stamps that arrive late)
 # max_api_usage_percent = 0             # stop cleanly when the org's daily API usage reaches this share (0: off)
 # formula_refresh = "0s"                # read incremental resources in full this often, to refresh formula fields (e.g. "168h")
+# max_query_cursors = 8                 # REST query cursors a run holds open at once (1-9; Salesforce allows a user 10, shared with its other integrations)
 `)
 	switch dest {
 	case "duckdb":

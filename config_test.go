@@ -768,3 +768,40 @@ func TestDuckDBMemoryLimitKey(t *testing.T) {
 		t.Errorf("a bad size: %v, want an error naming the key and line", err)
 	}
 }
+
+func TestMaxQueryCursorsKey(t *testing.T) {
+	load := func(t *testing.T, conf string, env ...string) (*Config, error) {
+		t.Helper()
+		work := t.TempDir()
+		if err := os.MkdirAll(filepath.Join(work, ".dlt"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(work, ".dlt", "config.toml"), []byte(conf), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return LoadConfig(ConfigOptions{WorkDir: work, HomeDir: t.TempDir(), Environ: append([]string{}, env...)})
+	}
+	cursors := func(c *Config) int {
+		s := &Source{}
+		for _, o := range c.SourceOptions() {
+			o(s)
+		}
+		return s.maxCursors
+	}
+	c, err := load(t, "[sources.salesforce]\nmax_query_cursors = 4\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := cursors(c); n != 4 {
+		t.Errorf("max_query_cursors = 4 gives %d", n)
+	}
+	if c, err = load(t, "[sources.salesforce]\nmax_query_cursors = 4\n", "SOURCES__SALESFORCE__MAX_QUERY_CURSORS=2"); err != nil || cursors(c) != 2 {
+		t.Errorf("the variable does not win over the file: %v", err)
+	}
+	for _, bad := range []string{"max_query_cursors = 10\n", "max_query_cursors = 0\n", "max_query_cursors = \"many\"\n"} {
+		_, err := load(t, "[sources.salesforce]\n"+bad)
+		if err == nil || !strings.Contains(err.Error(), "max_query_cursors") || !strings.Contains(err.Error(), "from 1 to 9") {
+			t.Errorf("%q: %v, want an error naming max_query_cursors and 1 to 9", bad, err)
+		}
+	}
+}

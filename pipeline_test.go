@@ -72,7 +72,13 @@ func newEnv(t *testing.T, counts map[string]int) *env {
 
 func newEnvFor(t *testing.T, kind string, counts map[string]int) *env {
 	t.Helper()
-	srv := salesforcetest.NewServer(salesforcetest.Options{Seed: 42, Counts: counts})
+	return newEnvWith(t, kind, salesforcetest.Options{Seed: 42, Counts: counts})
+}
+
+// newEnvWith is newEnvFor with an emulated org of the given options.
+func newEnvWith(t *testing.T, kind string, opts salesforcetest.Options) *env {
+	t.Helper()
+	srv := salesforcetest.NewServer(opts)
 	t.Cleanup(srv.Close)
 	dir := t.TempDir()
 	e := &env{t: t, srv: srv, dir: dir, file: filepath.Join(dir, "sf.duckdb"), kind: kind, ds: "salesforce_data", popts: testCommitEvery(t)}

@@ -1,0 +1,343 @@
+package sfdlt_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sfdlt/sfdlt"
+	"github.com/sfdlt/sfdlt/client"
+	"github.com/sfdlt/sfdlt/salesforcetest"
+)
+
+// Tests of Salesforce's limits (salesforce-api.md section 9), which the emulator enforces by
+// default as a real org does: 10 query cursors per user, shared with the user's other
+// integrations, released oldest first; 15 minutes of cursor idle time; 16,384 bytes of URI and
+// headers; concurrent long-running requests.
+
+// manyPages is an org whose 16 objects each take several REST pages (irregular ones, as real
+// orgs send), so every resource holds its query cursor a while.
+func manyPages() map[string]int {
+	counts := salesforcetest.DefaultCounts()
+	for o := range counts {
+		counts[o] = 2500
+	}
+	counts["UserRole"], counts["Pricebook2"] = 600, 400 // a smaller page or two
+	return counts
+}
+
+// allSixteen is the 15 standard resources and the custom Something__c.
+func allSixteen(e *env, opts ...sfdlt.SourceOption) *sfdlt.Source {
+	return e.source(append([]sfdlt.SourceOption{sfdlt.BulkThreshold(0)}, opts...)...).AddObject("Something__c", sfdlt.MergeOnSystemModstamp())
+}
+
+func checkSixteen(e *env) {
+	e.t.Helper()
+	for _, s := range standard {
+		e.checkTable(s.table, s.object, s.merge)
+	}
+	e.checkTable("something__c", "Something__c", true)
+}
+
+// 16 resources of many pages each, while another integration of the same user holds four
+// cursors and keeps opening more: the run holds at most its budget of cursors, every cursor
+// Salesforce releases under it is recovered, and the dataset is the org exactly, on a first and
+// an incremental run.
+func TestCursorsSharedWithAnotherIntegration(t *testing.T) {
+	for _, kind := range []string{"duckdb", "postgres"} {
+		t.Run(kind, func(t *testing.T) {
+			e := newEnvWith(t, kind, salesforcetest.Options{Seed: 42, Counts: manyPages(),
+				Faults: salesforcetest.Faults{Seed: 7, IrregularPages: true, ForeignCursorEvery: 3}})
+			e.srv.OpenForeignCursors(4)
+			info := e.run(allSixteen(e))
+			checkSixteen(e)
+			if info.LostCursors == 0 || e.srv.ReleasedCursors() == 0 {
+				t.Fatalf("no cursor was released (%d lost, %d released): the competing integration did not compete", info.LostCursors, e.srv.ReleasedCursors())
+			}
+			if !strings.Contains(strings.Join(info.Notes, "\n"), "released or expired its query cursor") {
+				t.Errorf("the load info does not say which reads lost their cursors:\n%v", info)
+			}
+			if peak := e.srv.PeakCursors(); peak > sfdlt.DefaultMaxQueryCursors {
+				t.Errorf("the run held %d query cursors at once; its budget is %d", peak, sfdlt.DefaultMaxQueryCursors)
+			}
+			t.Logf("first run: %d cursors lost and recovered, peak %d open", info.LostCursors, e.srv.PeakCursors())
+
+			changeOrg(t, e)
+			e.srv.ResetCalls()
+			info = e.run(allSixteen(e))
+			checkSixteen(e)
+			t.Logf("incremental run: %d cursors lost and recovered", info.LostCursors)
+		})
+	}
+}
+
+// Without competition the budget is all the run needs: no cursor is lost, and the run never
+// holds more than its budget (here 3, so resources wait for slots).
+func TestCursorBudgetHolds(t *testing.T) {
+	e := newEnvWith(t, "duckdb", salesforcetest.Options{Seed: 42, Counts: manyPages(),
+		Faults: salesforcetest.Faults{Seed: 3, IrregularPages: true}})
+	info := e.run(allSixteen(e, sfdlt.MaxQueryCursors(3)))
+	checkSixteen(e)
+	if info.LostCursors != 0 || e.srv.ReleasedCursors() != 0 {
+		t.Errorf("%d cursors lost, %d released with nothing competing", info.LostCursors, e.srv.ReleasedCursors())
+	}
+	if peak := e.srv.PeakCursors(); peak > 3 || peak < 2 {
+		t.Errorf("peak of %d open cursors: want the budget of 3 used and kept", peak)
+	}
+}
+
+// MaxQueryCursors outside 1..9 is refused with a clear error.
+func TestMaxQueryCursorsRange(t *testing.T) {
+	for _, n := range []int{-1, 10, 16} {
+		_, err := sfdlt.NewSource(sfdlt.Credentials{UserName: "u", Password: "p"}, sfdlt.MaxQueryCursors(n))
+		if err == nil || !strings.Contains(err.Error(), "use 1 to 9") {
+			t.Errorf("MaxQueryCursors(%d): error %v, want one saying to use 1 to 9", n, err)
+		}
+	}
+}
+
+// A cursor left idle past Salesforce's 15 minutes mid-read (a slow destination, on the
+// emulator's clock) is recovered, on every kind of read: full, chunked, incremental, windowed
+// after a query timeout, and a wide object's parts.
+func TestIdleCursorExpiresMidRead(t *testing.T) {
+	counts := faultCounts()
+	counts["Task"], counts["Contact"] = 9000, 5000
+	cases := []struct {
+		name   string
+		kind   string
+		faults salesforcetest.Faults
+		wide   map[string]int
+		pipe   []sfdlt.PipelineOption
+		src    []sfdlt.SourceOption
+		table  string // the resource whose progress advances the clock
+	}{
+		{name: "full read, one commit", kind: "duckdb", pipe: []sfdlt.PipelineOption{sfdlt.CommitEvery(0)}, table: "task"},
+		{name: "full read, chunked", kind: "postgres", pipe: []sfdlt.PipelineOption{sfdlt.CommitEvery(1000)}, table: "task"},
+		{name: "replace read, chunked", kind: "duckdb", pipe: []sfdlt.PipelineOption{sfdlt.CommitEvery(1000)}, table: "contact"},
+		{name: "windows after a query timeout", kind: "duckdb", faults: salesforcetest.Faults{QueryTimeoutAbove: 6000}, table: "task"},
+		{name: "wide object", kind: "postgres", wide: map[string]int{"Contact": 700}, table: "contact"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnvWith(t, tc.kind, salesforcetest.Options{Seed: 42, Counts: counts, Faults: tc.faults, Wide: tc.wide})
+			var once sync.Once
+			slow := sfdlt.OnProgress(func(p sfdlt.Progress) {
+				if p.Resource == tc.table && p.Pages == 1 && !p.Done {
+					// The destination took 16 minutes over the first page.
+					once.Do(func() { e.srv.Advance(16 * time.Minute) })
+				}
+			})
+			src := e.source(append([]sfdlt.SourceOption{sfdlt.BulkThreshold(0)}, tc.src...)...).WithResources("task", "contact", "opportunity")
+			info, err := e.pipeline(append(tc.pipe, slow)...).Run(context.Background(), src)
+			if err != nil {
+				t.Fatalf("run failed: %v\n%v", err, info)
+			}
+			for _, s := range []struct {
+				table, object string
+				merge         bool
+			}{{"task", "Task", true}, {"contact", "Contact", false}, {"opportunity", "Opportunity", true}} {
+				e.checkTable(s.table, s.object, s.merge)
+			}
+			if info.LostCursors == 0 {
+				t.Fatalf("no cursor expired: the clock was not advanced mid-read\n%v", info)
+			}
+			t.Logf("%d cursors expired and recovered", info.LostCursors)
+		})
+	}
+}
+
+// A locator refused after a re-login (some orgs tie locators to the session that opened them)
+// is recovered the same way.
+func TestLocatorRefusedAfterRelogin(t *testing.T) {
+	counts := faultCounts()
+	counts["Task"] = 9000
+	e := newEnvWith(t, "duckdb", salesforcetest.Options{Seed: 42, Counts: counts,
+		Limits: salesforcetest.Limits{LocatorsPerSession: true}, Faults: salesforcetest.Faults{SessionExpiresEvery: 4}})
+	info := e.run(e.source(sfdlt.BulkThreshold(0), fastRetries()).WithResources("task", "contact"))
+	e.checkTable("task", "Task", true)
+	e.checkTable("contact", "Contact", false)
+	if info.LostCursors == 0 {
+		t.Fatalf("no locator was refused after a re-login\n%v", info)
+	}
+}
+
+// An Account of 800 custom fields of every type: loaded exactly by REST (in parts) and by
+// Bulk, then incrementally with updates, inserts and deletes, and after a run stopped mid-way.
+func TestWideObject(t *testing.T) {
+	counts := faultCounts()
+	counts["Account"] = 3000
+	for _, kind := range []string{"duckdb", "postgres"} {
+		t.Run(kind, func(t *testing.T) {
+			e := newEnvWith(t, kind, salesforcetest.Options{Seed: 42, Counts: counts, Wide: map[string]int{"Account": 800}})
+			rest := e.source(sfdlt.BulkThreshold(0)).WithResources("account", "contact")
+
+			// A run stopped after its first chunk commit, then run again.
+			ctx, cancel := context.WithCancel(context.Background())
+			stop := sfdlt.OnProgress(func(p sfdlt.Progress) {
+				if p.Resource == "account" && p.Pages == 2 {
+					cancel()
+				}
+			})
+			info, err := e.pipeline(sfdlt.CommitEvery(500), stop).Run(ctx, rest)
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("the stopped run: error %v, want context.Canceled\n%v", err, info)
+			}
+			info = e.run(rest)
+			e.checkTable("account", "Account", true)
+			e.checkTable("contact", "Contact", false)
+			if !strings.Contains(strings.Join(info.Notes, "\n"), "parts joined by Id") {
+				t.Errorf("the load info does not say account was read in parts:\n%v", info)
+			}
+			restDump := e.dump("account")
+
+			// Updates, inserts and deletes, then an incremental run.
+			ids := accountIDs(t, e, 5)
+			wideField := wideFieldName(t, e.srv, "Account")
+			if err := e.srv.Update("Account", ids[:3], map[string]any{"Description": "changed", wideField: "changed wide value"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.srv.Delete("Account", ids[4]); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.srv.Insert("Account", map[string]any{"Name": "Inserted wide account", wideField: "new"}); err != nil {
+				t.Fatal(err)
+			}
+			info = e.run(rest)
+			if n := info.RowCount("account"); n < 5 || n > 50 {
+				t.Errorf("the incremental run loaded %d account rows: want the changed ones (and the boundary), not all", n)
+			}
+			e.checkTable("account", "Account", true)
+
+			// Bulk reads every field in one job: the same rows as REST's parts (on a fresh
+			// dataset, before the changes above).
+			b := newEnvWith(t, kind, salesforcetest.Options{Seed: 42, Counts: counts, Wide: map[string]int{"Account": 800}})
+			b.run(b.source(sfdlt.BulkThreshold(1), sfdlt.BulkOptions(fastBulk)).WithResources("account"))
+			b.checkTable("account", "Account", true)
+			compareDumps(t, "REST parts vs Bulk", "account", restDump, b.dump("account"))
+		})
+	}
+}
+
+// accountIDs returns n Ids of loaded accounts.
+func accountIDs(t *testing.T, e *env, n int) []string {
+	t.Helper()
+	db := e.db()
+	defer db.Close()
+	rows, err := db.Query(e.sql(fmt.Sprintf(`SELECT id FROM {ds}.account WHERE NOT is_deleted ORDER BY id LIMIT %d`, n)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	if len(ids) < n {
+		t.Fatalf("want %d accounts loaded, have %d", n, len(ids))
+	}
+	return ids
+}
+
+// wideFieldName returns a text custom field the emulator added to widen object.
+func wideFieldName(t *testing.T, srv *salesforcetest.Server, object string) string {
+	t.Helper()
+	for _, o := range srv.Objects() {
+		if o.Name != object {
+			continue
+		}
+		for _, f := range o.Fields {
+			if f.Custom && f.Type == "string" && !f.Calculated && strings.HasSuffix(f.Name, "__c") && f.Name != "CustomerPriority__c" {
+				return f.Name
+			}
+		}
+	}
+	t.Fatalf("%s has no wide text field", object)
+	return ""
+}
+
+// An object wider than Postgres's 1,600 columns is refused before anything is read, naming the
+// object, the count and the way out; ExcludeFields is that way out.
+func TestTooManyColumnsForPostgres(t *testing.T) {
+	counts := faultCounts()
+	e := newEnvWith(t, "postgres", salesforcetest.Options{Seed: 42, Counts: counts, Wide: map[string]int{"Account": 1600}})
+	info, err := e.pipeline().Run(context.Background(), e.source().WithResources("account"))
+	if err == nil {
+		t.Fatalf("a 1,670-field Account loaded into Postgres\n%v", info)
+	}
+	for _, want := range []string{"Account", "1600 columns", "ExcludeFields", "nothing was read"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	if n := e.scalar(`SELECT count(*) FROM information_schema.tables WHERE table_schema = '{ds}' AND table_name = 'account'`); n != 0 {
+		t.Errorf("the refused run created the account table")
+	}
+	for _, c := range e.srv.Calls() {
+		if strings.Contains(c.Path, "/query") {
+			t.Fatalf("the refused run queried %s", c.SOQL)
+		}
+	}
+}
+
+// Storms of the concurrent-request form of REQUEST_LIMIT_EXCEEDED are waited out; the daily
+// form still stops at once (the fault matrix's "REQUEST_LIMIT_EXCEEDED mid-run").
+func TestConcurrentLimitStormSurvived(t *testing.T) {
+	counts := faultCounts()
+	e := newEnvWith(t, "duckdb", salesforcetest.Options{Seed: 42, Counts: counts,
+		Faults: salesforcetest.Faults{Seed: 5, ConcurrentLimitRate: 0.4}})
+	info := e.run(e.source(fastRetries()))
+	for _, s := range standard {
+		e.checkTable(s.table, s.object, s.merge)
+	}
+	limited := countCalls(e.srv.Calls(), func(c salesforcetest.Call) bool { return c.Status == 403 })
+	if limited < 10 {
+		t.Errorf("only %d concurrent-limit answers: the storm did not happen", limited)
+	}
+	t.Logf("%d concurrent-limit answers ridden out; %d API calls", limited, info.APICalls)
+}
+
+// An API version the org does not offer is named, with the newest one it offers, and the failed
+// run leaves no database file behind.
+func TestAPIVersionNotOffered(t *testing.T) {
+	e := newEnv(t, faultCounts())
+	info, err := e.pipeline().Run(context.Background(), e.source(sfdlt.APIVersion("99.0")).WithResources("opportunity"))
+	if err == nil {
+		t.Fatalf("a run with API version 99.0 succeeded\n%v", info)
+	}
+	if !errors.Is(err, client.ErrAPIVersionUnavailable) {
+		t.Errorf("error %q does not match client.ErrAPIVersionUnavailable", err)
+	}
+	for _, want := range []string{"99.0", "64.0"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %s", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "does not exist in this org") {
+		t.Errorf("error %q still blames the object", err)
+	}
+	if _, serr := os.Stat(e.file); !errors.Is(serr, os.ErrNotExist) {
+		t.Errorf("the failed run left %s behind (%v)", filepath.Base(e.file), serr)
+	}
+}
+
+// An object Bulk API does not support is read with REST, and the load info says so.
+func TestBulkUnsupportedObjectReadWithREST(t *testing.T) {
+	e := newEnvWith(t, "duckdb", salesforcetest.Options{Seed: 42, Counts: faultCounts(), BulkUnsupported: []string{"Task"}})
+	info := e.run(e.source(sfdlt.BulkThreshold(1), sfdlt.BulkOptions(fastBulk)).WithResources("task", "opportunity"))
+	e.checkTable("task", "Task", true)
+	e.checkTable("opportunity", "Opportunity", true)
+	notes := strings.Join(info.Notes, "\n")
+	if !strings.Contains(notes, "task: Bulk API 2.0 failed") || !strings.Contains(notes, "not supported by the Bulk API") || !strings.Contains(notes, "read with REST instead") {
+		t.Errorf("the load info does not say task was read with REST because Bulk does not support it:\n%v", info)
+	}
+}
