@@ -327,8 +327,8 @@ func (e *bulkCreateError) Unwrap() []error { return []error{e.ae, e.kind} }
 // classifyBulkCreate marks creation errors after which a REST query is the way forward.
 func classifyBulkCreate(err error) error {
 	ae := asAPIError(err)
-	if ae == nil {
-		return err
+	if ae == nil || errors.Is(ae, ErrConcurrentLimit) {
+		return err // the concurrent limit refuses REST the same way: nothing Bulk-specific
 	}
 	msg := strings.ToLower(ae.Message)
 	var kind error

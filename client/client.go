@@ -4,10 +4,15 @@
 //
 // One Client serves many goroutines. Every call retries transient failures (5xx, 420, 406, 429,
 // network errors, bodies cut off mid-page) with jittered exponential backoff, logs in again once
-// when the session expires, and stops at once on the org's API limit. An unreachable host fails
-// fast: a name that does not resolve is not retried, a host refusing connections is tried twice
-// (ErrUnreachable). Errors are typed (*APIError, *LoginError) and match the package's sentinels
-// with errors.Is.
+// when the session expires, and stops at once on the org's daily API limit. Salesforce's limit
+// on concurrent long-running requests is waited out instead, on a budget of its own
+// (Config.ConcurrentLimitWait), while the client lowers the number of requests it runs at once:
+// an adaptive limit, halved on each such answer and raised again as requests succeed. An API
+// version the instance does not offer is named as such (ErrAPIVersionUnavailable), not taken for
+// a missing object. An unreachable host fails fast: a name that does not resolve is not
+// retried, a host refusing connections is tried twice (ErrUnreachable). Errors are typed
+// (*APIError, *LoginError) and match the package's sentinels with errors.Is; their messages cut
+// long URLs and SOQL to a readable length.
 package client
 
 import (
@@ -62,6 +67,18 @@ type Config struct {
 	RetryWait    time.Duration
 	MaxRetryWait time.Duration
 
+	// ConcurrentLimitWait bounds the time one request spends waiting out Salesforce's
+	// concurrent-request limit (ErrConcurrentLimit: too many long-running requests in the org at
+	// once), a budget apart from MaxRetries: such answers are retried with the same backoff
+	// (from RetryWait up to MaxRetryWait, jittered) until the waits add up to ConcurrentLimitWait
+	// (0: DefaultConcurrentLimitWait; negative: not retried). Meanwhile the client lowers the
+	// number of requests it runs at once (see Throttled).
+	ConcurrentLimitWait time.Duration
+	// MaxConcurrentRequests caps the requests to the instance the client runs at once, callers
+	// waiting beyond it (0: no cap). Concurrent-limit answers lower the client's limit below
+	// the cap for a while whatever this says.
+	MaxConcurrentRequests int
+
 	// Logger receives retries, logins and re-logins; nil disables logging. Secrets are never logged.
 	Logger *slog.Logger
 
@@ -83,6 +100,19 @@ type Client struct {
 	maxRetryWait time.Duration
 	// noCompression: Config.DisableCompression.
 	noCompression bool
+	// concurrentLimitWait: Config.ConcurrentLimitWait (0 when not retried).
+	concurrentLimitWait time.Duration
+
+	// gate holds back requests while Salesforce answers its concurrent-request limit;
+	// throttled counts those answers.
+	gate      *gate
+	throttled atomic.Int64
+
+	// versionSem guards versionChecked and versionErr, the cached answer of the check that
+	// explains a 404 by an API version the instance does not offer (see checkVersion).
+	versionSem     chan struct{}
+	versionChecked string // instance URL checked; "" before any check
+	versionErr     error
 
 	creds       Credentials
 	flow        Flow // flow of the first login
@@ -133,7 +163,18 @@ func newClient(cfg Config) (*Client, error) {
 		maxRetryWait:  cfg.MaxRetryWait,
 		creds:         cfg.Credentials,
 		loginSem:      make(chan struct{}, 1),
+		versionSem:    make(chan struct{}, 1),
 		describes:     map[string]*describeEntry{},
+	}
+	if cfg.MaxConcurrentRequests < 0 {
+		return nil, fmt.Errorf("config: MaxConcurrentRequests %d is negative: use 0 for no cap", cfg.MaxConcurrentRequests)
+	}
+	c.gate = newGate(cfg.MaxConcurrentRequests)
+	switch {
+	case cfg.ConcurrentLimitWait == 0:
+		c.concurrentLimitWait = DefaultConcurrentLimitWait
+	case cfg.ConcurrentLimitWait > 0:
+		c.concurrentLimitWait = cfg.ConcurrentLimitWait
 	}
 	if c.httpc == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
@@ -288,11 +329,11 @@ func (c *Client) resolve(instance, path string) (string, error) {
 	case strings.HasPrefix(path, "https://") || strings.HasPrefix(path, "http://"):
 		u, err := url.Parse(path)
 		if err != nil {
-			return "", fmt.Errorf("request URL %q: %w", path, err)
+			return "", fmt.Errorf("request URL %q: %w", clip(path, clipURL), err)
 		}
 		inst, _ := url.Parse(instance)
 		if u.Scheme != inst.Scheme || !strings.EqualFold(u.Host, inst.Host) {
-			return "", fmt.Errorf("request URL %s is not on the instance %s: refusing to send the session there", u.Redacted(), instance)
+			return "", fmt.Errorf("request URL %s is not on the instance %s: refusing to send the session there", showURL(path), instance)
 		}
 		return path, nil
 	case strings.HasPrefix(path, "/"):

@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Error codes Salesforce sends in REST error bodies (errorCode) and SOAP login faults
@@ -38,8 +41,16 @@ const (
 var (
 	// ErrInvalidSession: the session is expired or invalid and could not be renewed.
 	ErrInvalidSession = errors.New("salesforce session expired or invalid")
-	// ErrRequestLimitExceeded: the org's rolling 24-hour API request limit is used up.
+	// ErrRequestLimitExceeded: the org's rolling 24-hour API request limit is used up
+	// (REQUEST_LIMIT_EXCEEDED "TotalRequests Limit exceeded."): stop, retrying is useless. It
+	// never matches a concurrent-limit answer (ErrConcurrentLimit), which shares the code.
 	ErrRequestLimitExceeded = errors.New("salesforce API request limit exceeded")
+	// ErrConcurrentLimit: Salesforce refused the request because too many long-running requests
+	// ran in the org at once (REQUEST_LIMIT_EXCEEDED "ConcurrentRequests (Concurrent API
+	// Requests) Limit exceeded." or "ConcurrentPerOrgLongTxn Limit exceeded."). It is transient:
+	// the client retries such answers for up to Config.ConcurrentLimitWait while lowering its own
+	// parallelism, so a caller sees it only once that wait is used up.
+	ErrConcurrentLimit = errors.New("salesforce concurrent request limit exceeded")
 	// ErrQueryTimeout: the query ran too long on Salesforce's side; retry with a narrower filter.
 	ErrQueryTimeout = errors.New("salesforce query timed out")
 	// ErrNotFound: the requested resource (object, record, job) does not exist.
@@ -60,7 +71,12 @@ var (
 	ErrUnreachable = errors.New("salesforce host unreachable")
 	// ErrAPIVersionRetired: the API version is retired (HTTP 410).
 	ErrAPIVersionRetired = errors.New("salesforce API version retired")
-	// ErrURITooLong: the request URI or headers were too long (HTTP 414/431); split the SELECT list.
+	// ErrAPIVersionUnavailable: the instance does not offer the client's API version (newer
+	// than its release, such as 99.0): every REST call answers 404. The error names the newest
+	// version the instance offers; it does not match ErrNotFound.
+	ErrAPIVersionUnavailable = errors.New("salesforce API version not offered by the instance")
+	// ErrURITooLong: the request URI or headers were too long (HTTP 414/431): over Salesforce's
+	// 16,384 bytes for URI plus headers. Split the SELECT list into several queries.
 	ErrURITooLong = errors.New("salesforce request URI too long")
 	// ErrLogin matches every LoginError.
 	ErrLogin = errors.New("salesforce login failed")
@@ -92,29 +108,35 @@ var (
 
 // APIError is a non-2xx answer of the REST (or Bulk 2.0) API. It carries Salesforce's first
 // error entry; callers branch on ErrorCode or with errors.Is, never on Message.
+//
+// Message and URL hold the whole values, for callers that act on them (a query's URL carries
+// its SOQL, tens of kilobytes for a wide SELECT, and Salesforce's message for INVALID_FIELD or
+// MALFORMED_QUERY quotes the whole statement); Error shortens both. Print Error, not the fields.
 type APIError struct {
 	StatusCode int      // HTTP status
 	ErrorCode  string   // Salesforce errorCode such as INVALID_FIELD; empty for bodies without one
-	Message    string   // Salesforce's message, or a description of a non-JSON body
+	Message    string   // Salesforce's message, or a description of a non-JSON body; whole
 	Fields     []string // fields named by the error, if any
 	Method     string   // HTTP method of the request
-	URL        string   // request URL (carries no secret: the session travels in a header)
+	URL        string   // request URL, whole (carries no secret: the session travels in a header)
 	// Hint tells the user what to do; set by the client for well-known situations.
 	Hint string
 }
 
-// Error describes the failed request, Salesforce's code and message, and what to do.
+// Error describes the failed request, Salesforce's code and message, and what to do. A URL or
+// message line of more than a few hundred bytes is cut and its length given, so that a wide
+// query's error stays readable.
 func (e *APIError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "salesforce %s %s: HTTP %d", e.Method, e.URL, e.StatusCode)
+	fmt.Fprintf(&b, "salesforce %s %s: HTTP %d", e.Method, clip(e.URL, clipURL), e.StatusCode)
 	if e.ErrorCode != "" {
 		b.WriteString(" " + e.ErrorCode)
 	}
 	if e.Message != "" {
-		b.WriteString(": " + e.Message)
+		b.WriteString(": " + clipMessage(e.Message))
 	}
 	if len(e.Fields) > 0 {
-		b.WriteString(" (fields: " + strings.Join(e.Fields, ", ") + ")")
+		b.WriteString(" (fields: " + clip(strings.Join(e.Fields, ", "), clipLine) + ")")
 	}
 	if e.Hint != "" {
 		b.WriteString("; " + e.Hint)
@@ -128,7 +150,9 @@ func (e *APIError) Is(target error) bool {
 	case ErrInvalidSession:
 		return e.ErrorCode == CodeInvalidSessionID || e.StatusCode == http.StatusUnauthorized
 	case ErrRequestLimitExceeded:
-		return e.ErrorCode == CodeRequestLimitExceeded
+		return e.ErrorCode == CodeRequestLimitExceeded && !isConcurrentLimit(e.ErrorCode, e.Message)
+	case ErrConcurrentLimit:
+		return isConcurrentLimit(e.ErrorCode, e.Message)
 	case ErrQueryTimeout:
 		return e.ErrorCode == CodeQueryTimeout
 	case ErrNotFound:
@@ -249,8 +273,9 @@ func describeBody(header http.Header, body []byte) string {
 	return fmt.Sprintf("non-JSON body (%s, %d bytes)", mt, len(body))
 }
 
-// hintFor returns advice for well-known REST failures.
-func hintFor(e *APIError) string {
+// hintFor returns advice for well-known REST failures. resp is the answer (its Request, when
+// set, measures a request too long).
+func hintFor(e *APIError, resp *http.Response) string {
 	switch {
 	case e.ErrorCode == CodeQueryTimeout:
 		return "the query ran too long on Salesforce: narrow it (smaller date window or Id range) and try again"
@@ -259,7 +284,91 @@ func hintFor(e *APIError) string {
 	case e.StatusCode == http.StatusGone:
 		return "this API version is retired: set APIVersion to a current version such as " + DefaultAPIVersion
 	case e.StatusCode == http.StatusRequestURITooLong || e.StatusCode == http.StatusRequestHeaderFieldsTooLarge:
-		return "the request URI exceeds Salesforce's 16,384-byte limit: select fewer fields per query and join the parts by Id"
+		uri, headers := requestSize(e.URL, resp)
+		size := fmt.Sprintf("this request's URI (%s bytes)", groupDigits(uri))
+		if headers > 0 {
+			size = fmt.Sprintf("this request's URI (%s bytes) with its headers (%s bytes)", groupDigits(uri), groupDigits(headers))
+		}
+		return size + " exceeded Salesforce's limit of 16,384 bytes for URI plus headers: select fewer fields per query and join the parts by Id, or read with Bulk API 2.0 (sfdlt splits wide queries itself: from sfdlt this is a bug, please report it)"
 	}
 	return ""
+}
+
+// requestSize measures the request URI (path and query) and, when the request is known, its
+// header lines, as they count toward Salesforce's limit.
+func requestSize(rawURL string, resp *http.Response) (uri, headers int) {
+	if resp != nil && resp.Request != nil && resp.Request.URL != nil {
+		uri = len(resp.Request.URL.RequestURI())
+		for k, vs := range resp.Request.Header {
+			for _, v := range vs {
+				headers += len(k) + len(": ") + len(v) + len("\r\n")
+			}
+		}
+		return uri, headers
+	}
+	if u, err := url.Parse(rawURL); err == nil {
+		return len(u.RequestURI()), 0
+	}
+	return len(rawURL), 0
+}
+
+// Lengths past which error messages and log lines cut a value (clip).
+const (
+	clipURL  = 160 // a URL: scheme, host, path and the start of a query
+	clipLine = 300 // one line of Salesforce's message: a whole sentence of advice fits
+	clipKeep = 160 // what is kept of a message line that is cut
+	clipBody = 2000
+)
+
+// clip cuts s after about n bytes (at a character boundary) and says how long it was:
+// "SELECT Id, Name, ... (25,311 bytes)". Shorter strings come back as they are.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "... (" + groupDigits(len(s)) + " bytes)"
+}
+
+// clipMessage shortens Salesforce's message line by line: a line quoting a long SOQL statement
+// is cut, and the caret line under it (spaces up to the column of the fault, which the
+// "ERROR at Row:1:Column:N" line also gives) is left out when as long; the lines saying what
+// is wrong stay whole.
+func clipMessage(msg string) string {
+	if len(msg) <= clipLine {
+		return msg
+	}
+	lines := strings.Split(msg, "\n")
+	out := lines[:0]
+	for _, l := range lines {
+		if len(l) > clipLine && strings.TrimSpace(l) == "^" {
+			continue
+		}
+		if len(l) > clipLine {
+			l = clip(l, clipKeep)
+		}
+		out = append(out, l)
+	}
+	return clip(strings.Join(out, "\n"), clipBody)
+}
+
+// groupDigits writes n with thousands separators: 25311 -> "25,311".
+func groupDigits(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

@@ -178,11 +178,16 @@ func TestDescribeNotFound(t *testing.T) {
 	if !errors.Is(err, ErrNotFound) || !errors.As(err, &ae) || ae.StatusCode != 404 || ae.ErrorCode != CodeNotFound || ae.Method != "GET" {
 		t.Fatalf("got %v", err)
 	}
-	if srv.calls.Load() != 1 {
+	// The 404 is not retried; it looks up the versions list once (checkVersion), which the
+	// fixture server does not serve, so the 404 stands.
+	if srv.calls.Load() != 2 {
 		t.Errorf("404 was retried: %d calls", srv.calls.Load())
 	}
-	if _, err := c.Describe(context.Background(), "Account/../limits"); err == nil || srv.calls.Load() != 1 {
+	if _, err := c.Describe(context.Background(), "Account/../limits"); err == nil || srv.calls.Load() != 2 {
 		t.Errorf("a path in the object name was sent: %v", err)
+	}
+	if _, err := c.Describe(context.Background(), "Nope__c"); !errors.Is(err, ErrNotFound) || srv.calls.Load() != 3 {
+		t.Errorf("another 404: %v, %d calls; want ErrNotFound and no second look at the versions list", err, srv.calls.Load())
 	}
 }
 

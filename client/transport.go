@@ -20,9 +20,10 @@ import (
 type action int
 
 const (
-	actDone    action = iota // return the error (nil on success)
-	actRetry                 // transient: back off and try again
-	actRelogin               // the session expired: log in again once and replay
+	actDone      action = iota // return the error (nil on success)
+	actRetry                   // transient: back off and try again
+	actRelogin                 // the session expired: log in again once and replay
+	actThrottled               // Salesforce's concurrent-request limit: wait it out and replay
 )
 
 // call is one logical request, replayable across retries.
@@ -40,6 +41,11 @@ type call struct {
 
 // send runs c with retries, backoff and re-login. On success it returns the response; its Body
 // is the unread (decompressed) stream when c.stream is set, and closed otherwise.
+//
+// Requests to the instance (c.auth) pass the client's gate: each holds a slot from just before
+// it is sent until its answer is read (for a streamed answer, until its headers arrive, so that
+// a caller holding a body open never blocks the client's other requests). Concurrent-limit
+// answers are waited out apart from MaxRetries, for up to ConcurrentLimitWait in all.
 func (c *Client) send(ctx context.Context, cl call) (*http.Response, error) {
 	// relogins counts the sessions this request saw rejected. Several requests share a session,
 	// so a session renewed for one of them can expire again before another replays: allow as
@@ -48,9 +54,12 @@ func (c *Client) send(ctx context.Context, cl call) (*http.Response, error) {
 	// refused counts the attempts whose connection was refused; shortWait makes the next
 	// backoff the first, shortest step (a refusing host is tried again soon or not at all).
 	refused, shortWait := 0, false
+	// throttles counts this request's concurrent-limit answers and throttleWait the time spent
+	// waiting them out; waited says that wait already stood for the backoff.
+	throttles, throttleWait, waited := 0, time.Duration(0), false
 	var lastErr error
 	for attempt := 0; ; attempt++ {
-		if attempt > 0 {
+		if attempt > 0 && !waited {
 			if attempt > c.maxRetries {
 				return nil, fmt.Errorf("giving up after %d attempts: %w", attempt, lastErr)
 			}
@@ -62,8 +71,9 @@ func (c *Client) send(ctx context.Context, cl call) (*http.Response, error) {
 				return nil, err
 			}
 		}
+		waited = false
 		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("%s %s: %w", cl.method, cl.path, err)
+			return nil, fmt.Errorf("%s %s: %w", cl.method, clip(cl.path, clipURL), err)
 		}
 		tok := c.current()
 		target := cl.path
@@ -75,7 +85,7 @@ func (c *Client) send(ctx context.Context, cl call) (*http.Response, error) {
 		}
 		req, err := http.NewRequestWithContext(ctx, cl.method, target, bytes.NewReader(cl.body))
 		if err != nil {
-			return nil, fmt.Errorf("building request %s %s: %w", cl.method, redactURL(target), err)
+			return nil, fmt.Errorf("building request %s %s: %w", cl.method, showURL(target), err)
 		}
 		if cl.body == nil {
 			req.Body, req.GetBody, req.ContentLength = nil, nil, 0
@@ -95,48 +105,61 @@ func (c *Client) send(ctx context.Context, cl call) (*http.Response, error) {
 			req.Header.Set("Authorization", "Bearer "+tok.id)
 		}
 
+		var sl slot
+		if cl.auth {
+			if sl, err = c.gate.acquire(ctx); err != nil {
+				if lastErr != nil {
+					return nil, fmt.Errorf("%s %s: waiting for a request slot: %w (the client runs fewer requests at once after Salesforce's concurrent request limit; last answer: %v)", cl.method, showURL(target), err, lastErr)
+				}
+				return nil, fmt.Errorf("%s %s: waiting for a request slot: %w", cl.method, showURL(target), err)
+			}
+		}
 		started := time.Now()
 		resp, err := c.httpc.Do(req)
 		if err != nil {
+			sl.release(outcomeNeutral)
 			if ctxErr := ctx.Err(); ctxErr != nil {
-				return nil, fmt.Errorf("%s %s: %w", cl.method, redactURL(target), ctxErr)
+				return nil, fmt.Errorf("%s %s: %w", cl.method, showURL(target), ctxErr)
 			}
 			lastErr = transportError(cl.method, target, err)
 			// A name that does not resolve fails at once; a refusing host gets one more try.
 			// Resets, drops and timeouts keep the full retry budget.
 			switch kind := classifyUnreachable(err); kind {
 			case noSuchHost:
-				c.log.WarnContext(ctx, "salesforce host unreachable, not retrying", "method", cl.method, "url", redactURL(target), "attempt", attempt+1, "error", lastErr)
+				c.log.WarnContext(ctx, "salesforce host unreachable, not retrying", "method", cl.method, "url", showURL(target), "attempt", attempt+1, "error", lastErr)
 				return nil, c.unreachable(cl, target, kind, attempt+1, err)
 			case connRefused:
 				if refused++; refused >= refusedAttempts || attempt >= c.maxRetries {
-					c.log.WarnContext(ctx, "salesforce host unreachable, not retrying", "method", cl.method, "url", redactURL(target), "attempt", attempt+1, "error", lastErr)
+					c.log.WarnContext(ctx, "salesforce host unreachable, not retrying", "method", cl.method, "url", showURL(target), "attempt", attempt+1, "error", lastErr)
 					return nil, c.unreachable(cl, target, kind, attempt+1, err)
 				}
 				shortWait = true
 			}
-			c.log.WarnContext(ctx, "salesforce request failed, will retry", "method", cl.method, "url", redactURL(target), "attempt", attempt+1, "error", lastErr)
+			c.log.WarnContext(ctx, "salesforce request failed, will retry", "method", cl.method, "url", showURL(target), "attempt", attempt+1, "error", lastErr)
 			continue
 		}
 		c.recordUsage(resp.Header)
-		c.log.DebugContext(ctx, "salesforce request", "method", cl.method, "url", redactURL(target), "status", resp.StatusCode, "elapsed", time.Since(started))
+		c.log.DebugContext(ctx, "salesforce request", "method", cl.method, "url", showURL(target), "status", resp.StatusCode, "elapsed", time.Since(started))
 		if err := decompress(resp); err != nil {
+			sl.release(outcomeNeutral)
 			resp.Body.Close()
-			lastErr = fmt.Errorf("%s %s: decoding gzip body: %w", cl.method, redactURL(target), err)
+			lastErr = fmt.Errorf("%s %s: decoding gzip body: %w", cl.method, showURL(target), err)
 			continue
 		}
 		if cl.stream && resp.StatusCode < 400 {
+			sl.release(outcomeOK)
 			return resp, nil
 		}
 		body, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if err != nil {
+			sl.release(outcomeNeutral)
 			if ctxErr := ctx.Err(); ctxErr != nil {
-				return nil, fmt.Errorf("%s %s: %w", cl.method, redactURL(target), ctxErr)
+				return nil, fmt.Errorf("%s %s: %w", cl.method, showURL(target), ctxErr)
 			}
 			// A body cut off mid-page: the retry asks for the same URL, so nothing is skipped or doubled.
-			lastErr = fmt.Errorf("%s %s: HTTP %d body cut off after %d bytes: %w", cl.method, redactURL(target), resp.StatusCode, len(body), err)
-			c.log.WarnContext(ctx, "salesforce response cut off, will retry", "method", cl.method, "url", redactURL(target), "attempt", attempt+1, "error", err)
+			lastErr = fmt.Errorf("%s %s: HTTP %d body cut off after %d bytes: %w", cl.method, showURL(target), resp.StatusCode, len(body), err)
+			c.log.WarnContext(ctx, "salesforce response cut off, will retry", "method", cl.method, "url", showURL(target), "attempt", attempt+1, "error", err)
 			continue
 		}
 		classify := cl.classify
@@ -144,20 +167,58 @@ func (c *Client) send(ctx context.Context, cl call) (*http.Response, error) {
 			classify = func(r *http.Response, b []byte) (action, error) { return c.restClassify(cl, target, r, b) }
 		}
 		act, err := classify(resp, body)
+		switch {
+		case act == actThrottled || act == actDone && errors.Is(err, ErrConcurrentLimit):
+			c.throttled.Add(1)
+			sl.release(outcomeThrottled)
+		case act == actDone:
+			sl.release(outcomeOK)
+		default:
+			sl.release(outcomeNeutral)
+		}
 		switch act {
 		case actDone:
-			if err != nil {
-				return nil, err
+			if err == nil {
+				return resp, nil
 			}
-			return resp, nil
+			if ae := asAPIError(err); ae != nil && ae.StatusCode == http.StatusNotFound && cl.auth && c.underVersion(target) {
+				if verr := c.checkVersion(ctx, tok.instanceURL, cl.method, target); verr != nil {
+					return nil, verr
+				}
+			}
+			return nil, err
 		case actRetry:
 			lastErr = err
-			c.log.WarnContext(ctx, "salesforce transient failure, will retry", "method", cl.method, "url", redactURL(target), "status", resp.StatusCode, "attempt", attempt+1, "error", err)
+			c.log.WarnContext(ctx, "salesforce transient failure, will retry", "method", cl.method, "url", showURL(target), "status", resp.StatusCode, "attempt", attempt+1, "error", err)
 			if wait := retryAfter(resp.Header); wait > 0 {
 				if err := sleep(ctx, min(wait, c.maxRetryWait)); err != nil {
 					return nil, fmt.Errorf("%w (while waiting after: %v)", err, lastErr)
 				}
 			}
+		case actThrottled:
+			// Not a fault of the request: wait it out on its own budget, not MaxRetries.
+			lastErr = err
+			throttles++
+			wait := c.concurrentWait(throttles)
+			if ra := retryAfter(resp.Header); ra > wait {
+				wait = min(ra, c.maxRetryWait)
+			}
+			wait = min(wait, c.concurrentLimitWait-throttleWait)
+			limit, _, _, _ := c.gate.state()
+			if wait <= 0 {
+				if ae := asAPIError(err); ae != nil {
+					ae.Hint = concurrentHint(throttleWait)
+				}
+				c.log.WarnContext(ctx, "salesforce concurrent request limit, giving up", "method", cl.method, "url", showURL(target), "refusals", throttles, "waited", throttleWait, "error", err)
+				return nil, fmt.Errorf("still refused after %d tries over %s: %w", throttles, throttleWait.Round(time.Millisecond), err)
+			}
+			throttleWait += wait
+			c.log.WarnContext(ctx, "salesforce concurrent request limit, lowering parallelism and waiting", "method", cl.method, "url", showURL(target), "refusals", throttles, "wait", wait, "concurrency_limit", limit)
+			if err := sleep(ctx, wait); err != nil {
+				return nil, fmt.Errorf("%w (while waiting out Salesforce's concurrent request limit after: %v)", err, lastErr)
+			}
+			waited = true
+			attempt-- // not counted against MaxRetries
 		case actRelogin:
 			ae := asAPIError(err)
 			switch {
@@ -184,7 +245,8 @@ func (c *Client) send(ctx context.Context, cl call) (*http.Response, error) {
 }
 
 // restClassify is the REST/Bulk rule: 2xx and 304 succeed (after decode), 401 renews the session,
-// 5xx/420/406/429 and unreadable 200 bodies are retried, everything else is returned.
+// the concurrent-request limit is waited out, 5xx/420/406/429 and unreadable 200 bodies are
+// retried, everything else (the daily request limit among them) is returned.
 func (c *Client) restClassify(cl call, target string, resp *http.Response, body []byte) (action, error) {
 	if resp.StatusCode < 400 {
 		if cl.decode == nil {
@@ -194,17 +256,23 @@ func (c *Client) restClassify(cl call, target string, resp *http.Response, body 
 		if err == nil {
 			return actDone, nil
 		}
-		err = fmt.Errorf("%s %s: decoding HTTP %d response: %w", cl.method, redactURL(target), resp.StatusCode, err)
+		err = fmt.Errorf("%s %s: decoding HTTP %d response: %w", cl.method, showURL(target), resp.StatusCode, err)
 		if isTruncation(err) {
 			return actRetry, err
 		}
 		return actDone, err
 	}
 	ae := newAPIError(cl.method, redactURL(target), resp.StatusCode, resp.Header, body)
-	ae.Hint = hintFor(ae)
+	ae.Hint = hintFor(ae, resp)
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized:
 		return actRelogin, ae
+	case isConcurrentLimit(ae.ErrorCode, ae.Message):
+		if c.concurrentLimitWait <= 0 {
+			ae.Hint = concurrentHint(0)
+			return actDone, ae
+		}
+		return actThrottled, ae
 	case ae.ErrorCode == CodeRequestLimitExceeded:
 		ae.Hint = c.limitHint()
 		return actDone, ae
@@ -314,11 +382,15 @@ func transportError(method, target string, err error) error {
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	return fmt.Errorf("%s %s: %w", method, redactURL(target), err)
+	return fmt.Errorf("%s %s: %w", method, showURL(target), err)
 }
 
+// showURL is a URL as errors and log lines print it: redacted, and cut after clipURL bytes
+// with its length given (a wide query's URL runs to tens of kilobytes).
+func showURL(raw string) string { return clip(redactURL(raw), clipURL) }
+
 // redactURL drops the query of token endpoints and any user info; REST URLs keep their query
-// (the SOQL), which carries no secret.
+// (the SOQL), which carries no secret. It keeps the whole URL: print showURL.
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -349,7 +421,7 @@ func (c *Client) Do(ctx context.Context, method, path string, body io.Reader, hd
 	if body != nil {
 		var err error
 		if data, err = io.ReadAll(body); err != nil {
-			return nil, fmt.Errorf("reading request body for %s %s: %w", method, path, err)
+			return nil, fmt.Errorf("reading request body for %s %s: %w", method, clip(path, clipURL), err)
 		}
 	}
 	return c.send(ctx, call{method: method, path: path, body: data, header: hdr, auth: true, stream: true})
