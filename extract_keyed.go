@@ -44,6 +44,7 @@ type cursorBudget struct {
 	limit   int
 	held    int
 	waiting []*cursorWaiter
+	queued  func() // called (locked) when a read starts to wait; for tests
 }
 
 type cursorWaiter struct {
@@ -69,6 +70,9 @@ func (b *cursorBudget) acquire(ctx context.Context, n int) (int, error) {
 	}
 	w := &cursorWaiter{n: n, ready: make(chan struct{})}
 	b.waiting = append(b.waiting, w)
+	if b.queued != nil {
+		b.queued()
+	}
 	b.mu.Unlock()
 	select {
 	case <-w.ready:
@@ -135,6 +139,11 @@ func keyCond(order []string, key []any, op string) (string, error) {
 	c := order[last] + " " + op + " " + lits[last]
 	for i := last - 1; i >= 0; i-- {
 		c = "(" + order[i] + " " + strict + " " + lits[i] + " OR (" + order[i] + " = " + lits[i] + " AND " + c + "))"
+	}
+	if last > 0 {
+		// The same bound on the first field alone, which Salesforce's query optimizer can use
+		// (an index on SystemModstamp), where it cannot see through the OR.
+		c = order[0] + " " + strict + "= " + lits[0] + " AND " + c
 	}
 	return c, nil
 }
