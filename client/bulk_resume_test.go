@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -334,15 +335,52 @@ func readUntilPage(t *testing.T, j *BulkJob, k int, from int64) (rows [][]string
 }
 
 // emulatorClient logs in to the emulator with the OAuth client credentials flow.
-func emulatorClient(t *testing.T, srv *salesforcetest.Server) *Client {
+func emulatorClient(t *testing.T, srv *salesforcetest.Server, mod ...func(*Config)) *Client {
 	t.Helper()
 	cr := srv.Credentials()
-	c, err := New(context.Background(), fastRetry(Config{LoginURL: srv.URL(),
-		Credentials: Credentials{ClientID: cr.ClientID, ClientSecret: cr.ClientSecret}}))
+	cfg := fastRetry(Config{LoginURL: srv.URL(), Credentials: Credentials{ClientID: cr.ClientID, ClientSecret: cr.ClientSecret}})
+	for _, m := range mod {
+		m(&cfg)
+	}
+	c, err := New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// sentCall is a request one client sent and the status it got (0: no answer).
+type sentCall struct {
+	Path   string
+	Status int
+}
+
+// callRecorder is a transport that records the requests of the client using it. The
+// emulator's own log cannot tell clients apart, and it holds the requests of another client
+// still being answered: a read that stops early cancels requests in flight (the next page
+// prefetched, the next set of /resultPages), which the server may finish, and log, at any later
+// time.
+type callRecorder struct {
+	mu    sync.Mutex
+	calls []sentCall
+}
+
+func (rec *callRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	c := sentCall{Path: r.URL.Path}
+	if err == nil {
+		c.Status = resp.StatusCode
+	}
+	rec.mu.Lock()
+	rec.calls = append(rec.calls, c)
+	rec.mu.Unlock()
+	return resp, err
+}
+
+func (rec *callRecorder) sent() []sentCall {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return slices.Clone(rec.calls)
 }
 
 // TestResumeBulkQueryEmulator reads a job partway with KeepJob, then reads it on in a new
@@ -400,8 +438,9 @@ func TestResumeBulkQueryEmulator(t *testing.T) {
 			if tt.faultsWhenResumed {
 				srv.SetFaults(salesforcetest.Faults{Seed: 5, ErrorRate: 0.2, DropRate: 0.2, SessionExpiresEvery: 3})
 			}
-			srv.ResetCalls()
-			c2 := emulatorClient(t, srv)
+			// The resumed read's requests, as c2 sent them (not the emulator's log: see callRecorder).
+			rec := &callRecorder{}
+			c2 := emulatorClient(t, srv, func(cfg *Config) { cfg.HTTPClient = &http.Client{Transport: rec} })
 			resumed := tt.resumed
 			resumed.PollInterval, resumed.KeepJob = fastBulk.PollInterval, true
 			j2, err := c2.ResumeBulkQuery(context.Background(), jobID, next, before, resumed)
@@ -441,7 +480,7 @@ func TestResumeBulkQueryEmulator(t *testing.T) {
 				seen[r[0]] = true
 			}
 			failed := 0
-			for _, call := range srv.Calls() {
+			for _, call := range rec.sent() {
 				if strings.HasSuffix(call.Path, "/resultPages") {
 					t.Errorf("a resumed job read /resultPages: %+v", call)
 				}

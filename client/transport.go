@@ -182,7 +182,7 @@ func (c *Client) send(ctx context.Context, cl call) (*http.Response, error) {
 				return resp, nil
 			}
 			if ae := asAPIError(err); ae != nil && ae.StatusCode == http.StatusNotFound && cl.auth && c.underVersion(target) {
-				if verr := c.checkVersion(ctx, tok.instanceURL, cl.method, target); verr != nil {
+				if verr := c.checkVersion(ctx, tok.instanceURL, ae); verr != nil {
 					return nil, verr
 				}
 			}

@@ -17,11 +17,12 @@ type versionError struct {
 	oldest   string // the oldest and newest versions the instance offers
 	newest   string
 	call     string // the request that answered 404, such as "GET /services/data/v99.0/sobjects/Account/describe"
+	answer   string // what it answered, such as "HTTP 404 NOT_FOUND"
 }
 
 func (e *versionError) Error() string {
-	return fmt.Sprintf("salesforce API version %s is not offered by %s (%s answered 404 NOT_FOUND): the instance offers %s to %s; set api_version (Config.APIVersion) to %s or lower",
-		e.version, e.instance, e.call, e.oldest, e.newest, e.newest)
+	return fmt.Sprintf("salesforce API version %s is not offered by %s (%s answered %s): the instance offers %s to %s; set api_version (Config.APIVersion) to %s or lower",
+		e.version, e.instance, e.call, e.answer, e.oldest, e.newest, e.newest)
 }
 
 func (e *versionError) Is(target error) bool { return target == ErrAPIVersionUnavailable }
@@ -35,7 +36,7 @@ func (e *versionError) Is(target error) bool { return target == ErrAPIVersionUna
 // usage), and a version the instance lacks shows itself only as 404s. So a healthy run pays
 // nothing; a run with a bad version pays one GET /services/data/ (no session, not counted
 // against the API limit) per client, the answer being kept for later 404s.
-func (c *Client) checkVersion(ctx context.Context, instance, method, target string) error {
+func (c *Client) checkVersion(ctx context.Context, instance string, notFound *APIError) error {
 	select {
 	case c.versionSem <- struct{}{}:
 	case <-ctx.Done():
@@ -43,7 +44,7 @@ func (c *Client) checkVersion(ctx context.Context, instance, method, target stri
 	}
 	defer func() { <-c.versionSem }()
 	if c.versionChecked == instance {
-		return c.withCall(c.versionErr, method, target)
+		return withCall(c.versionErr, notFound)
 	}
 	versions, err := c.Versions(ctx)
 	if err != nil {
@@ -76,17 +77,18 @@ func (c *Client) checkVersion(ctx context.Context, instance, method, target stri
 	}
 	c.versionErr = &versionError{version: c.apiVersion, instance: instance, oldest: oldest, newest: newest}
 	c.log.WarnContext(ctx, "salesforce API version not offered by the instance", "version", c.apiVersion, "newest", newest)
-	return c.withCall(c.versionErr, method, target)
+	return withCall(c.versionErr, notFound)
 }
 
 // withCall returns a copy of the cached versionError naming the call at hand.
-func (c *Client) withCall(err error, method, target string) error {
+func withCall(err error, notFound *APIError) error {
 	ve, ok := err.(*versionError)
 	if !ok {
 		return nil
 	}
 	e := *ve
-	e.call = method + " " + requestPath(target)
+	e.call = notFound.Method + " " + requestPath(notFound.URL)
+	e.answer = strings.TrimSpace(fmt.Sprintf("HTTP %d %s", notFound.StatusCode, notFound.ErrorCode))
 	return &e
 }
 
