@@ -343,6 +343,56 @@ func TestAPIVersionNotOffered(t *testing.T) {
 	assertNoSecret(t, "error", err.Error(), secretsOf(creds))
 }
 
+// TestConcurrentLimitWaitedOut: the emulator refuses a third of the calls with either
+// concurrent-limit message; the client waits them out (MaxRetries plays no part) and reads every
+// record once, counting the refusals.
+func TestConcurrentLimitWaitedOut(t *testing.T) {
+	srv := salesforcetest.NewServer(salesforcetest.Options{Seed: 1, Counts: map[string]int{"Contact": 5000}})
+	t.Cleanup(srv.Close)
+	cfg := fastConfig(srv, soapCreds(srv.Credentials()))
+	cfg.MaxRetries = -1
+	cl, err := client.New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := readAll(t, cl, "SELECT Id FROM Contact", client.BatchSize(200))
+	srv.SetFaults(salesforcetest.Faults{Seed: 4, ConcurrentLimitRate: 0.3})
+	got, _ := readAll(t, cl, "SELECT Id FROM Contact", client.BatchSize(200))
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("with concurrent-limit answers: %d records, want the same %d as without", len(got), len(want))
+	}
+	if cl.Throttled() < 2 {
+		t.Fatalf("%d concurrent-limit answers seen, want both kinds: the test proves little", cl.Throttled())
+	}
+	t.Logf("%d records, %d concurrent-limit answers waited out, concurrency limit now %d", len(got), cl.Throttled(), cl.ConcurrencyLimit())
+}
+
+// TestURITooLongIsShort: the emulator's 414 for a query URL over 16,384 bytes comes back as
+// ErrURITooLong with a short message that measures the URI.
+func TestURITooLongIsShort(t *testing.T) {
+	srv := salesforcetest.NewServer(salesforcetest.Options{Seed: 1})
+	t.Cleanup(srv.Close)
+	cl, err := client.New(context.Background(), fastConfig(srv, soapCreds(srv.Credentials())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := []string{"Id"}
+	for i := range 1000 {
+		fields = append(fields, fmt.Sprintf("Field_%04d__c", i))
+	}
+	var qerr error
+	for _, err := range cl.Query(context.Background(), "SELECT "+strings.Join(fields, ", ")+" FROM Account") {
+		qerr = err
+		break
+	}
+	if !errors.Is(qerr, client.ErrURITooLong) {
+		t.Fatalf("got %v, want ErrURITooLong", qerr)
+	}
+	if msg := qerr.Error(); len(msg) > 1000 || !strings.Contains(msg, " bytes)") || !strings.Contains(msg, "16,384") {
+		t.Errorf("the error (%d bytes) is long or does not measure the URI: %.600s", len(msg), msg)
+	}
+}
+
 // untrustedKeyPEM makes an RSA key the emulator does not trust.
 func untrustedKeyPEM(t *testing.T) string {
 	t.Helper()
