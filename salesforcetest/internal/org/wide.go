@@ -214,10 +214,12 @@ func addWide(d *objDef, n int) {
 		case wideGeolocation:
 			base, label := wideName(d.obj.Name, k, []string{"Location", "Site"}[round%2])
 			lat, lon := base+"__Latitude__s", base+"__Longitude__s"
-			d.schema.add(fDouble(lat, label+" (Latitude)", 10, 7).part(base+"__c"), wideRand(k, gMaybe(0.4, func(c *gctx) any {
+			latF, lonF := fDouble(lat, label+" (Latitude)", 10, 7).part(base+"__c"), fDouble(lon, label+" (Longitude)", 11, 7).part(base+"__c")
+			latF.Custom, lonF.Custom = true, true // __s parts of a custom field are custom
+			d.schema.add(latF, wideRand(k, gMaybe(0.4, func(c *gctx) any {
 				return float64(c.r.intn(1_800_000_000)-900_000_000) / 1e7
 			})))
-			d.schema.add(fDouble(lon, label+" (Longitude)", 11, 7).part(base+"__c"), wideRand(k, func(c *gctx) any {
+			d.schema.add(lonF, wideRand(k, func(c *gctx) any {
 				if c.get(lat) == nil {
 					return nil
 				}
