@@ -57,6 +57,34 @@
 // resultPages link spelled nextRecordsUrl or nextRecordUrl. Locators (Sforce-Locator) can be
 // replayed.
 //
+// # Limits
+//
+// The emulator enforces, by default, the limits a real org enforces (salesforce-api.md, section 9),
+// so that a client that ignores one fails in tests as it would in production. Options.Limits sets
+// each one; its zero value is Salesforce's, a negative value turns one off, and NoLimits turns all
+// off:
+//
+//	query cursors      10 open per user (all sessions share them); the oldest, by creation, is
+//	                   released when one more opens: its nextRecordsUrl answers 400
+//	                   INVALID_QUERY_LOCATOR. A cursor is open from a first page that is not the
+//	                   last until its last page is served; OpenForeignCursors and
+//	                   Faults.ForeignCursorEvery add another integration's cursors.
+//	cursor idle time   15 minutes unused and a locator expires (INVALID_QUERY_LOCATOR); the clock
+//	                   is the emulator's, which Advance moves with the org's logical clock
+//	URI length         16,384 bytes: a longer URI answers 414, URI plus headers 431, with the
+//	                   edge's HTML body (<h1>Bad Message 414</h1><pre>reason: URI Too Long</pre>)
+//	SOQL length        100,000 characters (REST q= and Bulk job queries): 400 MALFORMED_QUERY
+//	concurrent long    25 requests in flight for 20 s or more: a new API request answers 403
+//	requests           REQUEST_LIMIT_EXCEEDED "ConcurrentPerOrgLongTxn Limit exceeded." (not
+//	                   counted); Faults.ConcurrentLimitRate injects such refusals at random
+//	locators per       off by default: Limits.LocatorsPerSession makes a locator valid only with
+//	session            the session that opened it
+//
+// OpenCursors, PeakCursors and ReleasedCursors let a test assert that a client keeps within the
+// cursor limit. Options.Wide gives objects hundreds of custom fields of every type (so that a
+// SELECT of all of them is over the URI limit), and Options.BulkUnsupported makes the Bulk API
+// refuse objects (their jobs end Failed), as some orgs do.
+//
 // # Benchmarks
 //
 // Options.CachePages keeps rendered pages; PrerenderQuery and PrerenderBulk render a query's
@@ -71,5 +99,6 @@
 // seeded with Faults.Seed, so a failing run can be replayed.
 //
 // The test mutation methods (Insert, Update, Delete, Undelete, AddField, SetFormula, Advance)
-// change the org between two loads, to test incremental extraction.
+// change the org between two loads, to test incremental extraction. Advance also ages query
+// locators (Limits.CursorIdle) without waiting.
 package salesforcetest

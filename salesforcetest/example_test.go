@@ -54,3 +54,58 @@ func ExampleNewServer() {
 	// api-usage=1/15000;per-app-api-usage=1/5000(appName=sfdlt_emulator)
 	// {"totalSize":3,"done":true,"records":[]}
 }
+
+// ExampleLimits shows the query cursor limit, lowered to 2 for the example: a third query whose
+// first page is not its last releases the first cursor, whose nextRecordsUrl then answers
+// INVALID_QUERY_LOCATOR. Limits: NoLimits() would turn every limit off.
+func ExampleLimits() {
+	s := salesforcetest.NewServer(salesforcetest.Options{
+		Counts: map[string]int{"Product2": 450},
+		Limits: salesforcetest.Limits{QueryCursors: 2},
+	})
+	defer s.Close()
+	c := s.Credentials()
+	resp, err := http.PostForm(s.URL()+"/services/oauth2/token", url.Values{
+		"grant_type": {"password"}, "client_id": {c.ClientID}, "client_secret": {c.ClientSecret},
+		"username": {c.UserName}, "password": {c.Password + c.SecurityToken},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&tok)
+	resp.Body.Close()
+	get := func(path string) (int, []byte) {
+		req, _ := http.NewRequest(http.MethodGet, s.URL()+path, nil)
+		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		req.Header.Set("Sforce-Query-Options", "batchSize=200")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, nil
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, body
+	}
+	var next []string
+	for range 3 {
+		_, body := get("/services/data/v62.0/query?q=" + url.QueryEscape("SELECT Id FROM Product2"))
+		var page struct {
+			NextRecordsURL string `json:"nextRecordsUrl"`
+		}
+		_ = json.Unmarshal(body, &page)
+		next = append(next, page.NextRecordsURL)
+	}
+	fmt.Println("open:", s.OpenCursors(), "released:", s.ReleasedCursors())
+	status, body := get(next[0])
+	fmt.Println(status, string(body))
+	status, _ = get(next[2])
+	fmt.Println(status)
+	// Output:
+	// open: 2 released: 1
+	// 400 [{"message":"invalid query locator","errorCode":"INVALID_QUERY_LOCATOR"}]
+	// 200
+}

@@ -12,21 +12,34 @@ import (
 
 func newEmulatorCmd() *cobra.Command {
 	var (
-		addr    string
-		seed    int64
-		scale   float64
-		opts    salesforcetest.Options
-		counts  map[string]int
-		latency time.Duration
+		addr     string
+		seed     int64
+		scale    float64
+		opts     salesforcetest.Options
+		counts   map[string]int
+		wide     map[string]int
+		noLimits bool
+		latency  time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "emulator",
 		Short: "Run an emulated Salesforce org (REST, SOAP and OAuth logins) until interrupted",
 		Long: `Run an emulated Salesforce org on a local address. It serves the login endpoints
 (SOAP login, OAuth 2.0 password, client credentials, JWT bearer, refresh token), the REST
-versions list, describe, limits, query, queryAll and deleted endpoints, with a synthetic org of
-the 15 objects dlt's Salesforce source loads plus Something__c. Point any Salesforce client, or
-curl, at the URL it prints.`,
+versions list, describe, limits, query, queryAll and deleted endpoints and Bulk API 2.0 query
+jobs, with a synthetic org of the 15 objects dlt's Salesforce source loads plus Something__c.
+Point any Salesforce client, or curl, at the URL it prints.
+
+Like a real org, it enforces Salesforce's limits: 10 open query cursors per user (the oldest is
+released when one more opens, and its nextRecordsUrl answers INVALID_QUERY_LOCATOR), query
+locators expiring after 15 minutes unused, request URIs of at most 16,384 bytes (414, or 431 with
+the headers), SOQL of at most 100,000 characters, and 25 concurrent requests running 20 seconds or
+more (403 REQUEST_LIMIT_EXCEEDED). --no-limits turns them all off.
+
+--wide gives an object that many extra custom fields of every type (text, long and rich text,
+picklists, numbers, currency, percent, dates, times, lookups, geolocations, encrypted text and
+formulas), with long names like a real org's: --wide Account=800 makes a SELECT of every field far
+longer than the URI limit, to test how a client splits wide objects.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if scale <= 0 || math.IsInf(scale, 0) || math.IsNaN(scale) {
@@ -43,6 +56,19 @@ curl, at the URL it prints.`,
 					return fmt.Errorf("--count %s=%d: counts cannot be negative", obj, n)
 				}
 				opts.Counts[obj] = n
+			}
+			opts.Wide = map[string]int{}
+			for obj, n := range wide {
+				if _, ok := known[obj]; !ok {
+					return fmt.Errorf("--wide %s=%d: the emulated org has no object %s", obj, n, obj)
+				}
+				if n < 0 {
+					return fmt.Errorf("--wide %s=%d: a number of fields cannot be negative", obj, n)
+				}
+				opts.Wide[obj] = n
+			}
+			if noLimits {
+				opts.Limits = salesforcetest.NoLimits()
 			}
 			opts.Faults.Latency = latency
 			srv, err := salesforcetest.Start(addr, opts)
@@ -66,6 +92,8 @@ curl, at the URL it prints.`,
 	f.Int64Var(&seed, "seed", 1, "seed of the generated data (equal seeds give equal orgs)")
 	f.Float64Var(&scale, "scale", 1, "multiplies the default record count of every object")
 	f.StringToIntVar(&counts, "count", nil, "record count of one object, e.g. --count Opportunity=1000000 (repeatable; wins over --scale)")
+	f.StringToIntVar(&wide, "wide", nil, "extra custom fields of every type on an object, e.g. --wide Account=800 (repeatable or comma-separated)")
+	f.BoolVar(&noLimits, "no-limits", false, "turn off every limit a real org enforces (query cursors, locator idle time, URI and SOQL length, concurrent long requests)")
 	f.BoolVar(&opts.CachePages, "cache-pages", false, "keep rendered pages in memory and serve them again as bytes (for benchmarks)")
 	f.DurationVar(&latency, "latency", 0, "added to every request, e.g. 100ms")
 	f.StringVar(&opts.UserName, "user-name", "", "user name the emulator accepts (default "+salesforcetest.DefaultUserName+")")
