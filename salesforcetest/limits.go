@@ -60,6 +60,10 @@ const (
 	defaultConcurrentLong = 25
 	defaultLongRequest    = 20 * time.Second
 	maxRequestHeaderBytes = 1 << 20 // net/http's own limit, far above URIBytes
+)
+
+// What Salesforce answers when a limit is reached.
+const (
 	msgConcurrentRequests = "ConcurrentRequests (Concurrent API Requests) Limit exceeded."
 	msgConcurrentLongTxn  = "ConcurrentPerOrgLongTxn Limit exceeded."
 	msgTotalRequests      = "TotalRequests Limit exceeded."

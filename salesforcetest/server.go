@@ -328,8 +328,9 @@ var processKey = sync.OnceValues(func() (*rsa.PrivateKey, string) {
 	return k, string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
 })
 
-// SetFaults replaces the injected faults and reseeds their generator. Sessions already issued keep
-// their call counts.
+// SetFaults replaces the injected faults, reseeds their generator and restarts the counts of
+// ForeignCursorEvery and of ConcurrentLimitRate's alternating messages. Sessions already issued
+// keep their call counts.
 func (s *Server) SetFaults(f Faults) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
