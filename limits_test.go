@@ -256,7 +256,7 @@ func wideFieldName(t *testing.T, srv *salesforcetest.Server, object string) stri
 			continue
 		}
 		for _, f := range o.Fields {
-			if f.Custom && f.Type == "string" && !f.Calculated && strings.HasSuffix(f.Name, "__c") && f.Name != "CustomerPriority__c" {
+			if f.Custom && f.Type == "string" && !f.Calculated && f.Length == 255 && strings.ContainsAny(f.Name, "0123456789") {
 				return f.Name
 			}
 		}

@@ -94,9 +94,9 @@ func wideKindTable() [wideKinds]wideKind {
 		f := fArea(n, l, 32768)
 		f.HTMLFormatted = true
 		return f
-	}, gMaybe(0.4, gPick(wideRich...))}
+	}, gMaybe(sparse(0.4), gPick(wideRich...))}
 	k[widePicklist] = wideKind{[]string{"Status", "Tier"}, func(n, l string) *Field { return fPick(n, l, somePicklist...) },
-		gMaybe(0.3, gPick(somePicklist...))}
+		gMaybe(sparse(0.3), gPick(somePicklist...))}
 	k[wideMulti] = wideKind{[]string{"Regions", "Channels"}, func(n, l string) *Field { return fMulti(n, l, someMulti...) }, func(c *gctx) any {
 		if c.r.chance(0.3) {
 			return nil
@@ -112,34 +112,34 @@ func wideKindTable() [wideKinds]wideKind {
 		}
 		return strings.Join(vs, ";")
 	}}
-	k[wideEmail] = wideKind{[]string{"Email", "ContactEmail"}, fEmail, gMaybe(0.3, func(c *gctx) any {
+	k[wideEmail] = wideKind{[]string{"Email", "ContactEmail"}, fEmail, gMaybe(sparse(0.3), func(c *gctx) any {
 		return emailFor(c, c.r.pick(firstNames), c.r.pick(lastNames))
 	})}
 	k[widePhone] = wideKind{[]string{"Phone", "Hotline"}, fPhone, gPhone}
-	k[wideURL] = wideKind{[]string{"Website", "PortalLink"}, func(n, l string) *Field { return fURL(n, l, 255) }, gMaybe(0.4, gPick(wideURLs...))}
+	k[wideURL] = wideKind{[]string{"Website", "PortalLink"}, func(n, l string) *Field { return fURL(n, l, 255) }, gMaybe(sparse(0.4), gPick(wideURLs...))}
 	k[wideCheckbox] = wideKind{[]string{"Approved", "Flag"}, func(n, l string) *Field { return fBool(n, l).dflt() }, gBool(0.4)}
-	k[wideNumber] = wideKind{[]string{"Score", "Rating"}, func(n, l string) *Field { return fDouble(n, l, 18, 2) }, gMaybe(0.2, func(c *gctx) any {
+	k[wideNumber] = wideKind{[]string{"Score", "Rating"}, func(n, l string) *Field { return fDouble(n, l, 18, 2) }, gMaybe(sparse(0.2), func(c *gctx) any {
 		return float64(c.r.intn(2_000_000_00)-1_000_000_00) / 100
 	})}
-	k[wideNumber0] = wideKind{[]string{"Count", "Units"}, func(n, l string) *Field { return fDouble(n, l, 18, 0) }, gMaybe(0.2, func(c *gctx) any {
+	k[wideNumber0] = wideKind{[]string{"Count", "Units"}, func(n, l string) *Field { return fDouble(n, l, 18, 0) }, gMaybe(sparse(0.2), func(c *gctx) any {
 		return float64(c.r.intn(1_000_000))
 	})}
-	k[wideCurrency] = wideKind{[]string{"Amount", "Budget"}, func(n, l string) *Field { return fCurrency(n, l, 18, 2) }, gMaybe(0.2, func(c *gctx) any {
+	k[wideCurrency] = wideKind{[]string{"Amount", "Budget"}, func(n, l string) *Field { return fCurrency(n, l, 18, 2) }, gMaybe(sparse(0.2), func(c *gctx) any {
 		return money(c, 10_000_000, true)
 	})}
-	k[widePercent] = wideKind{[]string{"Rate", "Share"}, func(n, l string) *Field { return fPercent(n, l, 5, 2) }, gMaybe(0.2, func(c *gctx) any {
+	k[widePercent] = wideKind{[]string{"Rate", "Share"}, func(n, l string) *Field { return fPercent(n, l, 5, 2) }, gMaybe(sparse(0.2), func(c *gctx) any {
 		return float64(c.r.intn(20001)-10000) / 100
 	})}
-	k[wideDate] = wideKind{[]string{"Date", "Deadline"}, fDate, gMaybe(0.2, func(c *gctx) any {
+	k[wideDate] = wideKind{[]string{"Date", "Deadline"}, fDate, gMaybe(sparse(0.2), func(c *gctx) any {
 		if c.r.chance(0.02) {
 			return c.r.pick2([]time.Time{time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(4000, 12, 31, 0, 0, 0, 0, time.UTC)})
 		}
 		return c.day(c.r.between(-3000, 1000))
 	})}
-	k[wideDateTime] = wideKind{[]string{"Timestamp", "SyncedAt"}, fDateTime, gMaybe(0.2, func(c *gctx) any {
+	k[wideDateTime] = wideKind{[]string{"Timestamp", "SyncedAt"}, fDateTime, gMaybe(sparse(0.2), func(c *gctx) any {
 		return c.before(5 * 365 * 24 * time.Hour)
 	})}
-	k[wideTime] = wideKind{[]string{"Time", "Cutoff"}, fTime, gMaybe(0.2, func(c *gctx) any {
+	k[wideTime] = wideKind{[]string{"Time", "Cutoff"}, fTime, gMaybe(sparse(0.2), func(c *gctx) any {
 		return time.Duration(c.r.intn(86_400_000)) * time.Millisecond
 	})}
 	k[wideEncrypted] = wideKind{[]string{"TaxNumber", "Secret"}, func(n, l string) *Field {
@@ -147,7 +147,7 @@ func wideKindTable() [wideKinds]wideKind {
 		f.Type = "encryptedstring"
 		f.Filterable, f.Sortable, f.Groupable = false, false, false
 		return f
-	}, gMaybe(0.3, func(c *gctx) any {
+	}, gMaybe(sparse(0.3), func(c *gctx) any {
 		if c.r.chance(0.2) {
 			return truncRunes(c.r.pick(nastyText), 175)
 		}
@@ -182,6 +182,15 @@ func spaceWords(s string) string {
 	return b.String()
 }
 
+// wideFill is the share of records that use a given wide field at all: orgs that grew for years
+// fill a fraction of their hundreds of custom fields on any one record (and a row of 800 filled
+// fields would not even fit a Postgres table's 8 kB row).
+const wideFill = 0.5
+
+// sparse turns a field type's share of nulls into the share for a wide field: null where the
+// record does not use the field, and where it does, as often as the type is.
+func sparse(pNull float64) float64 { return 1 - (1-pNull)*wideFill }
+
 // wideRand gives a wide field's generator its own random stream, so that its values depend only
 // on the seed, the record and the field, not on the fields before it.
 func wideRand(k int, g genFn) genFn {
@@ -210,13 +219,13 @@ func addWide(d *objDef, n int) {
 				to, word = "User", "Manager"
 			}
 			base, label := wideName(d.obj.Name, k, word)
-			d.schema.add(fRef(base+"__c", label, base+"__r", to), wideRand(k, gMaybe(0.3, gRef(to))))
+			d.schema.add(fRef(base+"__c", label, base+"__r", to), wideRand(k, gMaybe(sparse(0.3), gRef(to))))
 		case wideGeolocation:
 			base, label := wideName(d.obj.Name, k, []string{"Location", "Site"}[round%2])
 			lat, lon := base+"__Latitude__s", base+"__Longitude__s"
 			latF, lonF := fDouble(lat, label+" (Latitude)", 10, 7).part(base+"__c"), fDouble(lon, label+" (Longitude)", 11, 7).part(base+"__c")
 			latF.Custom, lonF.Custom = true, true // __s parts of a custom field are custom
-			d.schema.add(latF, wideRand(k, gMaybe(0.4, func(c *gctx) any {
+			d.schema.add(latF, wideRand(k, gMaybe(sparse(0.4), func(c *gctx) any {
 				return float64(c.r.intn(1_800_000_000)-900_000_000) / 1e7
 			})))
 			d.schema.add(lonF, wideRand(k, func(c *gctx) any {
