@@ -203,6 +203,9 @@ func (r *run) extractAll(ctx context.Context) error {
 	r.ops = nil
 	switch {
 	case loadErr != nil:
+		if errors.Is(loadErr, destination.ErrRowTooLarge) {
+			return fmt.Errorf("%w; for a wide Salesforce object, leave fields out with sfdlt.ExcludeFields(object, fields...) (or formula fields with FormulaFields(false)); %s", loadErr, r.committedNote())
+		}
 		if errors.Is(loadErr, driver.ErrBadConn) || errors.Is(loadErr, sql.ErrConnDone) {
 			return fmt.Errorf("%w: the connection to the destination was lost; %s: run it again once the destination is reachable", loadErr, r.committedNote())
 		}

@@ -24,6 +24,12 @@ var ErrNotFound = errors.New("destination: not found")
 // dataset. Wait for it to finish; two runs writing one dataset at once could corrupt the state.
 var ErrLocked = errors.New("destination: pipeline is already running")
 
+// ErrRowTooLarge is returned (wrapped) when a destination cannot store a row because the row
+// is too large (Postgres stores at most about 8 kB of a row's short values in one row: a table of
+// hundreds of filled columns can exceed it). Leave columns out, or load into a destination
+// without that limit.
+var ErrRowTooLarge = errors.New("destination: row too large")
+
 // Info says what a destination is and where it keeps data.
 type Info struct {
 	// Name is the destination type as dlt names it: "duckdb", "postgres".

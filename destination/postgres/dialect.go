@@ -18,6 +18,8 @@ import (
 
 	"github.com/lib/pq"
 
+	"github.com/sfdlt/sfdlt/destination"
+
 	"github.com/sfdlt/sfdlt/destination/internal/sqlload"
 	"github.com/sfdlt/sfdlt/schema"
 )
@@ -162,6 +164,11 @@ func explain(err error) error {
 	var pe *pq.Error
 	if !errors.As(err, &pe) {
 		return err
+	}
+	if pe.Code == "54000" && strings.Contains(pe.Message, "row is too big") {
+		// program_limit_exceeded: the row's values that cannot move out of line (short ones,
+		// numbers, timestamps) take more than a page.
+		return fmt.Errorf("%w: %w: Postgres keeps a row's short values in one 8 kB page, and this table has too many filled columns for it; leave columns out", destination.ErrRowTooLarge, err)
 	}
 	var extra []string
 	if pe.Detail != "" {

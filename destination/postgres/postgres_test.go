@@ -169,6 +169,33 @@ func TestValueErrors(t *testing.T) {
 	}
 }
 
+// A row of more filled columns than a Postgres page holds is refused as ErrRowTooLarge, saying
+// what to do.
+func TestRowTooLarge(t *testing.T) {
+	d, ds := target(t)
+	s := open(t, d, ds, "p")
+	ctx := t.Context()
+	l, err := s.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Rollback()
+	tbl := schema.NewTable("wide", schema.Append)
+	row := make([]any, 1100)
+	for i := range row {
+		tbl.Columns = append(tbl.Columns, col(fmt.Sprintf("c%04d", i), schema.Bigint))
+		row[i] = int64(i)
+	}
+	w, err := l.Table(ctx, tbl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = w.Write(ctx, [][]any{row})
+	if !errors.Is(err, destination.ErrRowTooLarge) || !strings.Contains(err.Error(), "leave columns out") {
+		t.Fatalf("Write of 1,100 filled bigint columns: %v, want destination.ErrRowTooLarge saying to leave columns out", err)
+	}
+}
+
 // TestLongIdentifiers checks that names Postgres would cut to 63 bytes are refused.
 func TestLongIdentifiers(t *testing.T) {
 	d, ds := target(t)
