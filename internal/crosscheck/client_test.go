@@ -158,8 +158,6 @@ func readAll(t *testing.T, cl *client.Client, soql string, opts ...client.QueryO
 	return ids, pages
 }
 
-const opportunityRows = 100_000
-
 func bigOrg(t *testing.T) *salesforcetest.Server {
 	t.Helper()
 	counts := salesforcetest.DefaultCounts()
@@ -173,7 +171,7 @@ const pagingSOQL = "SELECT Id, Name, StageName, Amount, CloseDate, SystemModstam
 
 func TestPagingFullAndIrregularPagesExactlyOnce(t *testing.T) {
 	if testing.Short() {
-		t.Skip("pages 100,000 rows")
+		t.Skip("pages 100,000 rows (20,000 with -race)")
 	}
 	srv := bigOrg(t)
 	cl, err := client.New(context.Background(), fastConfig(srv, soapCreds(srv.Credentials())))
@@ -200,7 +198,7 @@ func TestPagingFullAndIrregularPagesExactlyOnce(t *testing.T) {
 
 func TestPagingUnderFaultsReturnsTheSameRecords(t *testing.T) {
 	if testing.Short() {
-		t.Skip("pages 100,000 rows")
+		t.Skip("pages 100,000 rows (20,000 with -race)")
 	}
 	srv := bigOrg(t)
 	cl, err := client.New(context.Background(), fastConfig(srv, soapCreds(srv.Credentials())))
