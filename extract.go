@@ -433,6 +433,9 @@ func (r *run) prepareObject(ctx context.Context, res *Resource) (*objectRun, err
 	if errors.Is(err, client.ErrNotFound) {
 		return nil, fmt.Errorf("the Salesforce object %q does not exist in this org (or the user cannot see it): check its API name (custom objects end in __c) and the user's permissions: %w", res.object, err)
 	}
+	if errors.Is(err, client.ErrAPIVersionUnavailable) {
+		return nil, err // it says what to do
+	}
 	if err != nil {
 		// The client's error says which call failed; say what to do.
 		return nil, fmt.Errorf("%w (if Salesforce keeps answering this way, run again later; nothing of this run was committed)", err)
