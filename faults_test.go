@@ -249,6 +249,30 @@ func faultCases() []faultCase {
 			},
 		},
 		{
+			name:      "another integration of the user keeps opening query cursors",
+			counts:    bigTask(9000),
+			resources: []string{"task", "opportunity", "contact", "account", "user_role"},
+			faults:    salesforcetest.Faults{Seed: 8, IrregularPages: true, ForeignCursorEvery: 1},
+			src:       []sfdlt.SourceOption{sfdlt.BulkThreshold(0)},
+			succeeded: func(t *testing.T, e *env, info *sfdlt.LoadInfo, calls []salesforcetest.Call) {
+				lost := countCalls(calls, func(c salesforcetest.Call) bool {
+					return c.Status == http.StatusBadRequest && (strings.Contains(c.Path, "/query/") || strings.Contains(c.Path, "/queryAll/"))
+				})
+				if info.LostCursors == 0 || lost == 0 {
+					t.Errorf("%d cursors lost (%d INVALID_QUERY_LOCATOR answers): the other integration did not take any", info.LostCursors, lost)
+				}
+			},
+		},
+		{
+			name:   "concurrent-request limit storm",
+			faults: salesforcetest.Faults{Seed: 9, ConcurrentLimitRate: 0.3},
+			succeeded: func(t *testing.T, e *env, info *sfdlt.LoadInfo, calls []salesforcetest.Call) {
+				if n := countCalls(calls, func(c salesforcetest.Call) bool { return c.Status == http.StatusForbidden }); n < 10 {
+					t.Errorf("only %d concurrent-limit answers in the faulted runs: the storm was hardly injected", n)
+				}
+			},
+		},
+		{
 			name:      "QUERY_TIMEOUT on a big window",
 			counts:    bigTask(10000),
 			resources: []string{"task", "opportunity", "contact"},
