@@ -108,10 +108,8 @@ func (c *Client) send(ctx context.Context, cl call) (*http.Response, error) {
 		var sl slot
 		if cl.auth {
 			if sl, err = c.gate.acquire(ctx); err != nil {
-				if lastErr != nil {
-					return nil, fmt.Errorf("%s %s: waiting for a request slot: %w (the client runs fewer requests at once after Salesforce's concurrent request limit; last answer: %v)", cl.method, showURL(target), err, lastErr)
-				}
-				return nil, fmt.Errorf("%s %s: waiting for a request slot: %w", cl.method, showURL(target), err)
+				limit, _, _, _ := c.gate.state()
+				return nil, fmt.Errorf("%s %s: waiting for a request slot (the client runs at most %d requests at once, fewer after Salesforce's concurrent request limit): %w", cl.method, showURL(target), limit, err)
 			}
 		}
 		started := time.Now()
@@ -411,11 +409,15 @@ func redactURL(raw string) string {
 //
 // On success (status below 400) the caller must close resp.Body; a gzip body is already decoded.
 // Failures after the headers arrived are not retried: callers re-request what they need (Bulk
-// result pages by locator). Statuses of 400 and above come back as *APIError. Every method is
-// retried on 5xx, 420, 406, 429 and network errors, POST included: a caller creating something
-// whose answer was lost may find it created twice, and should look for it before creating again.
-// A host whose name does not resolve is not retried, and one refusing connections is tried
-// twice; both fail with an error matching ErrUnreachable.
+// result pages by locator). Statuses of 400 and above come back as *APIError, but for a 404
+// under the versioned data path from an instance that does not offer the client's API version
+// (ErrAPIVersionUnavailable). Every method is retried on 5xx, 420, 406, 429 and network errors,
+// POST included: a caller creating something whose answer was lost may find it created twice,
+// and should look for it before creating again. Concurrent-limit answers are waited out
+// (Config.ConcurrentLimitWait). A host whose name does not resolve is not retried, and one
+// refusing connections is tried twice; both fail with an error matching ErrUnreachable. The
+// request holds one of the client's request slots until its headers arrive, not while the
+// caller reads the body.
 func (c *Client) Do(ctx context.Context, method, path string, body io.Reader, hdr http.Header) (*http.Response, error) {
 	var data []byte
 	if body != nil {
