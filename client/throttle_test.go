@@ -207,6 +207,15 @@ func TestGateAIMD(t *testing.T) {
 	}
 }
 
+// releaser returns a function that closes ch once, also called at cleanup so that a failing
+// test does not leave handlers blocked (the test server's Close waits for them).
+func releaser(t *testing.T, ch chan struct{}) func() {
+	var once sync.Once
+	release := func() { once.Do(func() { close(ch) }) }
+	t.Cleanup(release)
+	return release
+}
+
 // waitGate blocks until cond holds for the gate's state; the gate wakes observers on every
 // change, so nothing sleeps. The deadline only turns a hang into a failure with the state.
 func waitGate(t *testing.T, g *gate, what string, cond func(limit, inflight, waiting int) bool) {
@@ -236,7 +245,7 @@ func waitGate(t *testing.T, g *gate, what string, cond func(limit, inflight, wai
 func TestConcurrentStormLowersParallelism(t *testing.T) {
 	const n, k = 8, 2
 	var inflight, peak, refusals atomic.Int64
-	release := make(chan struct{})
+	held := make(chan struct{})
 	srv := newServer(t, func(s *server, w http.ResponseWriter, r *http.Request) {
 		cur := inflight.Add(1)
 		defer inflight.Add(-1)
@@ -247,9 +256,10 @@ func TestConcurrentStormLowersParallelism(t *testing.T) {
 			writeJSON(w, http.StatusForbidden, bodyConcurrentRequests)
 			return
 		}
-		<-release
+		<-held
 		writeJSON(w, 200, fixture(t, "camel/limits.json"))
 	})
+	release := releaser(t, held)
 	c := sessionClient(t, srv, func(cfg *Config) { cfg.ConcurrentLimitWait = time.Hour })
 	errs := make(chan error, n)
 	var wg sync.WaitGroup
@@ -271,7 +281,7 @@ func TestConcurrentStormLowersParallelism(t *testing.T) {
 		t.Errorf("Throttled() = %d, the server refused %d", got, refusals.Load())
 	}
 	peak.Store(0)
-	close(release)
+	release()
 	wg.Wait()
 	close(errs)
 	for err := range errs {
@@ -299,11 +309,12 @@ func TestConcurrentStormLowersParallelism(t *testing.T) {
 // TestGateWaitHonoursContext: a request waiting for a slot stops when its context ends, and
 // leaves the gate as it was.
 func TestGateWaitHonoursContext(t *testing.T) {
-	release := make(chan struct{})
+	held := make(chan struct{})
 	srv := newServer(t, func(s *server, w http.ResponseWriter, r *http.Request) {
-		<-release
+		<-held
 		writeJSON(w, 200, fixture(t, "camel/limits.json"))
 	})
+	release := releaser(t, held)
 	c := sessionClient(t, srv, func(cfg *Config) { cfg.MaxConcurrentRequests = 1 })
 	first := make(chan error, 1)
 	go func() {
@@ -322,7 +333,7 @@ func TestGateWaitHonoursContext(t *testing.T) {
 	if err := <-second; !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "waiting for a request slot") {
 		t.Errorf("the waiting request: %v, want context.Canceled while waiting for a slot", err)
 	}
-	close(release)
+	release()
 	if err := <-first; err != nil {
 		t.Error(err)
 	}
