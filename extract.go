@@ -21,6 +21,7 @@ const devRowCap = 100
 // extract runs one resource: it reads its records and writes them to its table(s).
 func (r *run) extract(ctx context.Context, res *Resource) error {
 	if res.object != "" {
+		defer r.cursors.settle(r.ranks[res])
 		return r.extractObject(ctx, res)
 	}
 	return r.extractFunc(ctx, res)
@@ -630,7 +631,7 @@ func (r *run) readREST(ctx context.Context, o *objectRun, q query, bulkFrom int)
 	if err != nil {
 		return err
 	}
-	held, err := r.cursors.acquire(ctx, o.cursorsNeeded())
+	held, err := r.cursors.acquire(ctx, r.ranks[o.res], o.cursorsNeeded())
 	if err != nil {
 		return err
 	}

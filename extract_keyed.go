@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -36,18 +37,24 @@ const salesforceCursorLimit = 10
 // between: a cursor lost again and again before its first page is a fault, not competition.
 const maxLostInARow = 3
 
-// cursorBudget bounds the REST query cursors a run holds open at once. Slots are granted in the
-// order they were asked for, and a read asks for all it needs at once (a wide read two), so
-// reads never hold part of what they need while waiting for the rest.
+// cursorBudget bounds the REST query cursors a run holds open at once. A read asks for all the
+// slots it needs at once (a wide read two), so reads never hold part of what they need while
+// waiting for the rest. Reads are ranked, the likely largest resources first (see rankObjects):
+// slots go to waiting reads in rank order, and at the start of a run a resource's first read
+// keeps a slot for each resource ranked before it that has not asked yet, so the largest
+// resources, which decide how long a run takes, never queue behind small ones that were
+// described a moment sooner.
 type cursorBudget struct {
 	mu      sync.Mutex
 	limit   int
 	held    int
+	pending map[int]bool // ranks whose first read has not asked for a slot yet
 	waiting []*cursorWaiter
 	queued  func() // called (locked) when a read starts to wait; for tests
 }
 
 type cursorWaiter struct {
+	rank  int
 	n     int
 	ready chan struct{}
 }
@@ -56,20 +63,59 @@ func newCursorBudget(limit int) *cursorBudget {
 	if limit < 1 {
 		limit = DefaultMaxQueryCursors
 	}
-	return &cursorBudget{limit: limit}
+	return &cursorBudget{limit: limit, pending: map[int]bool{}}
 }
 
-// acquire waits for n slots (at most the whole budget) and returns how many it took.
-func (b *cursorBudget) acquire(ctx context.Context, n int) (int, error) {
+// expect registers the ranks of the resources that will read: each keeps a slot from lower
+// ranked reads until its first read asks (or settle says it never will).
+func (b *cursorBudget) expect(ranks ...int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, r := range ranks {
+		b.pending[r] = true
+	}
+}
+
+// settle says the resource of a rank will ask for no (more) first slot.
+func (b *cursorBudget) settle(rank int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.pending[rank] {
+		delete(b.pending, rank)
+		b.grantLocked()
+	}
+}
+
+// ahead counts the pending ranks before rank.
+func (b *cursorBudget) ahead(rank int) int {
+	n := 0
+	for r := range b.pending {
+		if r < rank {
+			n++
+		}
+	}
+	return n
+}
+
+// acquire waits for n slots (at most the whole budget) for a read of the given rank and returns
+// how many it took.
+func (b *cursorBudget) acquire(ctx context.Context, rank, n int) (int, error) {
 	b.mu.Lock()
 	n = max(1, min(n, b.limit))
-	if len(b.waiting) == 0 && b.held+n <= b.limit {
-		b.held += n
+	delete(b.pending, rank)
+	w := &cursorWaiter{rank: rank, n: n, ready: make(chan struct{})}
+	i := len(b.waiting)
+	for i > 0 && b.waiting[i-1].rank > rank {
+		i--
+	}
+	b.waiting = slices.Insert(b.waiting, i, w)
+	b.grantLocked()
+	select {
+	case <-w.ready:
 		b.mu.Unlock()
 		return n, nil
+	default:
 	}
-	w := &cursorWaiter{n: n, ready: make(chan struct{})}
-	b.waiting = append(b.waiting, w)
 	if b.queued != nil {
 		b.queued()
 	}
@@ -84,11 +130,8 @@ func (b *cursorBudget) acquire(ctx context.Context, n int) (int, error) {
 		case <-w.ready: // granted as the context ended: give the slots back
 			b.held -= n
 		default:
-			for i, o := range b.waiting {
-				if o == w {
-					b.waiting = append(b.waiting[:i], b.waiting[i+1:]...)
-					break
-				}
+			if i := slices.Index(b.waiting, w); i >= 0 {
+				b.waiting = slices.Delete(b.waiting, i, i+1)
 			}
 		}
 		b.grantLocked()
@@ -104,13 +147,36 @@ func (b *cursorBudget) release(n int) {
 	b.grantLocked()
 }
 
+// grantLocked grants waiting reads in rank order while their slots are free, keeping one for
+// each pending resource ranked before them (never all of them: the first waiter always fits once
+// enough slots are free).
 func (b *cursorBudget) grantLocked() {
-	for len(b.waiting) > 0 && b.held+b.waiting[0].n <= b.limit {
+	for len(b.waiting) > 0 {
 		w := b.waiting[0]
+		if b.held+w.n+min(b.ahead(w.rank), b.limit-w.n) > b.limit {
+			return
+		}
 		b.waiting = b.waiting[1:]
 		b.held += w.n
 		close(w.ready)
 	}
+}
+
+// objectRank orders Salesforce objects by how large they usually are in an org (activities and
+// line items first, reference data last; other objects, custom ones among them, in between), so
+// the reads that decide a run's length start first.
+func objectRank(object string) int {
+	switch object {
+	case "Task", "Event", "EmailMessage":
+		return 0
+	case "OpportunityLineItem", "CampaignMember", "Case", "OpportunityHistory":
+		return 1
+	case "Contact", "Lead", "Opportunity", "Account", "OpportunityContactRole":
+		return 3
+	case "PricebookEntry", "Product2", "Campaign", "User", "UserRole", "Pricebook2":
+		return 4
+	}
+	return 2
 }
 
 // keyCond returns the SOQL condition selecting the records whose key (the values of the order

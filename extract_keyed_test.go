@@ -47,25 +47,25 @@ func TestKeyCond(t *testing.T) {
 
 func TestCursorBudget(t *testing.T) {
 	ctx := context.Background()
-	queued := make(chan struct{}, 4)
+	queued := make(chan struct{}, 8)
 	b := newCursorBudget(3)
 	b.queued = func() { queued <- struct{}{} }
-	if n, err := b.acquire(ctx, 2); n != 2 || err != nil {
+	if n, err := b.acquire(ctx, 5, 2); n != 2 || err != nil {
 		t.Fatalf("acquire 2 of 3: %d, %v", n, err)
 	}
-	if n, _ := b.acquire(ctx, 1); n != 1 {
+	if n, _ := b.acquire(ctx, 6, 1); n != 1 {
 		t.Fatalf("acquire the last slot: %d", n)
 	}
-	// Full: a wide read (2) asks first, a narrow one (1) after it; slots go in order.
+	// Full: a wide read (2) of rank 7 waits; a narrow one (1) of rank 8 waits behind it.
 	order := make(chan string, 2)
 	go func() {
-		n, _ := b.acquire(ctx, 2)
+		n, _ := b.acquire(ctx, 7, 2)
 		order <- "wide"
 		b.release(n)
 	}()
 	<-queued
 	go func() {
-		n, _ := b.acquire(ctx, 1)
+		n, _ := b.acquire(ctx, 8, 1)
 		order <- "narrow"
 		b.release(n)
 	}()
@@ -73,7 +73,7 @@ func TestCursorBudget(t *testing.T) {
 	b.release(1) // one free: not enough for the wide read, and the narrow one waits its turn
 	select {
 	case who := <-order:
-		t.Fatalf("%s got a slot before the read that asked first", who)
+		t.Fatalf("%s got a slot before the read ranked before it", who)
 	default:
 	}
 	b.release(2) // now both fit, and both go on
@@ -81,27 +81,64 @@ func TestCursorBudget(t *testing.T) {
 		t.Errorf("granted %s twice", first)
 	}
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.held != 0 || len(b.waiting) != 0 {
-		t.Errorf("%d slots still held", b.held)
+		t.Errorf("%d slots still held, %d reads waiting", b.held, len(b.waiting))
+	}
+	b.mu.Unlock()
+
+	// At the start of a run, a resource's first read keeps a slot for each resource ranked
+	// before it that has not asked yet: the largest (rank 0) is never shut out by small ones.
+	r := newCursorBudget(2)
+	r.queued = func() { queued <- struct{}{} }
+	r.expect(0, 1, 2)
+	if n, _ := r.acquire(ctx, 2, 1); n != 1 { // ranks 0 and 1 pending: one slot kept for them
+		t.Fatalf("rank 2 took %d", n)
+	}
+	got := make(chan int, 2)
+	go func() { r.acquire(ctx, 1, 1); got <- 1 }()
+	<-queued // rank 1 waits: the last slot is kept for rank 0
+	if n, _ := r.acquire(ctx, 0, 1); n != 1 {
+		t.Fatalf("rank 0 took %d", n)
+	}
+	select {
+	case <-got:
+		t.Fatal("rank 1 got a slot while the budget was full")
+	default:
+	}
+	r.release(1)
+	if rank := <-got; rank != 1 {
+		t.Fatalf("got rank %d", rank)
+	}
+	// A resource that will not read gives its kept slot back.
+	s := newCursorBudget(2)
+	s.queued = func() { queued <- struct{}{} }
+	s.expect(0, 1)
+	if n, _ := s.acquire(ctx, 9, 1); n != 1 { // one slot, one kept for ranks 0 and 1
+		t.Fatalf("rank 9 took %d", n)
+	}
+	go func() { s.acquire(ctx, 1, 1); got <- 1 }()
+	<-queued
+	s.settle(0)
+	if rank := <-got; rank != 1 {
+		t.Fatalf("got rank %d", rank)
 	}
 
-	// A weight above the budget takes the whole budget; a cancelled wait gives nothing back twice.
+	// A weight above the budget takes the whole budget; a cancelled wait leaves nothing behind.
 	small := newCursorBudget(1)
 	small.queued = func() { queued <- struct{}{} }
-	if n, _ := small.acquire(ctx, 2); n != 1 {
+	if n, _ := small.acquire(ctx, 0, 2); n != 1 {
 		t.Errorf("a wide read under a budget of 1 took %d slots", n)
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
-	go func() { _, err := small.acquire(cctx, 1); done <- err }()
+	go func() { _, err := small.acquire(cctx, 1, 1); done <- err }()
 	<-queued
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Errorf("a cancelled wait returned %v", err)
 	}
 	small.release(1)
-	if n, err := small.acquire(ctx, 1); n != 1 || err != nil || small.held != 1 || len(small.waiting) != 0 {
+	if n, err := small.acquire(ctx, 2, 1); n != 1 || err != nil || small.held != 1 || len(small.waiting) != 0 {
 		t.Errorf("after a cancelled wait: acquired %d (%v), %d held, %d waiting", n, err, small.held, len(small.waiting))
 	}
 }

@@ -41,6 +41,7 @@ type run struct {
 	// cursors is the budget of REST query cursors; lostCursors counts the cursors Salesforce
 	// released or expired under the run's reads (each read went on after its last record).
 	cursors     *cursorBudget
+	ranks       map[*Resource]int // each Salesforce resource's rank for query cursors
 	lostCursors atomic.Int64
 	loader      *loader
 	// schemaStored is true when the destination already holds the schema's current version.
@@ -180,7 +181,20 @@ func (r *run) extractAll(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.p.parallelism)
 	var failMu sync.Mutex
-	for _, res := range r.resources {
+	// The likely largest objects start first and rank first for query cursors: a run takes as
+	// long as its longest resource, so that one must not wait behind small ones.
+	order := slices.Clone(r.resources)
+	slices.SortStableFunc(order, func(a, b *Resource) int {
+		return cmp.Compare(objectRank(a.object), objectRank(b.object))
+	})
+	r.ranks = map[*Resource]int{}
+	for i, res := range order {
+		if res.object != "" {
+			r.ranks[res] = i
+			r.cursors.expect(i)
+		}
+	}
+	for _, res := range order {
 		g.Go(func() error {
 			if gctx.Err() != nil {
 				return nil // the run stopped before this resource began: the failure is reported
