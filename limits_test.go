@@ -303,6 +303,9 @@ func TestConcurrentLimitStormSurvived(t *testing.T) {
 	if limited < 10 {
 		t.Errorf("only %d concurrent-limit answers: the storm did not happen", limited)
 	}
+	if !strings.Contains(strings.Join(info.Notes, "\n"), "concurrent-request limit") {
+		t.Errorf("the load info does not say the run was throttled:\n%v", info)
+	}
 	t.Logf("%d concurrent-limit answers ridden out; %d API calls", limited, info.APICalls)
 }
 

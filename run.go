@@ -72,6 +72,9 @@ func (r *run) do(ctx context.Context) (info *LoadInfo, err error) {
 		r.info.Duration = p.now().Sub(r.started)
 		if r.sf != nil {
 			r.info.APICalls = int(r.apiCalls.Load())
+			if n := r.sf.Throttled(); n > 0 {
+				r.note(fmt.Sprintf("Salesforce's concurrent-request limit (too many long-running requests in the org at once) refused %d request(s); the run waited them out and ran fewer requests at once meanwhile", n))
+			}
 		}
 		r.info.LostCursors = int(r.lostCursors.Load())
 	}()
@@ -241,10 +244,12 @@ func (r *run) extractAll(ctx context.Context) error {
 }
 
 // stopsResumably reports whether an extraction error is the run stopping itself cleanly (the
-// quota guard), so the rows read before it are committed as they are. Other failures leave the
-// dataset as the last committed chunk left it.
+// quota guard, or an org too busy for too long), so the rows read before it are committed as
+// they are. Other failures leave the dataset as the last committed chunk left it.
 func stopsResumably(err error) bool {
-	return errors.Is(err, ErrAPIUsageLimit)
+	// The concurrent-request limit reaches the run only when it outlasted the client's wait
+	// (client.Config.ConcurrentLimitWait): the org is busy, and the next run goes on.
+	return errors.Is(err, ErrAPIUsageLimit) || errors.Is(err, client.ErrConcurrentLimit)
 }
 
 // send hands an operation to the loader goroutine.
