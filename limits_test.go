@@ -344,3 +344,32 @@ func TestBulkUnsupportedObjectReadWithREST(t *testing.T) {
 		t.Errorf("the load info does not say task was read with REST because Bulk does not support it:\n%v", info)
 	}
 }
+
+// A concurrent-request limit that outlasts the client's wait stops the run resumably: what was
+// read is committed, the error says what happened, and the next run completes the org exactly.
+func TestConcurrentLimitOutlastingTheWaitStopsResumably(t *testing.T) {
+	counts := faultCounts()
+	counts["Task"] = 6000
+	e := newEnvWith(t, "duckdb", salesforcetest.Options{Seed: 42, Counts: counts})
+	src := e.source(sfdlt.BulkThreshold(0), fastRetries(), sfdlt.ClientConfig(func(c *client.Config) {
+		c.ConcurrentLimitWait = 20 * time.Millisecond
+	})).WithResources("task", "contact")
+	var once sync.Once
+	busy := sfdlt.OnProgress(func(p sfdlt.Progress) {
+		if p.Resource == "task" && p.Pages == 2 {
+			// From here on the org refuses every request: too many long-running ones at once.
+			once.Do(func() { e.srv.SetFaults(salesforcetest.Faults{ConcurrentLimitRate: 1}) })
+		}
+	})
+	info, err := e.pipeline(sfdlt.CommitEvery(1000), sfdlt.Parallelism(1), busy).Run(context.Background(), src)
+	if !errors.Is(err, client.ErrConcurrentLimit) || errors.Is(err, client.ErrRequestLimitExceeded) {
+		t.Fatalf("error %v: want client.ErrConcurrentLimit (and not the daily limit)\n%v", err, info)
+	}
+	if len(info.LoadIDs) == 0 || e.scalar(`SELECT count(*) FROM {ds}.task`) == 0 {
+		t.Fatalf("nothing of what was read was committed:\n%v", info)
+	}
+	e.srv.SetFaults(salesforcetest.Faults{})
+	e.run(src)
+	e.checkTable("task", "Task", true)
+	e.checkTable("contact", "Contact", false)
+}
