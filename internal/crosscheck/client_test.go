@@ -12,6 +12,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"iter"
 	"net/http"
 	"strings"
 	"sync"
@@ -403,4 +404,62 @@ func untrustedKeyPEM(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+}
+
+// TestEleventhCursorReleasesTheOldest: the client, opening one more query cursor than the user's
+// 10 (the emulator's default, as a real org's), finds the oldest released: its next page is
+// ErrInvalidQueryLocator, while the newer cursors read on.
+func TestEleventhCursorReleasesTheOldest(t *testing.T) {
+	srv := salesforcetest.NewServer(salesforcetest.Options{Seed: 1, Counts: map[string]int{"Contact": 1000}})
+	t.Cleanup(srv.Close)
+	cl, err := client.New(context.Background(), fastConfig(srv, soapCreds(srv.Credentials())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	type open struct {
+		next func() (*client.Page, error, bool)
+	}
+	var cursors []open
+	for i := range 11 {
+		next, stop := iter.Pull2(cl.Query(ctx, fmt.Sprintf("SELECT Id FROM Contact WHERE Name != 'cursor %d'", i), client.BatchSize(200)))
+		t.Cleanup(stop)
+		if p, err, ok := next(); !ok || err != nil || p.Done {
+			t.Fatalf("cursor %d: first page %v, %v", i, p, err)
+		}
+		cursors = append(cursors, open{next})
+	}
+	if _, err, _ := cursors[0].next(); !errors.Is(err, client.ErrInvalidQueryLocator) {
+		t.Fatalf("the oldest of 11 cursors: %v, want ErrInvalidQueryLocator", err)
+	} else {
+		assertNoSecret(t, "the released cursor's error", err.Error(), secretsOf(srv.Credentials()))
+	}
+	for i := 1; i < 11; i++ {
+		if p, err, ok := cursors[i].next(); !ok || err != nil || len(p.Records) == 0 {
+			t.Fatalf("cursor %d of 11: second page %v, %v; want it read on", i, p, err)
+		}
+	}
+}
+
+// TestIdleCursorExpires: a cursor unused for 15 minutes of the emulator's clock is refused.
+func TestIdleCursorExpires(t *testing.T) {
+	srv := salesforcetest.NewServer(salesforcetest.Options{Seed: 1, Counts: map[string]int{"Contact": 1000}})
+	t.Cleanup(srv.Close)
+	cl, err := client.New(context.Background(), fastConfig(srv, soapCreds(srv.Credentials())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, stop := iter.Pull2(cl.Query(context.Background(), "SELECT Id FROM Contact", client.BatchSize(200)))
+	defer stop()
+	if _, err, _ := next(); err != nil {
+		t.Fatal(err)
+	}
+	srv.Advance(14 * time.Minute)
+	if _, err, _ := next(); err != nil {
+		t.Fatalf("after 14 idle minutes: %v", err)
+	}
+	srv.Advance(15*time.Minute + time.Second)
+	if _, err, _ := next(); !errors.Is(err, client.ErrInvalidQueryLocator) {
+		t.Fatalf("after 15 idle minutes: %v, want ErrInvalidQueryLocator", err)
+	}
 }
