@@ -103,8 +103,8 @@ func TestMaxQueryCursorsRange(t *testing.T) {
 }
 
 // A cursor left idle past Salesforce's 15 minutes mid-read (a slow destination, on the
-// emulator's clock) is recovered, on every kind of read: full, chunked, incremental, windowed
-// after a query timeout, and a wide object's parts.
+// emulator's clock) is recovered, on every kind of read: full, chunked, replace, windowed after
+// a query timeout, a wide object's parts, incremental, and a replace resumed after its Id.
 func TestIdleCursorExpiresMidRead(t *testing.T) {
 	counts := faultCounts()
 	counts["Task"], counts["Contact"] = 9000, 5000
@@ -116,16 +116,58 @@ func TestIdleCursorExpiresMidRead(t *testing.T) {
 		pipe   []sfdlt.PipelineOption
 		src    []sfdlt.SourceOption
 		table  string // the resource whose progress advances the clock
+		// before runs first: a run to go on from (incremental, resumed)
+		before func(t *testing.T, e *env, src *sfdlt.Source)
+		note   string // the load info says so
 	}{
 		{name: "full read, one commit", kind: "duckdb", pipe: []sfdlt.PipelineOption{sfdlt.CommitEvery(0)}, table: "task"},
 		{name: "full read, chunked", kind: "postgres", pipe: []sfdlt.PipelineOption{sfdlt.CommitEvery(1000)}, table: "task"},
 		{name: "replace read, chunked", kind: "duckdb", pipe: []sfdlt.PipelineOption{sfdlt.CommitEvery(1000)}, table: "contact"},
 		{name: "windows after a query timeout", kind: "duckdb", faults: salesforcetest.Faults{QueryTimeoutAbove: 6000}, table: "task"},
 		{name: "wide object", kind: "postgres", wide: map[string]int{"Contact": 700}, table: "contact"},
+		{name: "incremental read", kind: "duckdb", table: "task", before: func(t *testing.T, e *env, src *sfdlt.Source) {
+			e.run(src)
+			// Enough changed tasks for an incremental read of several pages.
+			db := e.db()
+			defer db.Close()
+			rows, err := db.Query(e.sql(`SELECT id FROM {ds}.task WHERE NOT is_deleted ORDER BY id LIMIT 5000`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var ids []string
+			for rows.Next() {
+				var id string
+				if err := rows.Scan(&id); err != nil {
+					t.Fatal(err)
+				}
+				ids = append(ids, id)
+			}
+			if err := e.srv.Update("Task", ids, map[string]any{"Description": "changed for an incremental read"}); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{name: "resumed replace", kind: "postgres", pipe: []sfdlt.PipelineOption{sfdlt.CommitEvery(1000)}, table: "contact", note: "went on with the replace an earlier run left unfinished",
+			before: func(t *testing.T, e *env, src *sfdlt.Source) {
+				// A run stopped after a few chunks of contact: the next run goes on after its Id.
+				ctx, cancel := context.WithCancel(context.Background())
+				stop := sfdlt.OnProgress(func(p sfdlt.Progress) {
+					if p.Resource == "contact" && p.Pages == 2 {
+						cancel()
+					}
+				})
+				if _, err := e.pipeline(sfdlt.CommitEvery(1000), stop).Run(ctx, src); !errors.Is(err, context.Canceled) {
+					t.Fatalf("the stopped run: %v", err)
+				}
+			}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnvWith(t, tc.kind, salesforcetest.Options{Seed: 42, Counts: counts, Faults: tc.faults, Wide: tc.wide})
+			src := e.source(append([]sfdlt.SourceOption{sfdlt.BulkThreshold(0)}, tc.src...)...).WithResources("task", "contact", "opportunity")
+			if tc.before != nil {
+				tc.before(t, e, src)
+			}
 			var once sync.Once
 			slow := sfdlt.OnProgress(func(p sfdlt.Progress) {
 				if p.Resource == tc.table && p.Pages == 1 && !p.Done {
@@ -133,7 +175,6 @@ func TestIdleCursorExpiresMidRead(t *testing.T) {
 					once.Do(func() { e.srv.Advance(16 * time.Minute) })
 				}
 			})
-			src := e.source(append([]sfdlt.SourceOption{sfdlt.BulkThreshold(0)}, tc.src...)...).WithResources("task", "contact", "opportunity")
 			info, err := e.pipeline(append(tc.pipe, slow)...).Run(context.Background(), src)
 			if err != nil {
 				t.Fatalf("run failed: %v\n%v", err, info)
@@ -146,6 +187,9 @@ func TestIdleCursorExpiresMidRead(t *testing.T) {
 			}
 			if info.LostCursors == 0 {
 				t.Fatalf("no cursor expired: the clock was not advanced mid-read\n%v", info)
+			}
+			if !strings.Contains(strings.Join(info.Notes, "\n"), tc.note) {
+				t.Errorf("the load info does not say %q:\n%v", tc.note, info)
 			}
 			t.Logf("%d cursors expired and recovered", info.LostCursors)
 		})
