@@ -148,17 +148,15 @@ func TestIdleCursorExpiresMidRead(t *testing.T) {
 			}
 		}},
 		{name: "resumed replace", kind: "postgres", pipe: []sfdlt.PipelineOption{sfdlt.CommitEvery(1000)}, table: "contact", note: "went on with the replace an earlier run left unfinished",
-			before: func(t *testing.T, e *env, src *sfdlt.Source) {
-				// A run stopped after a few chunks of contact: the next run goes on after its Id.
-				ctx, cancel := context.WithCancel(context.Background())
-				stop := sfdlt.OnProgress(func(p sfdlt.Progress) {
-					if p.Resource == "contact" && p.Pages == 2 {
-						cancel()
-					}
-				})
-				if _, err := e.pipeline(sfdlt.CommitEvery(1000), stop).Run(ctx, src); !errors.Is(err, context.Canceled) {
-					t.Fatalf("the stopped run: %v", err)
+			before: func(t *testing.T, e *env, _ *sfdlt.Source) {
+				// The quota guard (70% of a limit of 4 calls) stops a run after the describe and
+				// two pages of contact, committing them: the next run goes on after their last Id.
+				e.srv.SetFaults(salesforcetest.Faults{RequestLimitAfter: 4})
+				src := e.source(sfdlt.BulkThreshold(0), sfdlt.MaxAPIUsagePercent(70)).WithResources("contact")
+				if _, err := e.pipeline(sfdlt.CommitEvery(1000)).Run(context.Background(), src); !errors.Is(err, sfdlt.ErrAPIUsageLimit) {
+					t.Fatalf("the stopped run: %v, want the quota guard's stop", err)
 				}
+				e.srv.SetFaults(salesforcetest.Faults{})
 			}},
 	}
 	for _, tc := range cases {
@@ -221,18 +219,23 @@ func TestWideObject(t *testing.T) {
 			e := newEnvWith(t, kind, salesforcetest.Options{Seed: 42, Counts: counts, Wide: map[string]int{"Account": 800}})
 			rest := e.source(sfdlt.BulkThreshold(0)).WithResources("account", "contact")
 
-			// A run stopped after its first chunk commit, then run again.
-			ctx, cancel := context.WithCancel(context.Background())
-			stop := sfdlt.OnProgress(func(p sfdlt.Progress) {
-				if p.Resource == "account" && p.Pages == 2 {
-					cancel()
-				}
-			})
-			info, err := e.pipeline(sfdlt.CommitEvery(500), stop).Run(ctx, rest)
-			if !errors.Is(err, context.Canceled) {
-				t.Fatalf("the stopped run: error %v, want context.Canceled\n%v", err, info)
+			// A run stopped after its first page, which it commits (the quota guard at 1% of a
+			// limit of 100 calls stops it before the second page), then run again: it goes on
+			// from the committed cursor.
+			e.srv.SetFaults(salesforcetest.Faults{RequestLimitAfter: 100})
+			info, err := e.pipeline(sfdlt.CommitEvery(500)).Run(context.Background(), e.source(sfdlt.BulkThreshold(0), sfdlt.MaxAPIUsagePercent(1)).WithResources("account"))
+			if !errors.Is(err, sfdlt.ErrAPIUsageLimit) {
+				t.Fatalf("the stopped run: error %v, want the quota guard's stop\n%v", err, info)
 			}
+			stopped := e.scalar(`SELECT count(*) FROM {ds}.account`)
+			if stopped == 0 || stopped >= 3000 {
+				t.Fatalf("the stopped run committed %d accounts: want its first page", stopped)
+			}
+			e.srv.SetFaults(salesforcetest.Faults{})
 			info = e.run(rest)
+			if n := info.RowCount("account"); n > 3000-stopped+100 {
+				t.Errorf("the run after the stop read %d accounts, where %d were left: it did not go on from the committed cursor", n, 3000-stopped)
+			}
 			e.checkTable("account", "Account", true)
 			e.checkTable("contact", "Contact", false)
 			if !strings.Contains(strings.Join(info.Notes, "\n"), "parts joined by Id") {
