@@ -699,17 +699,7 @@ security_token = "not-shown-either"
 }
 
 func TestCommitEveryKey(t *testing.T) {
-	load := func(t *testing.T, conf string, env ...string) (*Config, error) {
-		t.Helper()
-		work := t.TempDir()
-		if err := os.MkdirAll(filepath.Join(work, ".dlt"), 0o700); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(work, ".dlt", "config.toml"), []byte(conf), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return LoadConfig(ConfigOptions{WorkDir: work, HomeDir: t.TempDir(), Environ: append([]string{}, env...)})
-	}
+	load := loadConfigText
 	c, err := load(t, "commit_every = 1000\n")
 	if err != nil {
 		t.Fatal(err)
@@ -742,17 +732,7 @@ func TestCommitEveryKey(t *testing.T) {
 }
 
 func TestDuckDBMemoryLimitKey(t *testing.T) {
-	load := func(t *testing.T, conf string, env ...string) (*Config, error) {
-		t.Helper()
-		work := t.TempDir()
-		if err := os.MkdirAll(filepath.Join(work, ".dlt"), 0o700); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(work, ".dlt", "config.toml"), []byte(conf), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return LoadConfig(ConfigOptions{WorkDir: work, HomeDir: t.TempDir(), Environ: append([]string{}, env...)})
-	}
+	load := loadConfigText
 	c, err := load(t, "[destination.duckdb]\nmemory_limit = \"256MB\"\n")
 	if err != nil || c.DuckDBMemoryLimit() != "256MB" {
 		t.Fatalf("memory_limit = \"256MB\": %q, %v", c.DuckDBMemoryLimit(), err)
@@ -770,17 +750,7 @@ func TestDuckDBMemoryLimitKey(t *testing.T) {
 }
 
 func TestMaxQueryCursorsKey(t *testing.T) {
-	load := func(t *testing.T, conf string, env ...string) (*Config, error) {
-		t.Helper()
-		work := t.TempDir()
-		if err := os.MkdirAll(filepath.Join(work, ".dlt"), 0o700); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(work, ".dlt", "config.toml"), []byte(conf), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return LoadConfig(ConfigOptions{WorkDir: work, HomeDir: t.TempDir(), Environ: append([]string{}, env...)})
-	}
+	load := loadConfigText
 	cursors := func(c *Config) int {
 		s := &Source{}
 		for _, o := range c.SourceOptions() {
@@ -804,4 +774,18 @@ func TestMaxQueryCursorsKey(t *testing.T) {
 			t.Errorf("%q: %v, want an error naming max_query_cursors and 1 to 9", bad, err)
 		}
 	}
+}
+
+// loadConfigText loads a configuration whose .dlt/config.toml is conf, with env as the only
+// environment variables.
+func loadConfigText(t *testing.T, conf string, env ...string) (*Config, error) {
+	t.Helper()
+	work := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(work, ".dlt"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(work, ".dlt", "config.toml"), []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return LoadConfig(ConfigOptions{WorkDir: work, HomeDir: t.TempDir(), Environ: append([]string{}, env...)})
 }

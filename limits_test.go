@@ -128,21 +128,7 @@ func TestIdleCursorExpiresMidRead(t *testing.T) {
 		{name: "incremental read", kind: "duckdb", table: "task", before: func(t *testing.T, e *env, src *sfdlt.Source) {
 			e.run(src)
 			// Enough changed tasks for an incremental read of several pages.
-			db := e.db()
-			defer db.Close()
-			rows, err := db.Query(e.sql(`SELECT id FROM {ds}.task WHERE NOT is_deleted ORDER BY id LIMIT 5000`))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rows.Close()
-			var ids []string
-			for rows.Next() {
-				var id string
-				if err := rows.Scan(&id); err != nil {
-					t.Fatal(err)
-				}
-				ids = append(ids, id)
-			}
+			ids := e.liveIDs("task", 5000)
 			if err := e.srv.Update("Task", ids, map[string]any{"Description": "changed for an incremental read"}); err != nil {
 				t.Fatal(err)
 			}
@@ -244,7 +230,7 @@ func TestWideObject(t *testing.T) {
 			restDump := e.dump("account")
 
 			// Updates, inserts and deletes, then an incremental run.
-			ids := accountIDs(t, e, 5)
+			ids := e.liveIDs("account", 5)
 			wideField := wideFieldName(t, e.srv, "Account")
 			if err := e.srv.Update("Account", ids[:3], map[string]any{"Description": "changed", wideField: "changed wide value"}); err != nil {
 				t.Fatal(err)
@@ -271,26 +257,29 @@ func TestWideObject(t *testing.T) {
 	}
 }
 
-// accountIDs returns n Ids of loaded accounts.
-func accountIDs(t *testing.T, e *env, n int) []string {
-	t.Helper()
+// liveIDs returns n Ids of a loaded table's rows that are not deleted.
+func (e *env) liveIDs(table string, n int) []string {
+	e.t.Helper()
 	db := e.db()
 	defer db.Close()
-	rows, err := db.Query(e.sql(fmt.Sprintf(`SELECT id FROM {ds}.account WHERE NOT is_deleted ORDER BY id LIMIT %d`, n)))
+	rows, err := db.Query(e.sql(fmt.Sprintf(`SELECT id FROM {ds}.%s WHERE NOT is_deleted ORDER BY id LIMIT %d`, table, n)))
 	if err != nil {
-		t.Fatal(err)
+		e.t.Fatal(err)
 	}
 	defer rows.Close()
 	var ids []string
 	for rows.Next() {
 		var id string
 		if err := rows.Scan(&id); err != nil {
-			t.Fatal(err)
+			e.t.Fatal(err)
 		}
 		ids = append(ids, id)
 	}
+	if err := rows.Err(); err != nil {
+		e.t.Fatal(err)
+	}
 	if len(ids) < n {
-		t.Fatalf("want %d accounts loaded, have %d", n, len(ids))
+		e.t.Fatalf("want %d %s rows loaded, have %d", n, table, len(ids))
 	}
 	return ids
 }
