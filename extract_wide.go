@@ -170,8 +170,9 @@ func (o *objectRun) partColumns(i int) []int {
 type wideRow struct {
 	row     []any
 	misfits []misfit
-	seen    int // parts read into it
-	torn    bool
+	seen    int  // parts read into it
+	torn    bool // its parts disagree on its version
+	reread  bool // read again by Id after it changed between the parts
 }
 
 // readWidePage decodes a driver page of a wide object, reads the other parts of its records and
@@ -211,7 +212,7 @@ func (r *run) readWidePage(ctx context.Context, o *objectRun, q query, k keyed, 
 		pq := o.partQuery(q, p)
 		pq.conds = append(slices.Clone(q.conds), from, to)
 		pq.limit = 0
-		if err := r.readPart(ctx, o, pq, p, byID); err != nil {
+		if err := r.readPart(ctx, o, pq, p, byID, false); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -229,20 +230,11 @@ func (r *run) readWidePage(ctx context.Context, o *objectRun, q query, k keyed, 
 		}
 		for _, id := range torn {
 			w := fresh[id]
-			if w != nil && o.ordered && o.frozen == 0 && o.verCol >= 0 && k.order[0] == o.verField {
-				// Read in version order: a record changed after this page's last key is read
-				// where its new version falls (later in this read, or by the next run), so the
-				// cursor committed after this page stays a true resume point.
-				if v, ok := w.row[o.verCol].(time.Time); ok {
-					if lv, ok := last[0].(time.Time); ok && v.After(lv) {
-						w = nil
-					}
-				}
-			}
 			if w == nil {
-				delete(byID, id) // gone, or read where its new version falls
+				delete(byID, id) // gone: deleted, or out of the user's reach
 				continue
 			}
+			w.reread = true
 			*byID[id] = *w
 		}
 	}
@@ -252,7 +244,11 @@ func (r *run) readWidePage(ctx context.Context, o *objectRun, q query, k keyed, 
 		if byID[id] == nil {
 			continue
 		}
-		keep, row, err := o.w.finishRow(w.row, w.misfits)
+		finish := o.w.finishRow
+		if w.reread {
+			finish = o.w.finishRereadRow
+		}
+		keep, row, err := finish(w.row, w.misfits)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -264,8 +260,9 @@ func (r *run) readWidePage(ctx context.Context, o *objectRun, q query, k keyed, 
 }
 
 // readPart reads part p of the records in byID (a query over their range) and fills them in,
-// marking a record torn when its version differs from the one read before.
-func (r *run) readPart(ctx context.Context, o *objectRun, pq query, p int, byID map[string]*wideRow) error {
+// marking a record torn when its version differs from the one read before. With add, records not
+// in byID yet are added (the first part of records read again by Id).
+func (r *run) readPart(ctx context.Context, o *objectRun, pq query, p int, byID map[string]*wideRow, add bool) error {
 	dec := o.decoder(p)
 	cols := o.partColumns(p)
 	scratch := make([]any, len(o.t.Columns))
@@ -285,8 +282,15 @@ func (r *run) readPart(ctx context.Context, o *objectRun, pq query, p int, byID 
 			last = pk.of(scratch)
 			id, _ := scratch[o.idCol].(string)
 			w := byID[id]
-			if w == nil {
+			switch {
+			case w == nil && !add:
 				continue // a record that entered the range since the driver's page was read
+			case w == nil:
+				w = &wideRow{row: make([]any, len(o.t.Columns))}
+				if o.verCol >= 0 {
+					w.row[o.verCol] = scratch[o.verCol]
+				}
+				byID[id] = w
 			}
 			if o.verCol >= 0 && !sameValue(w.row[o.verCol], scratch[o.verCol]) {
 				w.torn = true
@@ -339,13 +343,7 @@ func (r *run) rereadWide(ctx context.Context, o *objectRun, ids []string) (map[s
 			}
 			for p := range o.parts {
 				q := query{fields: o.partNames(p), object: o.object, conds: []string{"Id IN (" + strings.Join(quoted, ", ") + ")"}, order: []string{"Id"}}
-				if p == 0 {
-					if err := r.readRereadDriver(ctx, o, q, got); err != nil {
-						return nil, err
-					}
-					continue
-				}
-				if err := r.readPart(ctx, o, q, p, got); err != nil {
+				if err := r.readPart(ctx, o, q, p, got, p == 0); err != nil {
 					return nil, err
 				}
 			}
@@ -365,32 +363,4 @@ func (r *run) rereadWide(ctx context.Context, o *objectRun, ids []string) (map[s
 		ids = again
 	}
 	return out, nil
-}
-
-// readRereadDriver reads the first part of records read again by Id.
-func (r *run) readRereadDriver(ctx context.Context, o *objectRun, q query, got map[string]*wideRow) error {
-	dec := o.decoder(0)
-	k, err := o.keyedOf(q)
-	if err != nil {
-		return err
-	}
-	err = r.readKeyed(ctx, o, q, false, func(page *client.Page, _ bool) ([]any, error) {
-		var last []any
-		for i, raw := range page.Records {
-			w := &wideRow{row: make([]any, len(o.t.Columns)), seen: 1}
-			var err error
-			if w.misfits, err = dec.decode(raw, w.row, nil); err != nil {
-				return nil, fmt.Errorf("record %d read again: %w", i+1, err)
-			}
-			last = k.of(w.row)
-			if id, ok := w.row[o.idCol].(string); ok {
-				got[id] = w
-			}
-		}
-		return last, nil
-	})
-	if errors.Is(err, errTimedOut) {
-		return fmt.Errorf("reading records of %s again by Id: %w", o.object, client.ErrQueryTimeout)
-	}
-	return err
 }

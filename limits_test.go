@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -408,4 +410,62 @@ func TestConcurrentLimitOutlastingTheWaitStopsResumably(t *testing.T) {
 	e.run(src)
 	e.checkTable("task", "Task", true)
 	e.checkTable("contact", "Contact", false)
+}
+
+// changeOnFirstPart is a transport that, when the first query of a wide object's second part
+// goes out (it selects the page's range: "<=" on the key), changes the first record of that range
+// in the org, so the record differs between the parts already read and the rest.
+type changeOnFirstPart struct {
+	next    http.RoundTripper
+	srv     *salesforcetest.Server
+	object  string
+	field   string
+	once    sync.Once
+	changed string
+	err     error
+}
+
+var firstInRange = regexp.MustCompile(`Id >= '([A-Za-z0-9]{18})'`)
+
+func (c *changeOnFirstPart) RoundTrip(req *http.Request) (*http.Response, error) {
+	q := req.URL.Query().Get("q")
+	if strings.Contains(q, "FROM "+c.object+" ") && strings.Contains(q, "Id <= '") {
+		if m := firstInRange.FindStringSubmatch(q); m != nil {
+			c.once.Do(func() {
+				c.changed = m[1]
+				c.err = c.srv.Update(c.object, []string{m[1]}, map[string]any{c.field: "changed between the parts"})
+			})
+		}
+	}
+	return c.next.RoundTrip(req)
+}
+
+// A record that changes between the queries of a wide object's parts is read again, never loaded
+// half old and half new: a merge read in SystemModstamp order reads it where its new version
+// falls, a replace read in Id order reads it again by Id at once. Either way the table is the
+// org's, the changed record with its new values in every column.
+func TestWideRecordChangedBetweenParts(t *testing.T) {
+	counts := faultCounts()
+	counts["Account"], counts["Contact"] = 1500, 1500
+	for _, tc := range []struct {
+		object, table string
+		merge         bool
+	}{{"Account", "account", true}, {"Contact", "contact", false}} {
+		t.Run(tc.table, func(t *testing.T) {
+			e := newEnvWith(t, "duckdb", salesforcetest.Options{Seed: 42, Counts: counts, Wide: map[string]int{tc.object: 600}})
+			hook := &changeOnFirstPart{next: http.DefaultTransport, srv: e.srv, object: tc.object, field: wideFieldName(t, e.srv, tc.object)}
+			info := e.run(e.source(sfdlt.BulkThreshold(0), sfdlt.HTTPClient(&http.Client{Transport: hook})).WithResources(tc.table))
+			if hook.err != nil || hook.changed == "" {
+				t.Fatalf("the record was not changed between the parts (%q): %v", hook.changed, hook.err)
+			}
+			e.checkTable(tc.table, tc.object, tc.merge)
+			rereads := countCalls(e.srv.Calls(), func(c salesforcetest.Call) bool {
+				return c.Page == 0 && strings.Contains(c.SOQL, "Id IN ('"+hook.changed+"'")
+			})
+			if rereads == 0 {
+				t.Errorf("record %s was not read again by Id after it changed between the parts", hook.changed)
+			}
+			t.Logf("record %s changed between the parts, read again in %d queries; %v", hook.changed, rereads, info.Notes)
+		})
+	}
 }

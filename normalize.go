@@ -98,6 +98,18 @@ func (w *rowWriter) layout() *layout {
 // not-null hints, and fills the system columns. It reports whether the row is kept; the row
 // may have grown.
 func (w *rowWriter) finishRow(row []any, misfits []misfit) (bool, []any, error) {
+	return w.finish(row, misfits, true)
+}
+
+// finishRereadRow is finishRow for a record read again out of its read's order (a wide record
+// that changed while its parts were read): it is loaded as it is now, and its cursor value, newer
+// than the read's position, does not move the incremental cursor (a later run reads it again,
+// harmlessly, while records changed before it are not skipped).
+func (w *rowWriter) finishRereadRow(row []any, misfits []misfit) (bool, []any, error) {
+	return w.finish(row, misfits, false)
+}
+
+func (w *rowWriter) finish(row []any, misfits []misfit, track bool) (bool, []any, error) {
 	for _, m := range misfits {
 		w.r.schMu.Lock()
 		col := w.t.Columns[m.col].Name
@@ -120,7 +132,7 @@ func (w *rowWriter) finishRow(row []any, misfits []misfit) (bool, []any, error) 
 		row[idx] = pl.Value
 	}
 	l := w.layout()
-	if w.cursor != "" {
+	if w.cursor != "" && track {
 		var v any
 		if l.cursor >= 0 && l.cursor < len(row) {
 			v = row[l.cursor]
