@@ -250,7 +250,9 @@ func faultCases() []faultCase {
 		},
 		{
 			name:      "another integration of the user keeps opening query cursors",
-			counts:    bigTask(9000),
+			// A cursor opens before every query request, so Task's read of at least 13 pages
+			// sees its own cursor become the oldest of 11 and released.
+			counts:    bigTask(25000),
 			resources: []string{"task", "opportunity", "contact", "account", "user_role"},
 			faults:    salesforcetest.Faults{Seed: 8, IrregularPages: true, ForeignCursorEvery: 1},
 			src:       []sfdlt.SourceOption{sfdlt.BulkThreshold(0)},
