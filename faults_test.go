@@ -249,7 +249,7 @@ func faultCases() []faultCase {
 			},
 		},
 		{
-			name:      "another integration of the user keeps opening query cursors",
+			name: "another integration of the user keeps opening query cursors",
 			// A cursor opens before every query request, so Task's read of at least 13 pages
 			// sees its own cursor become the oldest of 11 and released.
 			counts:    bigTask(25000),
