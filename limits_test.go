@@ -265,6 +265,25 @@ func TestWideObject(t *testing.T) {
 			}
 			e.checkTable("account", "Account", true)
 
+			// A wide formula field changes without a new SystemModstamp; a FormulaRefresh run
+			// reads the object in full, in parts, and brings it up to date.
+			formula := ""
+			for _, o := range e.srv.Objects() {
+				for _, f := range o.Fields {
+					if o.Name == "Account" && f.Calculated && f.Custom && f.Type == "double" && formula == "" {
+						formula = f.Name
+					}
+				}
+			}
+			if err := e.srv.SetFormula("Account", formula, func(r *salesforcetest.Record) any { return 42.5 }); err != nil {
+				t.Fatal(err)
+			}
+			info = e.run(e.source(sfdlt.BulkThreshold(0), sfdlt.FormulaRefresh(time.Nanosecond)).WithResources("account"))
+			if !strings.Contains(strings.Join(info.Notes, "\n"), "refresh its formula fields") || info.RowCount("account") < 3000 {
+				t.Errorf("the FormulaRefresh run did not read account in full (%d rows):\n%v", info.RowCount("account"), info)
+			}
+			e.checkTable("account", "Account", true)
+
 			// Bulk reads every field in one job: the same rows as REST's parts (on a fresh
 			// dataset, before the changes above).
 			b := newEnvWith(t, kind, salesforcetest.Options{Seed: 42, Counts: counts, Wide: map[string]int{"Account": 800}})
