@@ -47,14 +47,14 @@ func (r *run) objectFields(res *Resource, d *client.SObjectDescribe) ([]selected
 	var out []selectedField
 	seen := map[string]string{}
 	exclude := r.src.exclude[strings.ToLower(d.Name)]
-	for name := range exclude {
-		if !slices.ContainsFunc(d.Fields, func(f client.Field) bool { return strings.EqualFold(f.Name, name) }) {
+	for lower, name := range exclude {
+		if !slices.ContainsFunc(d.Fields, func(f client.Field) bool { return strings.ToLower(f.Name) == lower }) {
 			return nil, fmt.Errorf("ExcludeFields(%q, %q): %s has no field %s: check the API name (custom fields end in __c)", d.Name, name, d.Name, name)
 		}
 	}
 	for _, f := range d.Fields {
 		switch {
-		case exclude[strings.ToLower(f.Name)]:
+		case exclude[strings.ToLower(f.Name)] != "":
 			continue
 		case f.Type == "address", f.Type == "location", f.Type == "base64":
 			continue

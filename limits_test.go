@@ -504,3 +504,22 @@ func TestWideRecordChangedBetweenParts(t *testing.T) {
 		})
 	}
 }
+
+// ExcludeFields leaves fields out of a resource (no column), and a name the object does not
+// have is an error naming it as given.
+func TestExcludeFields(t *testing.T) {
+	e := newEnv(t, faultCounts())
+	e.run(e.source(sfdlt.ExcludeFields("Opportunity", "NextStep", " description ")).WithResources("opportunity"))
+	for _, col := range []string{"next_step", "description"} {
+		if n := e.scalar(`SELECT count(*) FROM information_schema.columns WHERE table_schema = '{ds}' AND table_name = 'opportunity' AND column_name = '` + col + `'`); n != 0 {
+			t.Errorf("excluded field %s has a column", col)
+		}
+	}
+	if n := e.scalar(`SELECT count(*) FROM information_schema.columns WHERE table_schema = '{ds}' AND table_name = 'opportunity' AND column_name = 'stage_name'`); n != 1 {
+		t.Errorf("stage_name is missing: ExcludeFields left out more than it was given")
+	}
+	_, err := e.pipeline().Run(context.Background(), e.source(sfdlt.ExcludeFields("Opportunity", "NoSuchField__c")).WithResources("opportunity"))
+	if err == nil || !strings.Contains(err.Error(), "Opportunity has no field NoSuchField__c") {
+		t.Errorf("excluding a field the object lacks: %v, want an error naming NoSuchField__c", err)
+	}
+}

@@ -64,8 +64,9 @@ type Source struct {
 	lookback    time.Duration
 	maxUsagePct float64
 	maxCursors  int
-	// exclude: fields left out of objects' SELECT lists, by lower-case object and field name.
-	exclude        map[string]map[string]bool
+	// exclude: fields left out of objects' SELECT lists, by lower-case object and field name
+	// (the values are the names as given, for errors).
+	exclude        map[string]map[string]string
 	formulaRefresh time.Duration
 }
 
@@ -146,14 +147,15 @@ func NewSource(creds Credentials, opts ...SourceOption) (*Source, error) {
 func ExcludeFields(object string, fields ...string) SourceOption {
 	return func(s *Source) {
 		if s.exclude == nil {
-			s.exclude = map[string]map[string]bool{}
+			s.exclude = map[string]map[string]string{}
 		}
 		o := strings.ToLower(object)
 		if s.exclude[o] == nil {
-			s.exclude[o] = map[string]bool{}
+			s.exclude[o] = map[string]string{}
 		}
 		for _, f := range fields {
-			s.exclude[o][strings.ToLower(strings.TrimSpace(f))] = true
+			f = strings.TrimSpace(f)
+			s.exclude[o][strings.ToLower(f)] = f
 		}
 	}
 }
