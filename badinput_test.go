@@ -360,10 +360,10 @@ func TestBadInput(t *testing.T) {
 		{
 			name: "merge without a key",
 			do: func(t *testing.T, e *env) error {
-				_, err := e.pipeline().Run(context.Background(), goSource(t, sfdlt.NewResource("things", records(map[string]any{"a": 1}), sfdlt.WithWriteDisposition(sfdlt.Merge))))
+				_, err := e.pipeline().Run(context.Background(), goSource(t, sfdlt.NewResource("things", records(map[string]any{"a": 1}), sfdlt.Disposition(sfdlt.Merge))))
 				return err
 			},
-			want: []string{`"things"`, "merge", "primary key", "WithPrimaryKey"},
+			want: []string{`"things"`, "merge", "primary key", "PrimaryKey"},
 		},
 	}
 	rows = append(rows, malformedResponses()...)

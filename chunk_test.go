@@ -214,7 +214,7 @@ func bulkEnv(t *testing.T, kind, object string) *env {
 }
 
 // quickBulk reads large results with Bulk API 2.0, polling the emulator's jobs without waiting.
-var quickBulk = sfdlt.BulkOptions(client.BulkOptions{PollInterval: time.Millisecond, MaxPollInterval: 5 * time.Millisecond})
+var quickBulk = sfdlt.Bulk(client.BulkOptions{PollInterval: time.Millisecond, MaxPollInterval: 5 * time.Millisecond})
 
 // bulkCalls counts a run's Bulk calls: jobs created and results pages read.
 func bulkCalls(srv *salesforcetest.Server) (jobs, pages int) {

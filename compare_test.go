@@ -125,7 +125,7 @@ func TestBulkAndRESTGiveIdenticalRows(t *testing.T) {
 	tables := []string{"opportunity", "contact", "account", "task", "something__c"}
 	rest.run(rest.source(sfdlt.BulkThreshold(0)).AddObject("Something__c").WithResources(tables...))
 	bulk.srv.ResetCalls()
-	bulk.run(bulk.source(sfdlt.BulkThreshold(1), sfdlt.BulkOptions(client.BulkOptions{PollInterval: time.Millisecond, MaxPollInterval: 5 * time.Millisecond})).
+	bulk.run(bulk.source(sfdlt.BulkThreshold(1), sfdlt.Bulk(client.BulkOptions{PollInterval: time.Millisecond, MaxPollInterval: 5 * time.Millisecond})).
 		AddObject("Something__c").WithResources(tables...))
 	jobs := 0
 	for _, c := range bulk.srv.Calls() {
@@ -145,7 +145,7 @@ func TestBulkAndRESTGiveIdenticalRows(t *testing.T) {
 func TestBulkFailureFallsBackToREST(t *testing.T) {
 	e := newEnv(t, nil)
 	e.srv.SetFaults(salesforcetest.Faults{BulkJobFailRate: 1})
-	info := e.run(e.source(sfdlt.BulkThreshold(1), sfdlt.BulkOptions(client.BulkOptions{PollInterval: time.Millisecond})).WithResources("opportunity"))
+	info := e.run(e.source(sfdlt.BulkThreshold(1), sfdlt.Bulk(client.BulkOptions{PollInterval: time.Millisecond})).WithResources("opportunity"))
 	e.checkTable("opportunity", "Opportunity", true)
 	if len(info.Notes) == 0 || !strings.Contains(info.Notes[0], "REST") {
 		t.Fatalf("the load info should say Bulk failed and REST was used: %v", info.Notes)

@@ -499,7 +499,7 @@ func TestPipelineSettingsOptions(t *testing.T) {
 	p := PipelineSettings{Name: "x", DatasetName: "d", PipelinesDir: t.TempDir(), DevMode: true}
 	pl := &Pipeline{}
 	for _, o := range p.Options() {
-		o(pl)
+		o.applyPipeline(pl)
 	}
 	if pl.dataset != "d" || pl.pipelinesDir != p.PipelinesDir || !pl.devMode {
 		t.Errorf("options not applied: %+v", pl)
@@ -709,7 +709,7 @@ func TestCommitEveryKey(t *testing.T) {
 	}
 	pl := &Pipeline{}
 	for _, o := range c.Pipeline().Options() {
-		o(pl)
+		o.applyPipeline(pl)
 	}
 	if !pl.commitSet || pl.commitEvery != 1000 {
 		t.Errorf("the option gives commitEvery %d (set %v)", pl.commitEvery, pl.commitSet)
@@ -754,7 +754,7 @@ func TestMaxQueryCursorsKey(t *testing.T) {
 	cursors := func(c *Config) int {
 		s := &Source{}
 		for _, o := range c.SourceOptions() {
-			o(s)
+			o.applySource(s)
 		}
 		return s.maxCursors
 	}

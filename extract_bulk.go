@@ -17,15 +17,6 @@ import (
 // instead of REST (one job instead of one call per 2,000 records, and CSV instead of JSON).
 const DefaultBulkThreshold = 100_000
 
-// BulkThreshold sets from how many records a full load of a resource reads through Bulk API
-// 2.0 (default DefaultBulkThreshold); 0 turns Bulk off. The count is the totalSize of the first
-// REST page, so small resources cost no extra call; incremental runs read their (small) ranges
-// with REST, which Bulk would only slow down.
-func BulkThreshold(n int) SourceOption { return func(s *Source) { s.bulkThreshold = n } }
-
-// BulkOptions tunes Bulk API 2.0 jobs (poll intervals, timeout, page size); see client.BulkOptions.
-func BulkOptions(o client.BulkOptions) SourceOption { return func(s *Source) { s.bulkOpts = o } }
-
 // errUseBulk stops a REST read whose first page shows a result large enough for Bulk.
 var errUseBulk = errors.New("large result: read it with Bulk API 2.0")
 

@@ -25,11 +25,6 @@ import (
 // other integrations.
 const DefaultMaxQueryCursors = 8
 
-// MaxQueryCursors sets how many REST query cursors a run holds open at once (1 to 9; default
-// DefaultMaxQueryCursors). Salesforce allows a user 10, shared by every integration logged in as
-// that user; resources beyond the budget wait for a slot. A wide object read in parts holds two.
-func MaxQueryCursors(n int) SourceOption { return func(s *Source) { s.maxCursors = n } }
-
 // salesforceCursorLimit is Salesforce's limit of open query cursors per user.
 const salesforceCursorLimit = 10
 

@@ -205,7 +205,7 @@ func faultCases() []faultCase {
 			counts:    bigTask(12000),
 			resources: []string{"task", "opportunity", "contact"},
 			faults:    salesforcetest.Faults{SessionExpiresEvery: 2},
-			src: []sfdlt.SourceOption{sfdlt.BulkThreshold(5000), sfdlt.BulkOptions(client.BulkOptions{
+			src: []sfdlt.SourceOption{sfdlt.BulkThreshold(5000), sfdlt.Bulk(client.BulkOptions{
 				PollInterval: time.Millisecond, MaxPollInterval: 5 * time.Millisecond, MaxRecords: 1000})},
 			succeeded: func(t *testing.T, e *env, info *sfdlt.LoadInfo, calls []salesforcetest.Call) {
 				results := countCalls(calls, func(c salesforcetest.Call) bool {
@@ -296,7 +296,7 @@ func faultCases() []faultCase {
 			name:      "Bulk jobs failed",
 			resources: fewResources,
 			faults:    salesforcetest.Faults{BulkJobFailRate: 1},
-			src:       []sfdlt.SourceOption{sfdlt.BulkThreshold(1), sfdlt.BulkOptions(fastBulk)},
+			src:       []sfdlt.SourceOption{sfdlt.BulkThreshold(1), sfdlt.Bulk(fastBulk)},
 			succeeded: func(t *testing.T, e *env, info *sfdlt.LoadInfo, calls []salesforcetest.Call) {
 				checkFellBack(t, info, calls, len(fewResources))
 			},
@@ -305,7 +305,7 @@ func faultCases() []faultCase {
 			name:      "Bulk jobs stuck InProgress",
 			resources: fewResources,
 			faults:    salesforcetest.Faults{BulkJobStuck: true},
-			src: []sfdlt.SourceOption{sfdlt.BulkThreshold(1), sfdlt.BulkOptions(client.BulkOptions{
+			src: []sfdlt.SourceOption{sfdlt.BulkThreshold(1), sfdlt.Bulk(client.BulkOptions{
 				PollInterval: time.Millisecond, MaxPollInterval: 5 * time.Millisecond, Timeout: 150 * time.Millisecond})},
 			succeeded: func(t *testing.T, e *env, info *sfdlt.LoadInfo, calls []salesforcetest.Call) {
 				checkFellBack(t, info, calls, len(fewResources))

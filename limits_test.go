@@ -287,7 +287,7 @@ func TestWideObject(t *testing.T) {
 			// Bulk reads every field in one job: the same rows as REST's parts (on a fresh
 			// dataset, before the changes above).
 			b := newEnvWith(t, kind, salesforcetest.Options{Seed: 42, Counts: counts, Wide: map[string]int{"Account": 800}})
-			b.run(b.source(sfdlt.BulkThreshold(1), sfdlt.BulkOptions(fastBulk)).WithResources("account"))
+			b.run(b.source(sfdlt.BulkThreshold(1), sfdlt.Bulk(fastBulk)).WithResources("account"))
 			b.checkTable("account", "Account", true)
 			compareDumps(t, "REST parts vs Bulk", "account", restDump, b.dump("account"))
 		})
@@ -409,7 +409,7 @@ func TestAPIVersionNotOffered(t *testing.T) {
 // An object Bulk API does not support is read with REST, and the load info says so.
 func TestBulkUnsupportedObjectReadWithREST(t *testing.T) {
 	e := newEnvWith(t, "duckdb", salesforcetest.Options{Seed: 42, Counts: faultCounts(), BulkUnsupported: []string{"Task"}})
-	info := e.run(e.source(sfdlt.BulkThreshold(1), sfdlt.BulkOptions(fastBulk)).WithResources("task", "opportunity"))
+	info := e.run(e.source(sfdlt.BulkThreshold(1), sfdlt.Bulk(fastBulk)).WithResources("task", "opportunity"))
 	e.checkTable("task", "Task", true)
 	e.checkTable("opportunity", "Opportunity", true)
 	notes := strings.Join(info.Notes, "\n")

@@ -36,52 +36,16 @@ type Pipeline struct {
 	commitSet    bool
 }
 
-// PipelineOption configures a Pipeline.
-type PipelineOption func(*Pipeline)
-
-// Dataset sets the dataset (a schema in the destination) to load into. The default is
-// "<pipeline name>_dataset", as in dlt.
-func Dataset(name string) PipelineOption { return func(p *Pipeline) { p.dataset = name } }
-
-// PipelinesDir sets where pipelines keep their local state; the default is ~/.dlt/pipelines.
-func PipelinesDir(dir string) PipelineOption { return func(p *Pipeline) { p.pipelinesDir = dir } }
-
-// DevMode makes every run load into a fresh dataset named "<dataset>_<timestamp>", starting
-// from an empty state, as dlt's dev_mode does.
-func DevMode(on bool) PipelineOption { return func(p *Pipeline) { p.devMode = on } }
-
-// OnProgress sets a function called as the run goes: per resource, after each page and when it
-// ends. Resources are extracted in parallel, but calls are serialized: f needs no locking.
-func OnProgress(f func(Progress)) PipelineOption { return func(p *Pipeline) { p.progress = f } }
-
-// Logger sets the pipeline's logger (nil: no logging). Secrets are never logged.
-func Logger(l *slog.Logger) PipelineOption { return func(p *Pipeline) { p.logger = l } }
-
 // DefaultParallelism is how many resources a run extracts at once unless Parallelism says
 // otherwise: enough for the 15 standard resources to be read side by side, so a run over a
 // slow network takes about as long as its longest resource (measured in BENCHMARKS.md), and
 // below Salesforce's limit of 25 concurrent long-running requests per org.
 const DefaultParallelism = 16
 
-// Parallelism sets how many resources a run extracts at once (default DefaultParallelism; 1
-// extracts them one after another). Loading into the destination is always one writer.
-func Parallelism(n int) PipelineOption { return func(p *Pipeline) { p.parallelism = n } }
-
 // DefaultCommitEvery is about how many rows a run writes before it commits them as a chunk,
 // unless CommitEvery says otherwise: a run that dies loses at most this much work, and the
 // destination never holds more than this much uncommitted data (DuckDB keeps it in memory).
 const DefaultCommitEvery = 250_000
-
-// CommitEvery makes a run commit whenever about n rows were written since its last commit
-// (default DefaultCommitEvery). Each commit is a complete dlt load (its own load id, the state
-// of each resource as far as it was read, a _dlt_loads row), so a run that dies, is stopped or
-// runs out of API calls is picked up by the next run where its last commit left off: merge
-// resources from their cursor, replace resources after the last Id read. A commit waits for
-// resources written in Go, which cannot be cut. 0 makes every run one single load, committed at
-// its end.
-func CommitEvery(n int) PipelineOption {
-	return func(p *Pipeline) { p.commitEvery, p.commitSet = n, true }
-}
 
 // Progress reports how far a run has come with one resource.
 type Progress struct {
@@ -107,7 +71,7 @@ func NewPipeline(name string, dest destination.Destination, opts ...PipelineOpti
 	}
 	p := &Pipeline{name: name, dest: dest, now: time.Now}
 	for _, o := range opts {
-		o(p)
+		o.applyPipeline(p)
 	}
 	if p.dataset == "" {
 		p.dataset = name + "_dataset"

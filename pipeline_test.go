@@ -753,7 +753,7 @@ func TestQueryTimeoutTriesBulkFirst(t *testing.T) {
 	counts["Task"] = 3000
 	e := newEnv(t, counts)
 	e.srv.SetFaults(salesforcetest.Faults{QueryTimeoutAbove: 700})
-	info := e.run(e.source(sfdlt.BulkThreshold(100_000), sfdlt.BulkOptions(client.BulkOptions{PollInterval: time.Millisecond})).WithResources("task"))
+	info := e.run(e.source(sfdlt.BulkThreshold(100_000), sfdlt.Bulk(client.BulkOptions{PollInterval: time.Millisecond})).WithResources("task"))
 	e.checkTable("task", "Task", true)
 	jobs := 0
 	for _, c := range e.srv.Calls() {

@@ -81,30 +81,6 @@ type Resource struct {
 	formulas    *bool // nil: the source's setting
 }
 
-// ResourceOption configures a resource made by NewResource or Source.AddObject.
-type ResourceOption func(*Resource)
-
-// WithWriteDisposition sets the resource's write disposition.
-func WithWriteDisposition(w WriteDisposition) ResourceOption {
-	return func(r *Resource) { r.disposition = w }
-}
-
-// WithPrimaryKey sets the resource's primary key columns.
-func WithPrimaryKey(columns ...string) ResourceOption {
-	return func(r *Resource) { r.primaryKey = normalizeNames(columns) }
-}
-
-// WithIncremental makes the resource incremental on a cursor.
-func WithIncremental(inc *Incremental) ResourceOption {
-	return func(r *Resource) { r.inc = inc }
-}
-
-// WithFormulaFields says whether the SOQL of a Salesforce resource selects formula
-// (calculated) fields, overriding the source's setting.
-func WithFormulaFields(include bool) ResourceOption {
-	return func(r *Resource) { r.formulas = &include }
-}
-
 // NewResource makes a resource from a Go function, like @dlt.resource: name is the table name
 // (normalized with dlt's snake_case), the default write disposition is append.
 func NewResource(name string, fn RecordsFunc, opts ...ResourceOption) *Resource {
@@ -113,7 +89,7 @@ func NewResource(name string, fn RecordsFunc, opts ...ResourceOption) *Resource 
 		r.name = ""
 	}
 	for _, o := range opts {
-		o(r)
+		o.applyResource(r)
 	}
 	return r
 }
@@ -186,7 +162,7 @@ func (r *Resource) validate() error {
 		return fmt.Errorf("resource %q: unknown write disposition %q: use append, replace or merge", r.name, r.disposition)
 	}
 	if r.disposition == Merge && len(r.primaryKey) == 0 && len(r.mergeKey) == 0 {
-		return fmt.Errorf("resource %q: write disposition merge needs a primary key or merge key: set one with WithPrimaryKey or ApplyHints", r.name)
+		return fmt.Errorf("resource %q: write disposition merge needs a primary key or merge key: set one with sfdlt.PrimaryKey or ApplyHints", r.name)
 	}
 	if r.object == "" && r.fn == nil {
 		return fmt.Errorf("resource %q has neither a Salesforce object nor a Go function", r.name)

@@ -60,7 +60,7 @@ func TestGoResourceNestedDataAndChildTables(t *testing.T) {
 		map[string]any{"OrderId": 1, "Customer": map[string]any{"Name": "Zoë", "Address": map[string]any{"City": "Köln"}},
 			"Lines": []any{map[string]any{"Sku": "A-1", "Qty": 2}, map[string]any{"Sku": "B-2", "Qty": 1}}, "Tags": []string{"x", "y"}, "At": at},
 		map[string]any{"OrderId": 2, "Customer": map[string]any{"Name": "Ann"}, "Lines": []any{}, "At": at.Add(time.Hour)},
-	), sfdlt.WithPrimaryKey("OrderId"), sfdlt.WithWriteDisposition(sfdlt.Merge))
+	), sfdlt.PrimaryKey("OrderId"), sfdlt.Disposition(sfdlt.Merge))
 	info := e.run(goSource(t, res))
 	if info.RowCount("orders") != 2 {
 		t.Fatalf("orders: %d rows\n%v", info.RowCount("orders"), info)
@@ -84,7 +84,7 @@ func TestGoResourceNestedDataAndChildTables(t *testing.T) {
 	// Merging order 1 again with one line replaces its child rows.
 	res2 := sfdlt.NewResource("Orders", records(
 		map[string]any{"OrderId": 1, "Customer": map[string]any{"Name": "Zoë"}, "Lines": []any{map[string]any{"Sku": "C-3", "Qty": 5}}, "At": at},
-	), sfdlt.WithPrimaryKey("OrderId"), sfdlt.WithWriteDisposition(sfdlt.Merge))
+	), sfdlt.PrimaryKey("OrderId"), sfdlt.Disposition(sfdlt.Merge))
 	e.run(goSource(t, res2))
 	if got := e.scalar(`SELECT count(*) FROM {ds}.orders`); got != 2 {
 		t.Errorf("orders after merge: %d rows, want 2", got)
@@ -97,8 +97,8 @@ func TestGoResourceNestedDataAndChildTables(t *testing.T) {
 func TestGoResourceIncrementalAndVariants(t *testing.T) {
 	e := newGoEnv(t)
 	mk := func(recs ...map[string]any) *sfdlt.Resource {
-		return sfdlt.NewResource("events", records(recs...), sfdlt.WithPrimaryKey("id"), sfdlt.WithWriteDisposition(sfdlt.Merge),
-			sfdlt.WithIncremental(sfdlt.NewIncremental("updated", nil)))
+		return sfdlt.NewResource("events", records(recs...), sfdlt.PrimaryKey("id"), sfdlt.Disposition(sfdlt.Merge),
+			sfdlt.Cursor(sfdlt.NewIncremental("updated", nil)))
 	}
 	e.run(goSource(t, mk(
 		map[string]any{"id": 1, "updated": 10, "score": 1.5},
@@ -119,7 +119,7 @@ func TestGoResourceIncrementalAndVariants(t *testing.T) {
 			map[string]any{"id": 3, "updated": 20, "score": "n/a"},
 			map[string]any{"id": 0, "updated": 5, "score": 0.5},
 		)(ctx, got)
-	}, sfdlt.WithPrimaryKey("id"), sfdlt.WithWriteDisposition(sfdlt.Merge), sfdlt.WithIncremental(inc))
+	}, sfdlt.PrimaryKey("id"), sfdlt.Disposition(sfdlt.Merge), sfdlt.Cursor(inc))
 	info := e.run(goSource(t, res))
 	if seen != 20 {
 		t.Errorf("the resource saw LastValue %d, want 20", seen)
@@ -157,7 +157,7 @@ func TestGoResourceErrorsFailTheLoad(t *testing.T) {
 	if _, err := e.pipeline().Run(context.Background(), goSource(t, res2)); err == nil || !strings.Contains(err.Error(), "chan") {
 		t.Fatalf("unloadable Go type: err = %v", err)
 	}
-	res3 := sfdlt.NewResource("merged", records(map[string]any{"a": 1}), sfdlt.WithWriteDisposition(sfdlt.Merge))
+	res3 := sfdlt.NewResource("merged", records(map[string]any{"a": 1}), sfdlt.Disposition(sfdlt.Merge))
 	if _, err := e.pipeline().Run(context.Background(), goSource(t, res3)); err == nil || !strings.Contains(err.Error(), "primary key") {
 		t.Fatalf("merge without key: err = %v", err)
 	}
@@ -244,11 +244,11 @@ func TestCursorValuesSurviveTheState(t *testing.T) {
 		seq := sfdlt.NewResource("seq", func(ctx context.Context, inc *sfdlt.Incremental) iter.Seq2[map[string]any, error] {
 			lastSeq = inc.LastValue()
 			return records(map[string]any{"id": big, "n": 1})(ctx, inc)
-		}, sfdlt.WithPrimaryKey("id"), sfdlt.WithWriteDisposition(sfdlt.Merge), sfdlt.WithIncremental(sfdlt.NewIncremental("id", nil)))
+		}, sfdlt.PrimaryKey("id"), sfdlt.Disposition(sfdlt.Merge), sfdlt.Cursor(sfdlt.NewIncremental("id", nil)))
 		tm := sfdlt.NewResource("times", func(ctx context.Context, inc *sfdlt.Incremental) iter.Seq2[map[string]any, error] {
 			lastAt = inc.LastValue()
 			return records(map[string]any{"k": "a", "at": at})(ctx, inc)
-		}, sfdlt.WithIncremental(sfdlt.NewIncremental("at", nil)))
+		}, sfdlt.Cursor(sfdlt.NewIncremental("at", nil)))
 		return goSource(t, seq, tm)
 	}
 	e.run(mk())

@@ -209,7 +209,7 @@ func TestSecretsNeverShown(t *testing.T) {
 			e := &env{t: t, srv: srv, dir: dir, file: filepath.Join(dir, "secrets.duckdb"), kind: "duckdb", ds: "salesforce_data"}
 			var logs bytes.Buffer
 			logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-			src, err := sfdlt.NewSource(f.creds, sfdlt.LoginURL(srv.URL()), sfdlt.SourceLogger(logger),
+			src, err := sfdlt.NewSource(f.creds, sfdlt.LoginURL(srv.URL()), sfdlt.Logger(logger),
 				sfdlt.HTTPClient(&http.Client{Transport: rec}))
 			if err != nil {
 				t.Fatal(err)

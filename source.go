@@ -2,8 +2,6 @@ package sfdlt
 
 import (
 	"fmt"
-	"log/slog"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -70,46 +68,6 @@ type Source struct {
 	formulaRefresh time.Duration
 }
 
-// SourceOption configures a Source.
-type SourceOption func(*Source)
-
-// Domain sets where to log in as dlt and simple-salesforce take it: "login" (the default),
-// "test" (sandboxes), or a My Domain such as "acme.my" or "acme--uat.sandbox.my".
-func Domain(domain string) SourceOption { return func(s *Source) { s.cfg.Domain = domain } }
-
-// LoginURL sets the full base URL to log in at (it wins over Domain). Plain http:// is only
-// accepted for loopback hosts, such as the emulator.
-func LoginURL(url string) SourceOption { return func(s *Source) { s.cfg.LoginURL = url } }
-
-// APIVersion sets the Salesforce API version, such as "64.0".
-func APIVersion(v string) SourceOption { return func(s *Source) { s.cfg.APIVersion = v } }
-
-// Production says whether queries run in full (true, the default). false caps every query at
-// 100 rows, as the Python source's IS_PRODUCTION=False does: a development setting.
-func Production(on bool) SourceOption { return func(s *Source) { s.production = on } }
-
-// FormulaFields says whether Salesforce resources select formula (calculated) fields (true by
-// default). Salesforce changes formula values without bumping SystemModstamp, so incremental
-// resources carry stale formula values for records that did not otherwise change; leave them out
-// when that matters more than having them.
-func FormulaFields(include bool) SourceOption { return func(s *Source) { s.formulas = include } }
-
-// HTTPClient sets the HTTP client used to talk to Salesforce.
-func HTTPClient(c *http.Client) SourceOption { return func(s *Source) { s.cfg.HTTPClient = c } }
-
-// SourceLogger sets the logger of the Salesforce client (nil: no logging). Secrets are never logged.
-func SourceLogger(l *slog.Logger) SourceOption { return func(s *Source) { s.cfg.Logger = l } }
-
-// ClientConfig lets a caller adjust the Salesforce client's configuration directly (retries,
-// waits): f is called on the configuration before each run logs in.
-func ClientConfig(f func(*client.Config)) SourceOption {
-	return func(s *Source) {
-		if f != nil {
-			f(&s.cfg)
-		}
-	}
-}
-
 // NewSource makes the Salesforce source with the 15 standard resources of dlt's Salesforce
 // source: sf_user, user_role, lead, contact, campaign, product_2, pricebook_2 and
 // pricebook_entry are replaced on every run; opportunity, opportunity_line_item,
@@ -119,7 +77,7 @@ func NewSource(creds Credentials, opts ...SourceOption) (*Source, error) {
 	s := &Source{name: SourceName, production: true, formulas: true, bulkThreshold: DefaultBulkThreshold}
 	s.cfg.Credentials = creds
 	for _, o := range opts {
-		o(s)
+		o.applySource(s)
 	}
 	if s.maxCursors == 0 {
 		s.maxCursors = DefaultMaxQueryCursors
@@ -133,42 +91,11 @@ func NewSource(creds Credentials, opts ...SourceOption) (*Source, error) {
 	for _, std := range standardResources {
 		r := &Resource{name: std.name, object: std.object, disposition: Replace}
 		if std.incremental {
-			MergeOnSystemModstamp()(r)
+			MergeOnSystemModstamp().applyResource(r)
 		}
 		s.resources = append(s.resources, r)
 	}
 	return s, nil
-}
-
-// ExcludeFields leaves fields of a Salesforce object out of its resource (standard or added with
-// AddObject): they are not selected and get no column. Use it for fields nobody needs, or for an
-// object wider than the destination's tables can be (Postgres: 1,600 columns). Names are API
-// names (Notes__c); a name the object does not have is an error when the run describes it.
-func ExcludeFields(object string, fields ...string) SourceOption {
-	return func(s *Source) {
-		if s.exclude == nil {
-			s.exclude = map[string]map[string]string{}
-		}
-		o := strings.ToLower(object)
-		if s.exclude[o] == nil {
-			s.exclude[o] = map[string]string{}
-		}
-		for _, f := range fields {
-			f = strings.TrimSpace(f)
-			s.exclude[o][strings.ToLower(f)] = f
-		}
-	}
-}
-
-// MergeOnSystemModstamp makes a Salesforce resource mirror its object the way the standard
-// merge resources do: merge on Id, incremental on SystemModstamp (closed start, boundary
-// records deduplicated), deleted records read with queryAll.
-func MergeOnSystemModstamp() ResourceOption {
-	return func(r *Resource) {
-		r.disposition = Merge
-		r.primaryKey = []string{"id"}
-		r.inc = NewIncremental(SystemModstamp, nil)
-	}
 }
 
 // AddObject adds any Salesforce object, standard or custom, as a resource. Its table is the
@@ -178,7 +105,7 @@ func MergeOnSystemModstamp() ResourceOption {
 func (s *Source) AddObject(object string, opts ...ResourceOption) *Source {
 	r := &Resource{name: schema.NormalizeTableName(object), object: object, disposition: Replace}
 	for _, o := range opts {
-		o(r)
+		o.applyResource(r)
 	}
 	return s.AddResource(r)
 }

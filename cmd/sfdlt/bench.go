@@ -132,7 +132,7 @@ func (e *emulatorProc) stop() {
 func (e *emulatorProc) source(opts ...sfdlt.SourceOption) (*sfdlt.Source, error) {
 	return sfdlt.NewSource(sfdlt.Credentials{UserName: salesforcetest.DefaultUserName, Password: salesforcetest.DefaultPassword,
 		SecurityToken: salesforcetest.DefaultSecurityToken}, append([]sfdlt.SourceOption{sfdlt.LoginURL(e.url),
-		sfdlt.BulkOptions(client.BulkOptions{PollInterval: 5 * time.Millisecond, MaxPollInterval: 50 * time.Millisecond})}, opts...)...)
+		sfdlt.Bulk(client.BulkOptions{PollInterval: 5 * time.Millisecond, MaxPollInterval: 50 * time.Millisecond})}, opts...)...)
 }
 
 // soqlRecorder remembers the query text the pipeline sends, to replay it with a raw client.

@@ -129,7 +129,7 @@ func run(ctx context.Context, out io.Writer, dir string) error {
 			   FROM something_merge.something__c WHERE external_id__c = 'EXT-EXAMPLE'`,
 			// Salesforce changes formula values without bumping SystemModstamp: the merge
 			// dataset keeps the old ones for records that did not otherwise change. Leave
-			// formulas out with sfdlt.FormulaFields(false) or WithFormulaFields(false) when
+			// formulas out with sfdlt.FormulaFields(false), on the source or on AddObject, when
 			// stale values matter more than having them.
 			`SELECT r.id, r.summary__c AS replaced, m.summary__c AS merged
 			   FROM something_replace.something__c r JOIN something_merge.something__c m USING (id)

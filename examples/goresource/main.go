@@ -61,9 +61,9 @@ func run(ctx context.Context, out io.Writer, dir string) error {
 	//   def support_tickets(updated_at=dlt.sources.incremental("updated_at")):
 	//       yield from helpdesk.tickets(updated_since=updated_at.last_value)
 	tickets := sfdlt.NewResource("support_tickets", desk.resource(out),
-		sfdlt.WithWriteDisposition(sfdlt.Merge),
-		sfdlt.WithPrimaryKey("ticket_id"),
-		sfdlt.WithIncremental(sfdlt.NewIncremental("updated_at", nil)))
+		sfdlt.Disposition(sfdlt.Merge),
+		sfdlt.PrimaryKey("ticket_id"),
+		sfdlt.Cursor(sfdlt.NewIncremental("updated_at", nil)))
 
 	src, err := sf.newSource()
 	if err != nil {
