@@ -471,13 +471,13 @@ func TestNewSourceFromConfig(t *testing.T) {
 	}
 	// The configuration says is_production = false, include_formula_fields = false; the
 	// explicit option wins for the first only.
-	if !src.production || src.formulas {
-		t.Errorf("production=%v formulas=%v, want true (explicit option) and false (config)", src.production, src.formulas)
+	if !src.spec.Production || src.spec.Formulas {
+		t.Errorf("production=%v formulas=%v, want true (explicit option) and false (config)", src.spec.Production, src.spec.Formulas)
 	}
-	if src.cfg.Domain != "test" || src.cfg.APIVersion != "62.0" {
-		t.Errorf("domain %q api version %q, want test and 62.0", src.cfg.Domain, src.cfg.APIVersion)
+	if src.spec.Client.Domain != "test" || src.spec.Client.APIVersion != "62.0" {
+		t.Errorf("domain %q api version %q, want test and 62.0", src.spec.Client.Domain, src.spec.Client.APIVersion)
 	}
-	if got := src.cfg.Credentials; got.UserName != "ada@example.com" || got.Password != "pw-SEKRET-1" || got.SecurityToken != "tok-SEKRET-1" {
+	if got := src.spec.Client.Credentials; got.UserName != "ada@example.com" || got.Password != "pw-SEKRET-1" || got.SecurityToken != "tok-SEKRET-1" {
 		t.Errorf("credentials not taken from the configuration: %v", got)
 	}
 
@@ -756,7 +756,7 @@ func TestMaxQueryCursorsKey(t *testing.T) {
 		for _, o := range c.SourceOptions() {
 			o.applySource(s)
 		}
-		return s.maxCursors
+		return s.spec.MaxCursors
 	}
 	c, err := load(t, "[sources.salesforce]\nmax_query_cursors = 4\n")
 	if err != nil {

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/sfdlt/sfdlt/internal/engine"
 )
 
 // LoadInfo says what a pipeline run loaded, like dlt's load info: print it to see what
@@ -119,4 +121,24 @@ func humanDuration(d time.Duration) string {
 		return fmt.Sprintf("%.2f seconds", d.Seconds())
 	}
 	return fmt.Sprintf("%d minutes and %.2f seconds", int(d.Minutes()), (d % time.Minute).Seconds())
+}
+
+// loadInfo is the engine's account of a run as users read it.
+func loadInfo(i *engine.Info) *LoadInfo {
+	if i == nil {
+		return nil
+	}
+	li := &LoadInfo{
+		PipelineName: i.PipelineName, DestinationName: i.DestinationName, DestinationLocation: i.DestinationLocation,
+		DatasetName: i.DatasetName, LoadID: i.LoadID, LoadIDs: i.LoadIDs, StartedAt: i.StartedAt, Duration: i.Duration,
+		Loaded: i.Loaded, SchemaVersion: i.SchemaVersion, SchemaHash: i.SchemaHash, StateVersion: i.StateVersion,
+		APICalls: i.APICalls, LostCursors: i.LostCursors, Notes: i.Notes,
+	}
+	for _, f := range i.Failed {
+		li.Failed = append(li.Failed, FailedJob(f))
+	}
+	for _, t := range i.Tables {
+		li.Tables = append(li.Tables, TableRows(t))
+	}
+	return li
 }

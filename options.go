@@ -38,7 +38,7 @@ func (f resourceOption) applyResource(r *Resource) { f(r) }
 // LoggerOption is what Logger returns: a SourceOption and a PipelineOption.
 type LoggerOption struct{ l *slog.Logger }
 
-func (o LoggerOption) applySource(s *Source)     { s.cfg.Logger = o.l }
+func (o LoggerOption) applySource(s *Source)     { s.spec.Client.Logger = o.l }
 func (o LoggerOption) applyPipeline(p *Pipeline) { p.logger = o.l }
 
 // Logger sets the logger (nil: no logging). Given to NewPipeline it logs the run (chunks,
@@ -49,7 +49,7 @@ func Logger(l *slog.Logger) LoggerOption { return LoggerOption{l} }
 // FormulaFieldsOption is what FormulaFields returns: a SourceOption and a ResourceOption.
 type FormulaFieldsOption struct{ include bool }
 
-func (o FormulaFieldsOption) applySource(s *Source) { s.formulas = o.include }
+func (o FormulaFieldsOption) applySource(s *Source) { s.spec.Formulas = o.include }
 func (o FormulaFieldsOption) applyResource(r *Resource) {
 	include := o.include
 	r.formulas = &include
@@ -65,26 +65,44 @@ func FormulaFields(include bool) FormulaFieldsOption { return FormulaFieldsOptio
 
 // Source options.
 
+// DefaultMaxQueryCursors is how many REST query cursors a run holds open at once unless
+// MaxQueryCursors says otherwise: below Salesforce's 10 per user, leaving two for the user's
+// other integrations.
+const DefaultMaxQueryCursors = 8
+
+// salesforceCursorLimit is Salesforce's limit of open query cursors per user.
+const salesforceCursorLimit = 10
+
+// DefaultBulkThreshold is the record count from which a full load reads through Bulk API 2.0
+// instead of REST (one job instead of one call per 2,000 records, and CSV instead of JSON).
+const DefaultBulkThreshold = 100_000
+
 // Domain sets where to log in as dlt and simple-salesforce take it: "login" (the default),
 // "test" (sandboxes), or a My Domain such as "acme.my" or "acme--uat.sandbox.my".
 func Domain(domain string) SourceOption {
-	return sourceOption(func(s *Source) { s.cfg.Domain = domain })
+	return sourceOption(func(s *Source) { s.spec.Client.Domain = domain })
 }
 
 // LoginURL sets the full base URL to log in at (it wins over Domain). Plain http:// is only
 // accepted for loopback hosts, such as the emulator.
-func LoginURL(url string) SourceOption { return sourceOption(func(s *Source) { s.cfg.LoginURL = url }) }
+func LoginURL(url string) SourceOption {
+	return sourceOption(func(s *Source) { s.spec.Client.LoginURL = url })
+}
 
 // APIVersion sets the Salesforce API version, such as "64.0".
-func APIVersion(v string) SourceOption { return sourceOption(func(s *Source) { s.cfg.APIVersion = v }) }
+func APIVersion(v string) SourceOption {
+	return sourceOption(func(s *Source) { s.spec.Client.APIVersion = v })
+}
 
 // Production says whether queries run in full (true, the default). false caps every query at
 // 100 rows, as the Python source's IS_PRODUCTION=False does: a development setting.
-func Production(on bool) SourceOption { return sourceOption(func(s *Source) { s.production = on }) }
+func Production(on bool) SourceOption {
+	return sourceOption(func(s *Source) { s.spec.Production = on })
+}
 
 // HTTPClient sets the HTTP client used to talk to Salesforce.
 func HTTPClient(c *http.Client) SourceOption {
-	return sourceOption(func(s *Source) { s.cfg.HTTPClient = c })
+	return sourceOption(func(s *Source) { s.spec.Client.HTTPClient = c })
 }
 
 // ClientConfig lets a caller adjust the Salesforce client's configuration directly (retries,
@@ -92,7 +110,7 @@ func HTTPClient(c *http.Client) SourceOption {
 func ClientConfig(f func(*client.Config)) SourceOption {
 	return sourceOption(func(s *Source) {
 		if f != nil {
-			f(&s.cfg)
+			f(&s.spec.Client)
 		}
 	})
 }
@@ -103,16 +121,16 @@ func ClientConfig(f func(*client.Config)) SourceOption {
 // names (Notes__c); a name the object does not have is an error when the run describes it.
 func ExcludeFields(object string, fields ...string) SourceOption {
 	return sourceOption(func(s *Source) {
-		if s.exclude == nil {
-			s.exclude = map[string]map[string]string{}
+		if s.spec.Exclude == nil {
+			s.spec.Exclude = map[string]map[string]string{}
 		}
 		o := strings.ToLower(object)
-		if s.exclude[o] == nil {
-			s.exclude[o] = map[string]string{}
+		if s.spec.Exclude[o] == nil {
+			s.spec.Exclude[o] = map[string]string{}
 		}
 		for _, f := range fields {
 			f = strings.TrimSpace(f)
-			s.exclude[o][strings.ToLower(f)] = f
+			s.spec.Exclude[o][strings.ToLower(f)] = f
 		}
 	})
 }
@@ -121,39 +139,49 @@ func ExcludeFields(object string, fields ...string) SourceOption {
 // 2.0 (default DefaultBulkThreshold); 0 turns Bulk off. The count is the totalSize of the first
 // REST page, so small resources cost no extra call; incremental runs read their (small) ranges
 // with REST, which Bulk would only slow down.
-func BulkThreshold(n int) SourceOption { return sourceOption(func(s *Source) { s.bulkThreshold = n }) }
+func BulkThreshold(n int) SourceOption {
+	return sourceOption(func(s *Source) { s.spec.BulkThreshold = n })
+}
 
 // Bulk tunes Bulk API 2.0 jobs (poll intervals, timeout, page size); see client.BulkOptions.
-func Bulk(o client.BulkOptions) SourceOption { return sourceOption(func(s *Source) { s.bulkOpts = o }) }
+func Bulk(o client.BulkOptions) SourceOption {
+	return sourceOption(func(s *Source) { s.spec.BulkOptions = o })
+}
 
 // MaxQueryCursors sets how many REST query cursors a run holds open at once (1 to 9; default
 // DefaultMaxQueryCursors). Salesforce allows a user 10, shared by every integration logged in as
 // that user; resources beyond the budget wait for a slot. A wide object read in parts holds two.
-func MaxQueryCursors(n int) SourceOption { return sourceOption(func(s *Source) { s.maxCursors = n }) }
+func MaxQueryCursors(n int) SourceOption {
+	return sourceOption(func(s *Source) { s.spec.MaxCursors = n })
+}
 
 // HardDeletes makes the merge resources delete the rows of records deleted in Salesforce
 // (dlt's hard_delete hint on is_deleted). By default such rows stay, with is_deleted = true, so
 // nothing is lost.
-func HardDeletes(on bool) SourceOption { return sourceOption(func(s *Source) { s.hardDeletes = on }) }
+func HardDeletes(on bool) SourceOption {
+	return sourceOption(func(s *Source) { s.spec.HardDeletes = on })
+}
 
 // Lookback makes every incremental run re-read the last d before its cursor, for orgs where
 // SystemModstamp values can arrive late (a long transaction commits with an earlier stamp).
 // Re-read records merge again, which changes nothing when they did not change.
-func Lookback(d time.Duration) SourceOption { return sourceOption(func(s *Source) { s.lookback = d }) }
+func Lookback(d time.Duration) SourceOption {
+	return sourceOption(func(s *Source) { s.spec.Lookback = d })
+}
 
 // MaxAPIUsagePercent stops a run cleanly before a resource or page would start while the org's
 // API usage, as Salesforce reports it in Sforce-Limit-Info, is at or above p percent of its daily
 // limit (what was read before is committed when CommitEvery allows). 0 turns the guard off (the
 // default).
 func MaxAPIUsagePercent(p float64) SourceOption {
-	return sourceOption(func(s *Source) { s.maxUsagePct = p })
+	return sourceOption(func(s *Source) { s.spec.MaxUsagePct = p })
 }
 
 // FormulaRefresh makes an incremental resource read all its records again (a full merge) when
 // its last full read is older than every, so formula fields, which change without bumping
 // SystemModstamp, are brought up to date. 0 turns it off (the default).
 func FormulaRefresh(every time.Duration) SourceOption {
-	return sourceOption(func(s *Source) { s.formulaRefresh = every })
+	return sourceOption(func(s *Source) { s.spec.FormulaRefresh = every })
 }
 
 // Resource options.

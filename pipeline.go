@@ -2,13 +2,9 @@ package sfdlt
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,6 +12,8 @@ import (
 	"time"
 
 	"github.com/sfdlt/sfdlt/destination"
+	"github.com/sfdlt/sfdlt/internal/engine"
+	"github.com/sfdlt/sfdlt/internal/state"
 	"github.com/sfdlt/sfdlt/schema"
 )
 
@@ -134,58 +132,9 @@ func (p *Pipeline) State(ctx context.Context) (*PipelineState, error) {
 	return st, err
 }
 
-// restoreState picks the state in force: the local one, unless the destination holds a newer
-// version (a run that committed but crashed before saving locally) or there is no local one.
-// It returns the state and where it came from.
+// restoreState picks the state in force (see state.Restore) and says where it came from.
 func (p *Pipeline) restoreState(ctx context.Context, sess destination.Session) (*PipelineState, string, error) {
-	local, err := readLocalState(p.Dir())
-	if err != nil {
-		return nil, "", err
-	}
-	if local != nil && local.DatasetName != p.dataset {
-		local = nil // state of another dataset: the destination's is the one that matters
-	}
-	row, err := sess.PipelineState(ctx, p.name)
-	if err != nil && !errors.Is(err, destination.ErrNotFound) {
-		return nil, "", fmt.Errorf("reading the pipeline state from the destination: %w", err)
-	}
-	var remote *PipelineState
-	if row != nil {
-		if remote, err = decodeState(row.State); err != nil {
-			return nil, "", err
-		}
-	}
-	switch {
-	case remote != nil && (local == nil || remote.Version > local.Version):
-		return remote, "destination", nil
-	case local != nil:
-		return local, "local", nil
-	default:
-		return &PipelineState{EngineVersion: stateEngineVersion, PipelineName: p.name, DatasetName: p.dataset}, "new", nil
-	}
-}
-
-// newLoadID makes a dlt load id: the Unix time with microseconds, "1751371611.374621".
-func newLoadID(now time.Time) string {
-	us := now.UnixMicro()
-	return fmt.Sprintf("%d.%06d", us/1_000_000, us%1_000_000)
-}
-
-// rowIDs makes dlt row ids (_dlt_id: 10 random bytes, base64 without padding) for one writer from a ChaCha8 stream seeded from crypto/rand: as
-// unpredictable, without a system call per row.
-type rowIDs struct {
-	src *mrand.ChaCha8
-}
-
-func (g *rowIDs) next() string {
-	if g.src == nil {
-		var seed [32]byte
-		rand.Read(seed[:])
-		g.src = mrand.NewChaCha8(seed)
-	}
-	var b [10]byte
-	g.src.Read(b[:])
-	return base64.RawStdEncoding.EncodeToString(b[:])
+	return state.Restore(ctx, sess, p.Dir(), p.name, p.dataset)
 }
 
 // Run extracts the source's selected resources and loads them into the dataset in one atomic
@@ -208,15 +157,16 @@ func (p *Pipeline) Run(ctx context.Context, src *Source) (*LoadInfo, error) {
 			return nil, err
 		}
 	}
-	r := &run{p: p, src: src, resources: resources, started: p.now()}
-	return r.do(ctx)
-}
-
-// schemaFromRow parses a stored schema.
-func schemaFromRow(row *destination.SchemaRow) (*schema.Schema, error) {
-	var s schema.Schema
-	if err := json.Unmarshal([]byte(row.Schema), &s); err != nil {
-		return nil, fmt.Errorf("the destination's stored schema %q (version %d) cannot be read: %w", row.SchemaName, row.Version, err)
+	specs := make([]*engine.Resource, len(resources))
+	for i, r := range resources {
+		specs[i] = r.spec()
 	}
-	return &s, nil
+	ep := &engine.Pipeline{Name: p.name, Dataset: p.dataset, Dir: p.Dir(), Dest: p.dest, Logger: p.logger,
+		Now: p.now, Parallelism: p.parallelism, CommitEvery: p.commitEvery}
+	if f := p.progress; f != nil {
+		ep.Progress = func(pr engine.Progress) { f(Progress(pr)) }
+	}
+	settings := src.spec // the run reads its own copy
+	info, err := engine.Run(ctx, ep, &settings, specs)
+	return loadInfo(info), err
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/sfdlt/sfdlt/internal/engine"
 	"github.com/sfdlt/sfdlt/schema"
 )
 
@@ -27,17 +28,7 @@ const (
 )
 
 // ColumnHint adjusts one column of a resource's table, as dlt's column hints do.
-type ColumnHint struct {
-	// DataType overrides the type taken from describe or inferred from values ("" keeps it).
-	DataType schema.DataType
-	// NotNull makes a null in this column fail the load (dlt's nullable=false).
-	NotNull bool
-	// PrimaryKey, MergeKey, Unique, HardDelete are dlt's hints of the same names.
-	PrimaryKey, MergeKey, Unique, HardDelete bool
-	// DedupSort is "asc" or "desc": which of several staged rows with one key a merge keeps
-	// (the last by this order); "" for none.
-	DedupSort string
-}
+type ColumnHint = schema.ColumnHint
 
 // Hints are dlt-style hints applied to a resource with Resource.ApplyHints or
 // Source.ApplyHints. Column names may be given as Salesforce field names ("SystemModstamp") or
@@ -138,14 +129,37 @@ func (r *Resource) ApplyHints(h Hints) *Resource {
 	return r
 }
 
-// clone copies the resource so a pipeline run can own its copy.
+// spec is the resource as the engine takes it. The run works on its own copy: a Resource is
+// never changed by a run.
+func (r *Resource) spec() *engine.Resource {
+	e := &engine.Resource{Name: r.name, Object: r.object, Disposition: r.disposition,
+		PrimaryKey: slices.Clone(r.primaryKey), MergeKey: slices.Clone(r.mergeKey),
+		Columns: maps.Clone(r.columns), Formulas: r.formulas}
+	if r.inc != nil {
+		e.Cursor = &engine.Cursor{Path: r.inc.CursorPath, Initial: r.inc.InitialValue}
+	}
+	if fn, inc := r.fn, r.inc; fn != nil {
+		e.Records = func(ctx context.Context, lastValue any) iter.Seq2[map[string]any, error] {
+			var view *Incremental
+			if inc != nil {
+				view = &Incremental{CursorPath: inc.CursorPath, InitialValue: inc.InitialValue, lastValue: lastValue}
+			}
+			return fn(ctx, view)
+		}
+	}
+	return e
+}
+
+// clone copies the resource, so a copy of a source can change its hints without changing the
+// original.
 func (r *Resource) clone() *Resource {
 	c := *r
 	c.primaryKey = slices.Clone(r.primaryKey)
 	c.mergeKey = slices.Clone(r.mergeKey)
 	c.columns = maps.Clone(r.columns)
 	if r.inc != nil {
-		c.inc = r.inc.clone()
+		inc := *r.inc
+		c.inc = &inc
 	}
 	return &c
 }

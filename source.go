@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/sfdlt/sfdlt/client"
+	"github.com/sfdlt/sfdlt/internal/engine"
 	"github.com/sfdlt/sfdlt/schema"
 )
 
@@ -47,25 +47,11 @@ var standardResources = []struct {
 // Source is the Salesforce source: an org to log in to and the resources to load from it. It
 // does no I/O until a pipeline runs it. A Source is not modified by a run and may be reused.
 type Source struct {
-	name       string
-	cfg        client.Config
-	resources  []*Resource
-	selected   []string // nil: all
-	production bool
-	formulas   bool
-	err        error
-
-	bulkThreshold int
-	bulkOpts      client.BulkOptions
-
-	hardDeletes bool
-	lookback    time.Duration
-	maxUsagePct float64
-	maxCursors  int
-	// exclude: fields left out of objects' SELECT lists, by lower-case object and field name
-	// (the values are the names as given, for errors).
-	exclude        map[string]map[string]string
-	formulaRefresh time.Duration
+	// spec holds the source's settings as the engine takes them.
+	spec      engine.Source
+	resources []*Resource
+	selected  []string // nil: all
+	err       error
 }
 
 // NewSource makes the Salesforce source with the 15 standard resources of dlt's Salesforce
@@ -74,16 +60,16 @@ type Source struct {
 // opportunity_contact_role, account, campaign_member, task and event are merged on Id,
 // incrementally on SystemModstamp. It does not log in: a pipeline run does.
 func NewSource(creds Credentials, opts ...SourceOption) (*Source, error) {
-	s := &Source{name: SourceName, production: true, formulas: true, bulkThreshold: DefaultBulkThreshold}
-	s.cfg.Credentials = creds
+	s := &Source{spec: engine.Source{Name: SourceName, Production: true, Formulas: true, BulkThreshold: DefaultBulkThreshold}}
+	s.spec.Client.Credentials = creds
 	for _, o := range opts {
 		o.applySource(s)
 	}
-	if s.maxCursors == 0 {
-		s.maxCursors = DefaultMaxQueryCursors
+	if s.spec.MaxCursors == 0 {
+		s.spec.MaxCursors = DefaultMaxQueryCursors
 	}
-	if s.maxCursors < 1 || s.maxCursors >= salesforceCursorLimit {
-		return nil, fmt.Errorf("MaxQueryCursors(%d): use 1 to %d: Salesforce keeps at most %d query cursors open per user, shared with the user's other integrations", s.maxCursors, salesforceCursorLimit-1, salesforceCursorLimit)
+	if s.spec.MaxCursors < 1 || s.spec.MaxCursors >= salesforceCursorLimit {
+		return nil, fmt.Errorf("MaxQueryCursors(%d): use 1 to %d: Salesforce keeps at most %d query cursors open per user, shared with the user's other integrations", s.spec.MaxCursors, salesforceCursorLimit-1, salesforceCursorLimit)
 	}
 	if creds == (Credentials{}) {
 		return nil, fmt.Errorf("salesforce source: no credentials given: set user_name, password and security_token (or an OAuth client id with a key, secret or refresh token, or a session id and instance URL)")
@@ -120,7 +106,7 @@ func (s *Source) AddResource(r *Resource) *Source {
 		s.setErr(fmt.Errorf("the source already has a resource named %q: give the new one another name", r.name))
 		return s
 	}
-	if !validObjectName(r.object) {
+	if !client.ValidAPIName(r.object) {
 		s.setErr(fmt.Errorf("%q is not a Salesforce object API name: use letters, digits and underscores as in describe (for example Something__c)", r.object))
 		return s
 	}
@@ -185,7 +171,7 @@ func (s *Source) ApplyHints(resource string, h Hints) *Source {
 
 // String describes the source without its credentials' secrets.
 func (s Source) String() string {
-	return fmt.Sprintf("sfdlt.Source{name: %s, login: %s, credentials: %v, resources: %v}", s.name, s.loginTarget(), s.cfg.Credentials, s.ResourceNames())
+	return fmt.Sprintf("sfdlt.Source{name: %s, login: %s, credentials: %v, resources: %v}", s.spec.Name, s.loginTarget(), s.spec.Client.Credentials, s.ResourceNames())
 }
 
 // GoString is String: %#v must not print the secrets either.
@@ -196,10 +182,10 @@ func (s Source) Format(f fmt.State, verb rune) { fmt.Fprint(f, s.String()) }
 
 func (s Source) loginTarget() string {
 	switch {
-	case s.cfg.LoginURL != "":
-		return s.cfg.LoginURL
-	case s.cfg.Domain != "":
-		return s.cfg.Domain
+	case s.spec.Client.LoginURL != "":
+		return s.spec.Client.LoginURL
+	case s.spec.Client.Domain != "":
+		return s.spec.Client.Domain
 	}
 	return "login"
 }
@@ -223,21 +209,4 @@ func (s *Source) selectedResources() []*Resource {
 		}
 	}
 	return out
-}
-
-// validObjectName reports whether name can be put into SOQL as an object name: Salesforce API
-// names are letters, digits and underscores, starting with a letter. "" (a Go resource) passes.
-func validObjectName(name string) bool {
-	for i, c := range name {
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
-		case (c >= '0' && c <= '9') || c == '_':
-			if i == 0 {
-				return false
-			}
-		default:
-			return false
-		}
-	}
-	return true
 }

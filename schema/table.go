@@ -141,6 +141,17 @@ func (t *Table) Column(name string) *Column {
 	return nil
 }
 
+// ColumnIndex is the position of the named column in Columns, or -1. Unlike Column it changes
+// nothing, so goroutines may call it at once on a table none of them changes.
+func (t *Table) ColumnIndex(name string) int {
+	for i := range t.Columns {
+		if t.Columns[i].Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
 func (t *Table) reindex() {
 	t.index = make(map[string]int, len(t.Columns))
 	for i := range t.Columns {

@@ -1,10 +1,11 @@
-package sfdlt
+package engine
 
 import (
 	"context"
 	"testing"
 
 	"github.com/sfdlt/sfdlt/client"
+	"github.com/sfdlt/sfdlt/internal/normalize"
 	"github.com/sfdlt/sfdlt/salesforcetest"
 	"github.com/sfdlt/sfdlt/schema"
 )
@@ -24,8 +25,8 @@ func BenchmarkDecodeOpportunityPage(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	r := &run{src: &Source{formulas: true}, sch: schema.New("b")}
-	fields, err := r.objectFields(&Resource{}, d)
+	r := &run{src: &Source{Formulas: true}, sch: normalize.NewSchema(schema.New("b"))}
+	fields, err := r.objectFields(&resource{}, d)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -54,7 +55,7 @@ func BenchmarkDecodeOpportunityPage(b *testing.B) {
 	}
 	dec := newRecordDecoder(byName, types, order...)
 	row := make([]any, len(types))
-	var misfits []misfit
+	var misfits []normalize.Misfit
 	b.ResetTimer()
 	n := 0
 	for i := 0; i < b.N; i++ {

@@ -1,8 +1,12 @@
-package sfdlt
+// Package state is dlt's pipeline state: its format (the JSON dlt keeps locally and, compressed,
+// in the destination's _dlt_pipeline_state table), the local state file, and which copy is in
+// force when a run starts.
+package state
 
 import (
 	"bytes"
 	"compress/zlib"
+	"context"
 	"crypto/sha3"
 	"encoding/base64"
 	"encoding/json"
@@ -12,35 +16,37 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/sfdlt/sfdlt/destination"
 )
 
-// stateEngineVersion is dlt's pipeline state engine version whose layout sfdlt writes.
-const stateEngineVersion = 4
+// EngineVersion is dlt's pipeline state engine version whose layout sfdlt writes.
+const EngineVersion = 4
 
-// PipelineState is the pipeline state as dlt keeps it: in <pipelines dir>/<name>/state.json and,
+// Pipeline is the pipeline state as dlt keeps it: in <pipelines dir>/<name>/state.json and,
 // zlib-compressed and base64-encoded, in the destination's _dlt_pipeline_state table, written in
 // the same load as the data it describes.
-type PipelineState struct {
-	Version           int64                   `json:"_state_version"`
-	EngineVersion     int                     `json:"_state_engine_version"`
-	PipelineName      string                  `json:"pipeline_name"`
-	DatasetName       string                  `json:"dataset_name"`
-	DefaultSchemaName string                  `json:"default_schema_name,omitempty"`
-	SchemaNames       []string                `json:"schema_names,omitempty"`
-	DestinationName   string                  `json:"destination_name,omitempty"`
-	DestinationType   string                  `json:"destination_type,omitempty"`
-	Sources           map[string]*SourceState `json:"sources"`
-	VersionHash       string                  `json:"_version_hash"`
+type Pipeline struct {
+	Version           int64              `json:"_state_version"`
+	EngineVersion     int                `json:"_state_engine_version"`
+	PipelineName      string             `json:"pipeline_name"`
+	DatasetName       string             `json:"dataset_name"`
+	DefaultSchemaName string             `json:"default_schema_name,omitempty"`
+	SchemaNames       []string           `json:"schema_names,omitempty"`
+	DestinationName   string             `json:"destination_name,omitempty"`
+	DestinationType   string             `json:"destination_type,omitempty"`
+	Sources           map[string]*Source `json:"sources"`
+	VersionHash       string             `json:"_version_hash"`
 }
 
-// SourceState is the state of one source: sources.<source>.
-type SourceState struct {
-	Resources map[string]*ResourceState `json:"resources"`
+// Source is the state of one source: sources.<source>.
+type Source struct {
+	Resources map[string]*Resource `json:"resources"`
 }
 
-// ResourceState is the state of one resource: sources.<source>.resources.<resource>.
-type ResourceState struct {
-	Incremental map[string]*IncrementalState `json:"incremental,omitempty"`
+// Resource is the state of one resource: sources.<source>.resources.<resource>.
+type Resource struct {
+	Incremental map[string]*Incremental `json:"incremental,omitempty"`
 	// LastFullRead is when the resource was last read in full (RFC 3339), for FormulaRefresh.
 	LastFullRead string `json:"last_full_read,omitempty"`
 	// LastRun is when a run last loaded the resource (RFC 3339): a longer gap than Salesforce's
@@ -48,13 +54,13 @@ type ResourceState struct {
 	LastRun string `json:"last_run,omitempty"`
 	// Resume is set while a pass over the resource was committed in chunks and not finished:
 	// the next run picks it up from there (see CommitEvery).
-	Resume *ResumePoint `json:"resume,omitempty"`
+	Resume *Resume `json:"resume,omitempty"`
 }
 
-// ResumePoint is where an unfinished pass over a resource stands after its last committed chunk.
+// Resume is where an unfinished pass over a resource stands after its last committed chunk.
 // A merge resource read in SystemModstamp order needs none: its cursor state is committed with
 // each chunk and the next run simply goes on from it.
-type ResumePoint struct {
+type Resume struct {
 	// Replace: the pass replaces the table, committed in chunks that merge rows by Id; when it
 	// ends, rows written by none of LoadIDs (records that no longer exist) are deleted.
 	Replace bool `json:"replace,omitempty"`
@@ -78,47 +84,47 @@ type ResumePoint struct {
 	BulkRows    int64  `json:"bulk_rows,omitempty"`
 }
 
-// resource returns a resource's state, creating it.
-func (s *PipelineState) resource(source, resource string) *ResourceState {
+// Resource returns a resource's state, creating it.
+func (s *Pipeline) Resource(source, resource string) *Resource {
 	if s.Sources == nil {
-		s.Sources = map[string]*SourceState{}
+		s.Sources = map[string]*Source{}
 	}
 	src := s.Sources[source]
 	if src == nil {
-		src = &SourceState{Resources: map[string]*ResourceState{}}
+		src = &Source{Resources: map[string]*Resource{}}
 		s.Sources[source] = src
 	}
 	if src.Resources == nil {
-		src.Resources = map[string]*ResourceState{}
+		src.Resources = map[string]*Resource{}
 	}
 	res := src.Resources[resource]
 	if res == nil {
-		res = &ResourceState{}
+		res = &Resource{}
 		src.Resources[resource] = res
 	}
 	return res
 }
 
-// incremental returns the stored cursor state of a resource, or nil.
-func (s *PipelineState) incremental(source, resource, cursor string) *IncrementalState {
+// Cursor returns the stored cursor state of a resource, or nil.
+func (s *Pipeline) Cursor(source, resource, cursor string) *Incremental {
 	if s == nil || s.Sources[source] == nil || s.Sources[source].Resources[resource] == nil {
 		return nil
 	}
 	return s.Sources[source].Resources[resource].Incremental[cursor]
 }
 
-// setIncremental records a resource's cursor state.
-func (s *PipelineState) setIncremental(source, resource, cursor string, st *IncrementalState) {
-	res := s.resource(source, resource)
+// SetCursor records a resource's cursor state.
+func (s *Pipeline) SetCursor(source, resource, cursor string, st *Incremental) {
+	res := s.Resource(source, resource)
 	if res.Incremental == nil {
-		res.Incremental = map[string]*IncrementalState{}
+		res.Incremental = map[string]*Incremental{}
 	}
 	res.Incremental[cursor] = st
 }
 
-// contentHash hashes the state without its version fields, so a run that changed nothing
+// ContentHash hashes the state without its version fields, so a run that changed nothing
 // does not make a new state version.
-func (s *PipelineState) contentHash() (string, error) {
+func (s *Pipeline) ContentHash() (string, error) {
 	c := *s
 	c.Version, c.VersionHash = 0, ""
 	b, err := json.Marshal(&c)
@@ -129,8 +135,8 @@ func (s *PipelineState) contentHash() (string, error) {
 	return base64.StdEncoding.EncodeToString(sum[:]), nil
 }
 
-// encodeState compresses and encodes the state as dlt stores it in _dlt_pipeline_state.state.
-func encodeState(s *PipelineState) (string, error) {
+// Encode compresses and encodes the state as dlt stores it in _dlt_pipeline_state.state.
+func Encode(s *Pipeline) (string, error) {
 	b, err := json.Marshal(s)
 	if err != nil {
 		return "", fmt.Errorf("encoding pipeline state: %w", err)
@@ -146,8 +152,8 @@ func encodeState(s *PipelineState) (string, error) {
 	return base64.StdEncoding.EncodeToString(buf.Bytes()), nil
 }
 
-// decodeState reverses encodeState.
-func decodeState(enc string) (*PipelineState, error) {
+// Decode reverses Encode.
+func Decode(enc string) (*Pipeline, error) {
 	raw, err := base64.StdEncoding.DecodeString(enc)
 	if err != nil {
 		return nil, fmt.Errorf("decoding pipeline state from the destination: not base64: %w", err)
@@ -160,15 +166,15 @@ func decodeState(enc string) (*PipelineState, error) {
 	if err != nil {
 		return nil, fmt.Errorf("decoding pipeline state from the destination: %w", err)
 	}
-	var s PipelineState
+	var s Pipeline
 	if err := unmarshalState(b, &s); err != nil {
 		return nil, fmt.Errorf("decoding pipeline state from the destination: %w", err)
 	}
 	return &s, nil
 }
 
-// readLocalState reads <dir>/state.json; a missing file is (nil, nil).
-func readLocalState(dir string) (*PipelineState, error) {
+// ReadLocal reads <dir>/state.json; a missing file is (nil, nil).
+func ReadLocal(dir string) (*Pipeline, error) {
 	path := filepath.Join(dir, "state.json")
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -177,16 +183,16 @@ func readLocalState(dir string) (*PipelineState, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the local pipeline state: %w", err)
 	}
-	var s PipelineState
+	var s Pipeline
 	if err := unmarshalState(b, &s); err != nil {
 		return nil, fmt.Errorf("the local pipeline state %s is not valid JSON (%v): delete it and the state is restored from the destination", path, err)
 	}
 	return &s, nil
 }
 
-// writeLocalState writes <dir>/state.json atomically (temp file + rename), so a crash leaves
+// WriteLocal writes <dir>/state.json atomically (temp file + rename), so a crash leaves
 // either the old state or the new one.
-func writeLocalState(dir string, s *PipelineState) error {
+func WriteLocal(dir string, s *Pipeline) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("saving the local pipeline state: %w", err)
 	}
@@ -222,7 +228,7 @@ func writeFileAtomic(path string, b []byte) error {
 
 // unmarshalState decodes a state keeping numbers exact (json.Number): a cursor of 2^53+1 read
 // back as a float64 would load its record again.
-func unmarshalState(b []byte, s *PipelineState) error {
+func unmarshalState(b []byte, s *Pipeline) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	if err := dec.Decode(s); err != nil {
@@ -232,4 +238,50 @@ func unmarshalState(b []byte, s *PipelineState) error {
 		return fmt.Errorf("data after the state object")
 	}
 	return nil
+}
+
+// Stored reads the pipeline state a destination holds (destination.Session and the read-only
+// destination.Reader both do).
+type Stored interface {
+	PipelineState(ctx context.Context, pipeline string) (*destination.StateRow, error)
+}
+
+// Restore picks the state in force for pipeline's dataset: the local one under dir, unless the
+// destination holds a newer version (a run that committed but crashed before saving locally) or
+// there is no local one. It returns the state and where it came from: "local", "destination" or
+// "new".
+func Restore(ctx context.Context, stored Stored, dir, pipeline, dataset string) (*Pipeline, string, error) {
+	local, err := ReadLocal(dir)
+	if err != nil {
+		return nil, "", err
+	}
+	if local != nil && local.DatasetName != dataset {
+		local = nil // state of another dataset: the destination's is the one that matters
+	}
+	row, err := stored.PipelineState(ctx, pipeline)
+	if err != nil && !errors.Is(err, destination.ErrNotFound) {
+		return nil, "", fmt.Errorf("reading the pipeline state from the destination: %w", err)
+	}
+	var remote *Pipeline
+	if row != nil {
+		if remote, err = Decode(row.State); err != nil {
+			return nil, "", err
+		}
+	}
+	switch {
+	case remote != nil && (local == nil || remote.Version > local.Version):
+		return remote, "destination", nil
+	case local != nil:
+		return local, "local", nil
+	default:
+		return &Pipeline{EngineVersion: EngineVersion, PipelineName: pipeline, DatasetName: dataset}, "new", nil
+	}
+}
+
+// Incremental is how a cursor is kept in the pipeline state, under
+// sources.<source>.resources.<resource>.incremental.<cursor>, with dlt's keys.
+type Incremental struct {
+	InitialValue any      `json:"initial_value"`
+	LastValue    any      `json:"last_value"`
+	UniqueHashes []string `json:"unique_hashes"`
 }

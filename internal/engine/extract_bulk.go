@@ -1,4 +1,4 @@
-package sfdlt
+package engine
 
 import (
 	"context"
@@ -10,12 +10,10 @@ import (
 	"time"
 
 	"github.com/sfdlt/sfdlt/client"
+	"github.com/sfdlt/sfdlt/internal/normalize"
+	"github.com/sfdlt/sfdlt/internal/state"
 	"github.com/sfdlt/sfdlt/schema"
 )
-
-// DefaultBulkThreshold is the record count from which a full load reads through Bulk API 2.0
-// instead of REST (one job instead of one call per 2,000 records, and CSV instead of JSON).
-const DefaultBulkThreshold = 100_000
 
 // errUseBulk stops a REST read whose first page shows a result large enough for Bulk.
 var errUseBulk = errors.New("large result: read it with Bulk API 2.0")
@@ -23,7 +21,7 @@ var errUseBulk = errors.New("large result: read it with Bulk API 2.0")
 // bulkAllowed says whether a resource may read through Bulk: full loads in production, when
 // Bulk is on. Incremental runs read their (small) ranges with REST, which Bulk would only slow.
 func (r *run) bulkAllowed(o *objectRun) bool {
-	if !(r.src.bulkThreshold > 0 && r.src.production && (o.res.inc == nil || o.res.inc.rangeStart() == nil || o.resumedFull)) {
+	if !(r.src.BulkThreshold > 0 && r.src.Production && (o.res.inc == nil || o.res.inc.rangeStart() == nil || o.resumedFull)) {
 		return false
 	}
 	if n := len(o.bulkQuery().soql()); n > maxSOQLChars {
@@ -68,12 +66,12 @@ func (r *run) note(s string) {
 // commits the job is kept when reading stops early, so a later run can read on from the last
 // committed page.
 func (r *run) bulkOptions(o *objectRun) client.BulkOptions {
-	opts := r.src.bulkOpts
+	opts := r.src.BulkOptions
 	opts.Operation = "query"
 	if o.queryAll {
 		opts.Operation = "queryAll"
 	}
-	opts.KeepJob = r.p.commitEvery > 0
+	opts.KeepJob = r.p.CommitEvery > 0
 	// Kept after it is read too: the rows are safe only once committed, so the job is deleted
 	// after the commit that completes the resource (see loader.committed).
 	opts.KeepReadJob = opts.KeepJob
@@ -104,7 +102,7 @@ func (r *run) extractBulk(ctx context.Context, o *objectRun) error {
 	}
 	var colOf []int // CSV column -> table column, from each page's header
 	var header []string
-	var misfits []misfit
+	var misfits []normalize.Misfit
 	for batch, err := range job.Results(ctx) {
 		if err != nil {
 			return fmt.Errorf("bulk results of %s: %w", o.object, err)
@@ -134,12 +132,12 @@ func (r *run) extractBulk(ctx context.Context, o *objectRun) error {
 				c := colOf[i]
 				val, ok := convertCSV(v, o.types[c])
 				if !ok {
-					misfits = append(misfits, misfit{col: c, value: v})
+					misfits = append(misfits, normalize.Misfit{Col: c, Value: v})
 					continue
 				}
 				row[c] = val
 			}
-			keep, row, err := o.w.finishRow(row, misfits)
+			keep, row, err := o.w.FinishRow(row, misfits)
 			if err != nil {
 				return fmt.Errorf("bulk page %d: %w", batch.Page, err)
 			}
@@ -149,7 +147,7 @@ func (r *run) extractBulk(ctx context.Context, o *objectRun) error {
 		}
 		pageEnd := batch.PageEnd && batch.Next != ""
 		if pageEnd {
-			o.bulkPos = &ResumePoint{BulkJob: job.Info().ID, BulkLocator: batch.Next, BulkRows: batch.RowsBefore + int64(len(batch.Rows))}
+			o.bulkPos = &state.Resume{BulkJob: job.Info().ID, BulkLocator: batch.Next, BulkRows: batch.RowsBefore + int64(len(batch.Rows))}
 		}
 		if err := r.pageDone(ctx, o, rows); err != nil {
 			return err

@@ -1,4 +1,4 @@
-package sfdlt
+package engine
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/sfdlt/sfdlt/client"
+	"github.com/sfdlt/sfdlt/internal/normalize"
 	"github.com/sfdlt/sfdlt/schema"
 )
 
@@ -51,17 +52,10 @@ func newRecordDecoder(fields map[string]int, types []schema.DataType, selectOrde
 	return d
 }
 
-// misfit is a value that does not fit its column's type: the caller routes it to a variant
-// column (or fails, under a freeze contract).
-type misfit struct {
-	col   int
-	value any
-}
-
 // decode fills row (one slot per column, at least len(types)) from one record. Fields the
 // decoder does not know (attributes, anything describe did not list) are skipped. Values that do
 // not fit their column are returned as misfits, with nil left in the row.
-func (d *recordDecoder) decode(raw []byte, row []any, misfits []misfit) ([]misfit, error) {
+func (d *recordDecoder) decode(raw []byte, row []any, misfits []normalize.Misfit) ([]normalize.Misfit, error) {
 	d.rd.Reset(raw)
 	d.dec.Reset(&d.rd, jsontext.AllowDuplicateNames(true))
 	next := 0
@@ -107,7 +101,7 @@ func (d *recordDecoder) decode(raw []byte, row []any, misfits []misfit) ([]misfi
 		}
 		v, ok := convertJSON(val, d.types[col])
 		if !ok {
-			misfits = append(misfits, misfit{col: col, value: naturalJSON(val)})
+			misfits = append(misfits, normalize.Misfit{Col: col, Value: naturalJSON(val)})
 			v = nil
 		}
 		row[col] = v

@@ -1,4 +1,4 @@
-package sfdlt
+package engine
 
 import (
 	"encoding/json"
@@ -6,6 +6,9 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/sfdlt/sfdlt/internal/normalize"
+	"github.com/sfdlt/sfdlt/internal/state"
 )
 
 func TestIncrementalClosedStartDedupsBoundary(t *testing.T) {
@@ -13,13 +16,13 @@ func TestIncrementalClosedStartDedupsBoundary(t *testing.T) {
 	t1 := t0.Add(time.Second)
 
 	// First run: everything is new; the max is t1, shared by b and c.
-	inc := NewIncremental("SystemModstamp", nil)
+	inc := newCursor(&Cursor{Path: "SystemModstamp", Initial: nil})
 	for _, rec := range []struct {
 		v    time.Time
 		h    string
 		want bool
 	}{{t0, "a", true}, {t1, "b", true}, {t1, "c", true}} {
-		got, err := inc.keep(rec.v, rec.h)
+		got, err := inc.Keep(rec.v, rec.h)
 		if err != nil || got != rec.want {
 			t.Fatalf("first run keep(%v,%s) = %v, %v; want %v", rec.v, rec.h, got, err, rec.want)
 		}
@@ -34,14 +37,14 @@ func TestIncrementalClosedStartDedupsBoundary(t *testing.T) {
 
 	// The state goes through JSON as it would through the destination.
 	b, _ := json.Marshal(st)
-	var back IncrementalState
+	var back state.Incremental
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatal(err)
 	}
 
 	// Second run: the query starts at t1 (closed): b and c come again and are dropped, d shares
 	// t1 and is new, e is later.
-	inc2 := NewIncremental("SystemModstamp", nil)
+	inc2 := newCursor(&Cursor{Path: "SystemModstamp", Initial: nil})
 	inc2.restore(&back)
 	if got, _ := asTime(inc2.LastValue()); !got.Equal(t1) {
 		t.Fatalf("LastValue = %v, want %v", inc2.LastValue(), t1)
@@ -52,7 +55,7 @@ func TestIncrementalClosedStartDedupsBoundary(t *testing.T) {
 		h    string
 		want bool
 	}{{t1, "b", false}, {t1, "c", false}, {t1, "d", true}, {t2, "e", true}, {t0, "old", false}} {
-		got, err := inc2.keep(rec.v, rec.h)
+		got, err := inc2.Keep(rec.v, rec.h)
 		if err != nil || got != rec.want {
 			t.Fatalf("second run keep(%v,%s) = %v, %v; want %v", rec.v, rec.h, got, err, rec.want)
 		}
@@ -63,9 +66,9 @@ func TestIncrementalClosedStartDedupsBoundary(t *testing.T) {
 	}
 
 	// A run that only sees more records at the same boundary keeps the union of hashes.
-	inc3 := NewIncremental("SystemModstamp", nil)
+	inc3 := newCursor(&Cursor{Path: "SystemModstamp", Initial: nil})
 	inc3.restore(&back)
-	if ok, _ := inc3.keep(t1, "d"); !ok {
+	if ok, _ := inc3.Keep(t1, "d"); !ok {
 		t.Fatal("d should be new")
 	}
 	if st3 := inc3.state(); !reflect.DeepEqual(st3.UniqueHashes, hashes("b", "c", "d")) {
@@ -73,7 +76,7 @@ func TestIncrementalClosedStartDedupsBoundary(t *testing.T) {
 	}
 
 	// A run that sees nothing keeps the state as it was.
-	inc4 := NewIncremental("SystemModstamp", nil)
+	inc4 := newCursor(&Cursor{Path: "SystemModstamp", Initial: nil})
 	inc4.restore(&back)
 	if st4 := inc4.state(); st4.LastValue != back.LastValue || !reflect.DeepEqual(st4.UniqueHashes, back.UniqueHashes) {
 		t.Fatalf("state of an empty run = %+v, want %+v", st4, back)
@@ -81,8 +84,8 @@ func TestIncrementalClosedStartDedupsBoundary(t *testing.T) {
 }
 
 func TestIncrementalNullCursorIsAnError(t *testing.T) {
-	inc := NewIncremental("updated_at", nil)
-	if _, err := inc.keep(nil, "x"); err == nil {
+	inc := newCursor(&Cursor{Path: "updated_at", Initial: nil})
+	if _, err := inc.Keep(nil, "x"); err == nil {
 		t.Fatal("a record without its cursor value must be an error, not silently dropped")
 	}
 }
@@ -109,49 +112,11 @@ func TestCompareCursor(t *testing.T) {
 	}
 }
 
-func TestStateRoundTrip(t *testing.T) {
-	st := &PipelineState{Version: 3, EngineVersion: stateEngineVersion, PipelineName: "p", DatasetName: "d"}
-	st.setIncremental("salesforce", "opportunity", "SystemModstamp", &IncrementalState{LastValue: "2024-01-02T03:04:05.000+0000", UniqueHashes: []string{"x"}})
-	enc, err := encodeState(st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	back, err := decodeState(enc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := back.incremental("salesforce", "opportunity", "SystemModstamp")
-	if got == nil || got.LastValue != "2024-01-02T03:04:05.000+0000" || back.Version != 3 {
-		t.Fatalf("round trip lost the cursor: %+v", back)
-	}
-	if _, err := decodeState("not base64!"); err == nil {
-		t.Fatal("garbage state must be an error")
-	}
-	h1, _ := st.contentHash()
-	st.Version = 9
-	h2, _ := st.contentHash()
-	if h1 != h2 {
-		t.Fatal("the content hash must not depend on the version")
-	}
-}
-
-func TestLoadIDAndRowID(t *testing.T) {
-	id := newLoadID(time.Unix(1751371611, 374621000))
-	if id != "1751371611.374621" {
-		t.Fatalf("load id = %q", id)
-	}
-	var ids rowIDs
-	a, b := ids.next(), ids.next()
-	if len(a) != 14 || a == b {
-		t.Fatalf("row ids %q %q: want 14 chars (10 bytes, base64 without padding), distinct", a, b)
-	}
-}
-
 // hashes is the sorted hashes of keys, as the state keeps them.
 func hashes(keys ...string) []string {
 	out := make([]string, len(keys))
 	for i, k := range keys {
-		out[i] = keyHash(k)
+		out[i] = normalize.KeyHash(k)
 	}
 	slices.Sort(out)
 	return out

@@ -1,4 +1,4 @@
-package sfdlt
+package engine
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/sfdlt/sfdlt/client"
+	"github.com/sfdlt/sfdlt/internal/load"
+	"github.com/sfdlt/sfdlt/schema"
 )
 
 // ErrAPIUsageLimit is returned when MaxAPIUsagePercent stops a run.
@@ -14,7 +16,7 @@ var ErrAPIUsageLimit = errors.New("the org's API usage reached max_api_usage_per
 
 // checkQuota stops the run when the org's API usage reached the configured share.
 func (r *run) checkQuota(ctx context.Context, what string) error {
-	limit := r.src.maxUsagePct
+	limit := r.src.MaxUsagePct
 	if limit <= 0 || r.sf == nil {
 		return nil
 	}
@@ -32,15 +34,13 @@ func (r *run) checkQuota(ctx context.Context, what string) error {
 
 // fullRefreshDue reports whether a resource's periodic full read is due, and records that a
 // full read happens now.
-func (r *run) fullRefreshDue(res *Resource) bool {
-	if r.src.formulaRefresh <= 0 || res.inc == nil || res.inc.LastValue() == nil {
+func (r *run) fullRefreshDue(res *resource) bool {
+	if r.src.FormulaRefresh <= 0 || res.inc == nil || res.inc.LastValue() == nil {
 		return false
 	}
-	r.stateMu.Lock()
-	lastFull := r.state.resource(r.src.name, res.name).LastFullRead
-	r.stateMu.Unlock()
+	lastFull := r.prior[res.name].LastFullRead
 	if lastFull != "" {
-		if t, err := time.Parse(time.RFC3339, lastFull); err == nil && r.started.Sub(t) < r.src.formulaRefresh {
+		if t, err := time.Parse(time.RFC3339, lastFull); err == nil && r.started.Sub(t) < r.src.FormulaRefresh {
 			return false
 		}
 	}
@@ -66,7 +66,7 @@ type gapPlan struct {
 // on the row as it was); where the endpoint cannot cover the gap, the resource is reloaded in
 // full. Each costs one extra API call, and only after such a gap.
 func (r *run) planGap(ctx context.Context, o *objectRun) (gapPlan, error) {
-	if o.res.disposition != Merge || o.res.inc == nil || o.res.inc.fullRead {
+	if o.res.disposition != schema.Merge || o.res.inc == nil || o.res.inc.fullRead {
 		return gapPlan{}, nil
 	}
 	start, ok := asTime(o.res.inc.rangeStart())
@@ -75,9 +75,7 @@ func (r *run) planGap(ctx context.Context, o *objectRun) (gapPlan, error) {
 	}
 	// The gap is the time between runs (the recycle bin empties by age), measured on this
 	// machine's clock; the deleted endpoint is asked from the cursor on, in the org's time.
-	r.stateMu.Lock()
-	lastRun := r.state.resource(r.src.name, o.res.name).LastRun
-	r.stateMu.Unlock()
+	lastRun := r.prior[o.res.name].LastRun
 	last, err := time.Parse(time.RFC3339, lastRun)
 	if err != nil {
 		return gapPlan{}, nil // no earlier run recorded
@@ -94,7 +92,7 @@ func (r *run) planGap(ctx context.Context, o *objectRun) (gapPlan, error) {
 		switch {
 		case errors.Is(err, client.ErrRequestLimitExceeded):
 			return gapPlan{}, err
-		case err == nil && !del.EarliestDateAvailable.After(start) && (r.src.hardDeletes || canFlag || len(del.Records) == 0):
+		case err == nil && !del.EarliestDateAvailable.After(start) && (r.src.HardDeletes || canFlag || len(del.Records) == 0):
 			if len(del.Records) > 0 {
 				r.note(fmt.Sprintf("%s: %s since the last run, longer than the recycle bin keeps deletions: applied the %d deletion(s) Salesforce lists for the gap",
 					o.res.name, gap.Round(time.Hour), len(del.Records)))
@@ -113,10 +111,10 @@ func (r *run) applyDeletions(ctx context.Context, o *objectRun, deleted []client
 	if len(deleted) == 0 {
 		return nil
 	}
-	naming := r.sch.Naming
-	isDel := columnIndex(o.t, naming.NormalizeIdentifier("IsDeleted"))
-	stamp := columnIndex(o.t, naming.NormalizeIdentifier(SystemModstamp))
-	if !r.src.hardDeletes {
+	naming := r.sch.Naming()
+	isDel := o.t.ColumnIndex(naming.NormalizeIdentifier("IsDeleted"))
+	stamp := o.t.ColumnIndex(naming.NormalizeIdentifier(SystemModstamp))
+	if !r.src.HardDeletes {
 		keys := make([]string, len(deleted))
 		for i, d := range deleted {
 			keys[i] = d.ID
@@ -124,7 +122,7 @@ func (r *run) applyDeletions(ctx context.Context, o *objectRun, deleted []client
 		if isDel < 0 {
 			return fmt.Errorf("%s has no IsDeleted field to mark %d deleted records with", o.object, len(deleted))
 		}
-		return r.send(ctx, loadOp{name: o.t.Name, flag: &flagOp{key: "id", column: o.t.Columns[isDel].Name, keys: keys}})
+		return r.send(ctx, load.Op{Name: o.t.Name, Flag: &load.Flag{Key: "id", Column: o.t.Columns[isDel].Name, Keys: keys}})
 	}
 	if o.idCol < 0 || isDel < 0 || stamp < 0 {
 		return fmt.Errorf("%s lacks Id, IsDeleted or SystemModstamp: cannot apply %d deletions", o.object, len(deleted))
@@ -136,7 +134,7 @@ func (r *run) applyDeletions(ctx context.Context, o *objectRun, deleted []client
 		}
 		row := make([]any, len(o.t.Columns))
 		row[o.idCol], row[isDel], row[stamp] = d.ID, true, d.DeletedDate.UTC()
-		keep, row, err := o.w.finishRow(row, nil)
+		keep, row, err := o.w.FinishRow(row, nil)
 		if err != nil {
 			return err
 		}
@@ -144,5 +142,5 @@ func (r *run) applyDeletions(ctx context.Context, o *objectRun, deleted []client
 			rows = append(rows, row)
 		}
 	}
-	return o.w.flush(ctx, rows)
+	return o.w.Flush(ctx, rows)
 }

@@ -1,4 +1,4 @@
-package sfdlt
+package engine
 
 import (
 	"encoding/json"
@@ -47,7 +47,7 @@ func TestRecordDecoder(t *testing.T) {
 	// A value of the wrong kind is a misfit for a variant column, not an error.
 	row = make([]any, len(types))
 	misfits, err = dec.decode([]byte(`{"Employees":"many","IsWon":"yes"}`), row, nil)
-	if err != nil || len(misfits) != 2 || misfits[0].value != "many" {
+	if err != nil || len(misfits) != 2 || misfits[0].Value != "many" {
 		t.Fatalf("misfits = %v, err %v", misfits, err)
 	}
 
@@ -74,8 +74,8 @@ func FuzzRecordDecoder(f *testing.F) {
 			t.Fatalf("accepted invalid JSON %q", raw)
 		}
 		for _, m := range misfits {
-			if row[m.col] != nil {
-				t.Fatalf("misfit column %d still holds %v", m.col, row[m.col])
+			if row[m.Col] != nil {
+				t.Fatalf("misfit column %d still holds %v", m.Col, row[m.Col])
 			}
 		}
 	})

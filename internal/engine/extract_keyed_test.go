@@ -1,4 +1,4 @@
-package sfdlt
+package engine
 
 import (
 	"context"

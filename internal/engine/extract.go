@@ -1,4 +1,4 @@
-package sfdlt
+package engine
 
 import (
 	"context"
@@ -11,6 +11,9 @@ import (
 	"time"
 
 	"github.com/sfdlt/sfdlt/client"
+	"github.com/sfdlt/sfdlt/internal/load"
+	"github.com/sfdlt/sfdlt/internal/normalize"
+	"github.com/sfdlt/sfdlt/internal/state"
 	"github.com/sfdlt/sfdlt/schema"
 )
 
@@ -19,7 +22,7 @@ import (
 const devRowCap = 100
 
 // extract runs one resource: it reads its records and writes them to its table(s).
-func (r *run) extract(ctx context.Context, res *Resource) error {
+func (r *run) extract(ctx context.Context, res *resource) error {
 	if res.object != "" {
 		defer r.cursors.settle(r.ranks[res])
 		return r.extractObject(ctx, res)
@@ -39,14 +42,14 @@ type selectedField struct {
 // bulk queries, and blobs do not belong in a mirror), hidden ones, and formula fields when
 // they are left out. Names go through dlt's naming; two fields that normalize to one column are
 // an error.
-func (r *run) objectFields(res *Resource, d *client.SObjectDescribe) ([]selectedField, error) {
-	formulas := r.src.formulas
+func (r *run) objectFields(res *resource, d *client.SObjectDescribe) ([]selectedField, error) {
+	formulas := r.src.Formulas
 	if res.formulas != nil {
 		formulas = *res.formulas
 	}
 	var out []selectedField
 	seen := map[string]string{}
-	exclude := r.src.exclude[strings.ToLower(d.Name)]
+	exclude := r.src.Exclude[strings.ToLower(d.Name)]
 	for lower, name := range exclude {
 		if !slices.ContainsFunc(d.Fields, func(f client.Field) bool { return strings.ToLower(f.Name) == lower }) {
 			return nil, fmt.Errorf("ExcludeFields(%q, %q): %s has no field %s: check the API name (custom fields end in __c)", d.Name, name, d.Name, name)
@@ -63,14 +66,14 @@ func (r *run) objectFields(res *Resource, d *client.SObjectDescribe) ([]selected
 		case f.Calculated && !formulas:
 			continue
 		}
-		if !validObjectName(f.Name) || f.Name == "" {
+		if !client.ValidAPIName(f.Name) || f.Name == "" {
 			return nil, fmt.Errorf("describe of %s lists a field named %q, which is not a Salesforce API name; it cannot be put in SOQL", d.Name, f.Name)
 		}
 		typ, err := schema.FromSalesforce(f.Type)
 		if err != nil {
 			return nil, fmt.Errorf("field %s.%s: %w", d.Name, f.Name, err)
 		}
-		col := r.sch.Naming.NormalizeIdentifier(f.Name)
+		col := r.sch.Naming().NormalizeIdentifier(f.Name)
 		if other, dup := seen[col]; dup {
 			return nil, fmt.Errorf("fields %s.%s and %s.%s both become column %q under dlt's naming: rename one in Salesforce, or leave one out", d.Name, other, d.Name, f.Name, col)
 		}
@@ -81,70 +84,6 @@ func (r *run) objectFields(res *Resource, d *client.SObjectDescribe) ([]selected
 		return nil, fmt.Errorf("the Salesforce object %s has no field sfdlt can select", d.Name)
 	}
 	return out, nil
-}
-
-// observedTable is the table a resource's data needs: its columns with the resource's hints, and
-// the system columns.
-func (r *run) observedTable(res *Resource, cols []schema.Column) *schema.Table {
-	t := schema.NewTable(res.name, res.disposition)
-	pk := map[string]bool{}
-	for _, k := range res.primaryKey {
-		pk[k] = true
-	}
-	mk := map[string]bool{}
-	for _, k := range res.mergeKey {
-		mk[k] = true
-	}
-	for _, c := range cols {
-		if h, ok := res.columns[c.Name]; ok {
-			if h.DataType != "" {
-				c.DataType = h.DataType
-			}
-			c.Nullable = c.Nullable && !h.NotNull
-			c.Unique = c.Unique || h.Unique
-			c.PrimaryKey = c.PrimaryKey || h.PrimaryKey
-			c.MergeKey = c.MergeKey || h.MergeKey
-			c.HardDelete = c.HardDelete || h.HardDelete
-			if h.DedupSort != "" {
-				c.DedupSort = schema.SortOrder(h.DedupSort)
-			}
-		}
-		if pk[c.Name] {
-			c.PrimaryKey, c.Nullable = true, false
-		}
-		if mk[c.Name] {
-			c.MergeKey = true
-		}
-		t.Columns = append(t.Columns, c)
-	}
-	t.Columns = append(t.Columns, schema.RootSystemColumns()...)
-	return t
-}
-
-// evolve merges the observed table into the schema and returns the schema's table. The table
-// belongs to the schema: read it under schMu once other extractors run.
-func (r *run) evolve(observed *schema.Table) (*schema.Table, error) {
-	r.schMu.Lock()
-	defer r.schMu.Unlock()
-	u, err := r.sch.Update(observed)
-	if err != nil {
-		return nil, err
-	}
-	if u.DiscardRow || u.Table == nil {
-		return nil, fmt.Errorf("the schema contract of table %s discards it: nothing would be loaded; set the contract to evolve", observed.Name)
-	}
-	t := u.Table
-	// Hints given in code win over the stored ones: apply them to existing columns too.
-	for _, oc := range observed.Columns {
-		if c := t.Column(oc.Name); c != nil && c.DataType == oc.DataType {
-			c.PrimaryKey, c.MergeKey, c.HardDelete, c.DedupSort, c.Unique = oc.PrimaryKey, oc.MergeKey, oc.HardDelete, oc.DedupSort, oc.Unique
-			if !oc.Nullable {
-				c.Nullable = false
-			}
-		}
-	}
-	t.WriteDisposition = observed.WriteDisposition
-	return t, nil
 }
 
 // query is a resource's SOQL in parts, so the same range can be counted or cut into windows.
@@ -210,14 +149,14 @@ func (q query) window(from, to time.Time) query {
 
 // soql builds the query of a Salesforce resource: its fields, the incremental range with its
 // closed start, and the development cap.
-func (r *run) soql(res *Resource, object string, fields []selectedField) (query, error) {
+func (r *run) soql(res *resource, object string, fields []selectedField) (query, error) {
 	names := make([]string, len(fields))
 	for i, f := range fields {
 		names[i] = f.name
 	}
 	q := query{fields: names, object: object}
 	if res.inc != nil {
-		if !validObjectName(res.inc.CursorPath) {
+		if !client.ValidAPIName(res.inc.CursorPath) {
 			return query{}, fmt.Errorf("cursor field %q is not a Salesforce field name", res.inc.CursorPath)
 		}
 		if start := res.inc.rangeStart(); start != nil {
@@ -228,7 +167,7 @@ func (r *run) soql(res *Resource, object string, fields []selectedField) (query,
 			q.conds = append(q.conds, res.inc.CursorPath+" >= "+client.FormatDateTime(t))
 		}
 	}
-	if !r.src.production {
+	if !r.src.Production {
 		q.limit = devRowCap
 	}
 	return q, nil
@@ -236,11 +175,11 @@ func (r *run) soql(res *Resource, object string, fields []selectedField) (query,
 
 // objectRun is one Salesforce resource being extracted: its table, query and decoders.
 type objectRun struct {
-	res    *Resource
+	res    *resource
 	object string
 	fields []selectedField
 	t      *schema.Table
-	w      *rowWriter
+	w      *normalize.Writer
 	q      query
 	cols   []int // column of each selected field
 	types  []schema.DataType
@@ -253,7 +192,7 @@ type objectRun struct {
 	lastID   string                 // Id of the last record readREST read
 	read     int                    // records readREST read (kept or not)
 
-	// How a commit can cut the pass (see resMark and CommitEvery):
+	// How a commit can cut the pass (see load.Mark and CommitEvery):
 	// replacePass: a replace committed in chunks (rows merge by Id, the end prunes the rest).
 	replacePass bool
 	// positioned: the rows arrive in Id order, so the pass can go on after lastID.
@@ -271,9 +210,9 @@ type objectRun struct {
 	resumeLoads []string // loads an earlier run committed for this replace pass
 	// bulkResume is an earlier run's place in a Bulk job's results; resumedJob the job when it
 	// could be reattached; bulkPos the place after the last results page read in this run.
-	bulkResume *ResumePoint
+	bulkResume *state.Resume
 	resumedJob *client.BulkJob
-	bulkPos    *ResumePoint
+	bulkPos    *state.Resume
 	resetLoads bool   // the next mark drops the loads an earlier run committed (the pass starts over)
 	readJob    string // a Bulk job read to the end, to delete once its rows are committed
 
@@ -288,62 +227,62 @@ type objectRun struct {
 }
 
 // withBulk adds the Bulk results position, when reading one, to a resume point.
-func (o *objectRun) withBulk(rp *ResumePoint) *ResumePoint {
+func (o *objectRun) withBulk(rp *state.Resume) *state.Resume {
 	if o.bulkPos == nil {
 		return rp
 	}
 	if rp == nil {
-		rp = &ResumePoint{FullRead: o.fullPass, StartedAt: o.passStarted}
+		rp = &state.Resume{FullRead: o.fullPass, StartedAt: o.passStarted}
 	}
 	rp.BulkJob, rp.BulkLocator, rp.BulkRows = o.bulkPos.BulkJob, o.bulkPos.BulkLocator, o.bulkPos.BulkRows
 	return rp
 }
 
 // mark says where the resource stands after the rows flushed so far (done: all of them).
-func (o *objectRun) mark(done bool) *resMark {
-	m := &resMark{resource: o.res.name, replace: o.replacePass, resetLoads: o.resetLoads}
+func (o *objectRun) mark(done bool) *load.Mark {
+	m := &load.Mark{Resource: o.res.name, Replace: o.replacePass, ResetLoads: o.resetLoads}
 	o.resetLoads = false
 	inc := o.res.inc
 	if inc != nil {
-		m.cursor = inc.CursorPath
+		m.Cursor = inc.CursorPath
 	}
 	if done {
-		m.safe, m.done, m.fullRead, m.bulkJob = true, true, o.fullPass, o.readJob
-		m.passStarted = o.passStarted
+		m.Safe, m.Done, m.FullRead, m.BulkJob = true, true, o.fullPass, o.readJob
+		m.PassStarted = o.passStarted
 		if inc != nil {
-			m.inc = inc.state()
+			m.Inc = inc.state()
 		}
 		return m
 	}
 	switch {
 	case o.replacePass:
-		m.safe = true
-		m.resume = &ResumePoint{Replace: true, QueryAll: o.reload && o.queryAll, FullRead: o.fullPass, StartedAt: o.passStarted}
+		m.Safe = true
+		m.Resume = &state.Resume{Replace: true, QueryAll: o.reload && o.queryAll, FullRead: o.fullPass, StartedAt: o.passStarted}
 		if o.positioned && o.frozen == 0 && validID(o.lastID) {
-			m.resume.AfterID = o.lastID
+			m.Resume.AfterID = o.lastID
 		}
-		m.resume = o.withBulk(m.resume)
-	case o.res.disposition == Merge:
+		m.Resume = o.withBulk(m.Resume)
+	case o.res.disposition == schema.Merge:
 		// Merging rows again is harmless: a commit may always cut a merge. The cursor moves
 		// only as far as rows read in its order guarantee everything before it was read.
-		m.safe = true
+		m.Safe = true
 		if o.ordered && o.frozen == 0 && inc != nil {
-			m.inc = inc.state()
+			m.Inc = inc.state()
 		}
 		if o.fullPass && inc != nil && !inc.fullRead {
-			m.resume = &ResumePoint{FullRead: true, StartedAt: o.passStarted}
+			m.Resume = &state.Resume{FullRead: true, StartedAt: o.passStarted}
 		}
-		m.resume = o.withBulk(m.resume)
+		m.Resume = o.withBulk(m.Resume)
 	case o.ordered && o.frozen == 0 && inc != nil:
 		// Appending: safe only where the cursor says exactly which rows are in.
-		m.safe, m.inc = true, inc.state()
+		m.Safe, m.Inc = true, inc.state()
 	}
 	return m
 }
 
 // extractObject loads one Salesforce object, through Bulk API 2.0 when the source allows it
 // and the range is large, else through REST.
-func (r *run) extractObject(ctx context.Context, res *Resource) error {
+func (r *run) extractObject(ctx context.Context, res *resource) error {
 	if err := r.checkQuota(ctx, "reading "+res.name); err != nil {
 		return err
 	}
@@ -357,8 +296,8 @@ func (r *run) extractObject(ctx context.Context, res *Resource) error {
 		}
 	}
 	begin := o.mark(false)
-	begin.begin, begin.loads = true, o.resumeLoads
-	if err := o.w.flushMark(ctx, nil, begin); err != nil {
+	begin.Begin, begin.Loads = true, o.resumeLoads
+	if err := o.w.FlushMark(ctx, nil, begin); err != nil {
 		return err
 	}
 	if o.resumedJob != nil {
@@ -377,7 +316,7 @@ func (r *run) extractObject(ctx context.Context, res *Resource) error {
 	if r.bulkAllowed(o) {
 		// The first REST page says how large the result is (totalSize): a large one switches to
 		// Bulk before anything is written, a small one goes on with no call wasted.
-		err := r.extractREST(ctx, o, r.src.bulkThreshold)
+		err := r.extractREST(ctx, o, r.src.BulkThreshold)
 		if err == nil {
 			return r.finishObject(ctx, o)
 		}
@@ -388,12 +327,12 @@ func (r *run) extractObject(ctx context.Context, res *Resource) error {
 		if err == nil {
 			return r.finishObject(ctx, o)
 		}
-		if o.w.rows > 0 || !bulkFallback(err) {
+		if o.w.Rows() > 0 || !bulkFallback(err) {
 			return err
 		}
 		// Nothing was written yet: REST reads the same range.
 		r.note(fmt.Sprintf("%s: Bulk API 2.0 failed (%v); read with REST instead", res.name, err))
-		r.p.logger.Warn("bulk query failed, falling back to REST", "resource", res.name, "error", err)
+		r.p.Logger.Warn("bulk query failed, falling back to REST", "resource", res.name, "error", err)
 	}
 	if err := r.extractREST(ctx, o, 0); err != nil {
 		return err
@@ -403,11 +342,11 @@ func (r *run) extractObject(ctx context.Context, res *Resource) error {
 
 // pageDone hands a page's rows to the loader and reports the progress (REST and Bulk alike).
 func (r *run) pageDone(ctx context.Context, o *objectRun, rows [][]any) error {
-	if err := o.w.flushMark(ctx, rows, o.mark(false)); err != nil {
+	if err := o.w.FlushMark(ctx, rows, o.mark(false)); err != nil {
 		return err
 	}
 	o.prog.Pages++
-	o.prog.Rows = o.w.rows
+	o.prog.Rows = o.w.Rows()
 	r.report(o.prog)
 	return nil
 }
@@ -420,7 +359,7 @@ func (r *run) finishObject(ctx context.Context, o *objectRun) error {
 	if err := r.applyDeletions(ctx, o, o.deleted); err != nil {
 		return err
 	}
-	if err := r.send(ctx, loadOp{name: o.t.Name, mark: o.mark(true)}); err != nil {
+	if err := r.send(ctx, load.Op{Name: o.t.Name, Mark: o.mark(true)}); err != nil {
 		return err
 	}
 	o.prog.Done = true
@@ -429,7 +368,7 @@ func (r *run) finishObject(ctx context.Context, o *objectRun) error {
 }
 
 // prepareObject describes the object and builds its table, query and writer.
-func (r *run) prepareObject(ctx context.Context, res *Resource) (*objectRun, error) {
+func (r *run) prepareObject(ctx context.Context, res *resource) (*objectRun, error) {
 	d, err := r.sf.Describe(ctx, res.object)
 	if errors.Is(err, client.ErrNotFound) {
 		return nil, fmt.Errorf("the Salesforce object %q does not exist in this org (or the user cannot see it): check its API name (custom objects end in __c) and the user's permissions: %w", res.object, err)
@@ -448,7 +387,7 @@ func (r *run) prepareObject(ctx context.Context, res *Resource) (*objectRun, err
 	if err != nil {
 		return nil, err
 	}
-	if info := r.p.dest.Info(); info.MaxColumns > 0 && len(fields)+len(schema.RootSystemColumns()) > info.MaxColumns {
+	if info := r.p.Dest.Info(); info.MaxColumns > 0 && len(fields)+len(schema.RootSystemColumns()) > info.MaxColumns {
 		sys := len(schema.RootSystemColumns())
 		return nil, fmt.Errorf("the Salesforce object %s has %d fields to load, and a %s table holds at most %d columns, %d of them for fields (sfdlt adds %d): leave at least %d fields out with sfdlt.ExcludeFields(%q, ...) (or formula fields with FormulaFields(false)); nothing was read",
 			d.Name, len(fields), info.Name, info.MaxColumns, info.MaxColumns-sys, sys, len(fields)+sys-info.MaxColumns, d.Name)
@@ -457,37 +396,37 @@ func (r *run) prepareObject(ctx context.Context, res *Resource) (*objectRun, err
 	for i, f := range fields {
 		cols[i] = schema.NewColumn(f.column, f.typ)
 	}
-	if res.inc != nil && res.inc.CursorPath == SystemModstamp && res.disposition == Merge {
+	if res.inc != nil && res.inc.CursorPath == SystemModstamp && res.disposition == schema.Merge {
 		// Several versions of one record in a run (changed while it was read): keep the newest.
-		hint := res.columns[r.sch.Naming.NormalizeIdentifier(SystemModstamp)]
+		hint := res.columns[r.sch.Naming().NormalizeIdentifier(SystemModstamp)]
 		if hint.DedupSort == "" {
-			res.ApplyHints(Hints{Columns: map[string]ColumnHint{SystemModstamp: {DedupSort: "desc", NotNull: hint.NotNull}}})
+			res.columns[r.sch.Naming().NormalizeIdentifier(SystemModstamp)] = schema.ColumnHint{DedupSort: "desc", NotNull: hint.NotNull}
 		}
 	}
-	if r.src.hardDeletes && res.disposition == Merge {
+	if r.src.HardDeletes && res.disposition == schema.Merge {
 		for _, f := range fields {
 			if f.name == "IsDeleted" {
-				h := res.columns[r.sch.Naming.NormalizeIdentifier("IsDeleted")]
+				h := res.columns[r.sch.Naming().NormalizeIdentifier("IsDeleted")]
 				h.HardDelete = true
-				res.ApplyHints(Hints{Columns: map[string]ColumnHint{"IsDeleted": h}})
+				res.columns[r.sch.Naming().NormalizeIdentifier("IsDeleted")] = h
 			}
 		}
 	}
 	if res.inc != nil {
-		res.inc.lookback = r.src.lookback
+		res.inc.lookback = r.src.Lookback
 		if r.fullRefreshDue(res) {
 			res.inc.fullRead = true
-			r.note(fmt.Sprintf("%s: read in full to refresh its formula fields (FormulaRefresh %s)", res.name, r.src.formulaRefresh))
+			r.note(fmt.Sprintf("%s: read in full to refresh its formula fields (FormulaRefresh %s)", res.name, r.src.FormulaRefresh))
 		}
 	}
 	// queryAll for merge resources: deletions since the last run arrive as IsDeleted rows.
-	queryAll := res.disposition == Merge
+	queryAll := res.disposition == schema.Merge
 	rp := r.resumePoint(res)
 	var plan gapPlan
 	reload := false
-	if rp != nil && rp.Replace && res.disposition == Merge && res.inc != nil {
+	if rp != nil && rp.Replace && res.disposition == schema.Merge && res.inc != nil {
 		// A full reload an earlier run began (see planGap) goes on.
-		res.disposition, res.inc.fullRead, queryAll, reload = Replace, true, rp.QueryAll, true
+		res.disposition, res.inc.fullRead, queryAll, reload = schema.Replace, true, rp.QueryAll, true
 	} else {
 		if plan, err = r.planGap(ctx, &objectRun{res: res, object: d.Name}); err != nil {
 			return nil, err
@@ -495,19 +434,18 @@ func (r *run) prepareObject(ctx context.Context, res *Resource) (*objectRun, err
 		if plan.reload {
 			// The table is replaced by the org as it is: live records, and with soft deletes the
 			// deleted ones still in the recycle bin.
-			res.disposition, res.inc.fullRead, queryAll, reload = Replace, true, !r.src.hardDeletes, true
+			res.disposition, res.inc.fullRead, queryAll, reload = schema.Replace, true, !r.src.HardDeletes, true
 		}
 	}
-	t, err := r.evolve(r.observedTable(res, cols))
+	t, err := r.sch.Evolve(normalize.Observed(res.hints(), cols))
 	if err != nil {
 		return nil, err
 	}
-	o := &objectRun{res: res, object: d.Name, fields: fields, t: t, w: newRowWriter(r, res, t),
+	o := &objectRun{res: res, object: d.Name, fields: fields, t: t, w: r.writer(res, t),
 		prog: Progress{Resource: res.name, Table: t.Name, TotalRows: -1}, queryAll: queryAll, deleted: plan.deleted,
 		reload: reload, passStarted: r.started.UTC().Format(time.RFC3339)}
-	r.schMu.Lock()
-	defer r.schMu.Unlock()
-	if res.inc != nil && columnIndex(t, r.sch.Naming.NormalizeIdentifier(res.inc.CursorPath)) < 0 {
+	snap := r.sch.Clone(t) // positions are stable: a table only gains columns
+	if res.inc != nil && snap.ColumnIndex(r.sch.Naming().NormalizeIdentifier(res.inc.CursorPath)) < 0 {
 		return nil, fmt.Errorf("cursor field %s is not a field of %s (or it was left out): choose a datetime field of the object", res.inc.CursorPath, d.Name)
 	}
 	if o.q, err = r.soql(res, d.Name, fields); err != nil {
@@ -516,18 +454,18 @@ func (r *run) prepareObject(ctx context.Context, res *Resource) (*objectRun, err
 	for _, f := range fields {
 		o.hasStamp = o.hasStamp || f.name == SystemModstamp
 	}
-	o.idCol = columnIndex(t, "id")
+	o.idCol = snap.ColumnIndex("id")
 	r.planChunks(o, rp)
 	if len(o.q.order) == 0 && o.idCol >= 0 {
 		// Keyed by Id, so a read whose cursor Salesforce releases goes on after its last record.
 		o.q.order = []string{"Id"}
 	}
 	o.cols = make([]int, len(fields))
-	o.types = make([]schema.DataType, len(t.Columns))
+	o.types = make([]schema.DataType, len(snap.Columns))
 	for i, f := range fields {
-		c := columnIndex(t, f.column)
+		c := snap.ColumnIndex(f.column)
 		o.cols[i] = c
-		o.types[c] = t.Columns[c].DataType
+		o.types[c] = snap.Columns[c].DataType
 	}
 	if err := o.planParts(); err != nil {
 		return nil, err
@@ -639,7 +577,7 @@ func (r *run) readREST(ctx context.Context, o *objectRun, q query, bulkFrom int)
 	release := func() { once.Do(func() { r.cursors.release(held) }) }
 	defer release()
 	dec := o.decoder(0)
-	var misfits []misfit
+	var misfits []normalize.Misfit
 	return r.readKeyed(ctx, o, o.partQuery(q, 0), true, func(page *client.Page, recovered bool) ([]any, error) {
 		if !recovered && bulkFrom > 0 && page.Number == 1 && page.TotalSize >= bulkFrom {
 			return nil, errUseBulk
@@ -663,7 +601,7 @@ func (r *run) readREST(ctx context.Context, o *objectRun, q query, bulkFrom int)
 				if i == len(page.Records)-1 {
 					last = k.of(row)
 				}
-				keep, row, err := o.w.finishRow(row, misfits)
+				keep, row, err := o.w.FinishRow(row, misfits)
 				if err != nil {
 					return nil, fmt.Errorf("page %d: %w", page.Number, err)
 				}
@@ -736,10 +674,10 @@ func prefetch[T any](ctx context.Context, seq iter.Seq2[T, error]) iter.Seq2[T, 
 }
 
 func (r *run) report(p Progress) {
-	if r.p.progress != nil {
+	if r.p.Progress != nil {
 		r.progMu.Lock()
 		defer r.progMu.Unlock()
-		r.p.progress(p)
+		r.p.Progress(p)
 	}
 }
 

@@ -1,4 +1,4 @@
-package sfdlt
+package engine
 
 import (
 	"context"
@@ -19,14 +19,6 @@ import (
 // every REST read is ordered by a key ending in Id, so a read whose cursor is lost anyway
 // (released by another integration, expired while a slow destination kept it idle, refused after
 // a re-login) queries again from just after the last record it handed on: no duplicate, no gap.
-
-// DefaultMaxQueryCursors is how many REST query cursors a run holds open at once unless
-// MaxQueryCursors says otherwise: below Salesforce's 10 per user, leaving two for the user's
-// other integrations.
-const DefaultMaxQueryCursors = 8
-
-// salesforceCursorLimit is Salesforce's limit of open query cursors per user.
-const salesforceCursorLimit = 10
 
 // maxLostInARow bounds how often a read goes on after a lost cursor without reading a record in
 // between: a cursor lost again and again before its first page is a fault, not competition.
@@ -56,7 +48,7 @@ type cursorWaiter struct {
 
 func newCursorBudget(limit int) *cursorBudget {
 	if limit < 1 {
-		limit = DefaultMaxQueryCursors
+		limit = 1 // the root package validates the setting; one cursor is never too many
 	}
 	return &cursorBudget{limit: limit, pending: map[int]bool{}}
 }
@@ -298,7 +290,7 @@ func (r *run) readKeyed(ctx context.Context, o *objectRun, q query, ahead bool, 
 		}
 		o.lostCursors++
 		r.lostCursors.Add(1)
-		r.p.logger.Warn("salesforce released a query cursor; querying again after the last record read", "resource", o.res.name, "object", o.object)
+		r.p.Logger.Warn("salesforce released a query cursor; querying again after the last record read", "resource", o.res.name, "object", o.object)
 		next := q
 		if last != nil {
 			cond, err := keyCond(q.order, last, ">")

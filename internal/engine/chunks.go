@@ -1,4 +1,4 @@
-package sfdlt
+package engine
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"slices"
 
 	"github.com/sfdlt/sfdlt/client"
+	"github.com/sfdlt/sfdlt/internal/state"
+	"github.com/sfdlt/sfdlt/schema"
 )
 
 // Chunked commits (CommitEvery): how each Salesforce resource is read so a commit can cut it and
@@ -25,27 +27,25 @@ import (
 //     resources written in Go not at all.
 
 // resumePoint returns a copy of the resume point an earlier run left for res, or nil.
-func (r *run) resumePoint(res *Resource) *ResumePoint {
-	r.stateMu.Lock()
-	defer r.stateMu.Unlock()
-	src := r.state.Sources[r.src.name]
-	if src == nil || src.Resources[res.name] == nil || src.Resources[res.name].Resume == nil {
+func (r *run) resumePoint(res *resource) *state.Resume {
+	rp := r.prior[res.name].Resume
+	if rp == nil {
 		return nil
 	}
-	rp := *src.Resources[res.name].Resume
-	rp.LoadIDs = slices.Clone(rp.LoadIDs)
-	return &rp
+	c := *rp
+	c.LoadIDs = slices.Clone(rp.LoadIDs)
+	return &c
 }
 
 // planChunks sets how a commit can cut o's pass (see above), going on from rp when an earlier
 // run left one.
-func (r *run) planChunks(o *objectRun, rp *ResumePoint) {
+func (r *run) planChunks(o *objectRun, rp *state.Resume) {
 	res := o.res
 	o.fullPass = res.inc != nil && (res.inc.fullRead || res.inc.LastValue() == nil)
-	if r.p.commitEvery <= 0 {
+	if r.p.CommitEvery <= 0 {
 		return
 	}
-	if res.disposition == Replace && r.canPrune && o.idCol >= 0 {
+	if res.disposition == schema.Replace && r.canPrune && o.idCol >= 0 {
 		o.replacePass, o.positioned = true, true
 		o.q.order = []string{"Id"}
 		if rp == nil || !rp.Replace {
@@ -68,7 +68,7 @@ func (r *run) planChunks(o *objectRun, rp *ResumePoint) {
 		}
 		return
 	}
-	if res.disposition == Merge && rp != nil && rp.BulkJob != "" {
+	if res.disposition == schema.Merge && rp != nil && rp.BulkJob != "" {
 		o.bulkResume = rp
 	}
 	if res.inc != nil && res.inc.CursorPath == SystemModstamp && !res.inc.fullRead && o.hasStamp {

@@ -1,4 +1,4 @@
-package sfdlt
+package engine
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sfdlt/sfdlt/client"
+	"github.com/sfdlt/sfdlt/internal/normalize"
 )
 
 // Wide objects. Salesforce limits a request's URI plus headers to 16,384 bytes, and a REST query
@@ -169,7 +170,7 @@ func (o *objectRun) partColumns(i int) []int {
 // wideRow is one record being assembled from its parts.
 type wideRow struct {
 	row     []any
-	misfits []misfit
+	misfits []normalize.Misfit
 	seen    int  // parts read into it
 	torn    bool // its parts disagree on its version
 	reread  bool // read again by Id after it changed between the parts
@@ -244,9 +245,9 @@ func (r *run) readWidePage(ctx context.Context, o *objectRun, q query, k keyed, 
 		if byID[id] == nil {
 			continue
 		}
-		finish := o.w.finishRow
+		finish := o.w.FinishRow
 		if w.reread {
-			finish = o.w.finishRereadRow
+			finish = o.w.FinishRereadRow
 		}
 		keep, row, err := finish(w.row, w.misfits)
 		if err != nil {
@@ -266,7 +267,7 @@ func (r *run) readPart(ctx context.Context, o *objectRun, pq query, p int, byID 
 	dec := o.decoder(p)
 	cols := o.partColumns(p)
 	scratch := make([]any, len(o.t.Columns))
-	var misfits []misfit
+	var misfits []normalize.Misfit
 	pk, err := o.keyedOf(pq)
 	if err != nil {
 		return err
@@ -301,7 +302,7 @@ func (r *run) readPart(ctx context.Context, o *objectRun, pq query, p int, byID 
 				}
 			}
 			for _, m := range misfits {
-				if slices.Contains(cols, m.col) && m.col != o.verCol {
+				if slices.Contains(cols, m.Col) && m.Col != o.verCol {
 					w.misfits = append(w.misfits, m)
 				}
 			}

@@ -1,0 +1,369 @@
+package engine
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/sfdlt/sfdlt/client"
+	"github.com/sfdlt/sfdlt/destination"
+	"github.com/sfdlt/sfdlt/internal/load"
+	"github.com/sfdlt/sfdlt/internal/normalize"
+	"github.com/sfdlt/sfdlt/internal/state"
+	"github.com/sfdlt/sfdlt/schema"
+)
+
+// run is one pipeline run.
+type run struct {
+	p         *Pipeline
+	src       *Source
+	resources []*resource
+	started   time.Time
+
+	info *Info
+	sch  *normalize.Schema
+	// state is the pipeline state the run started from; the loader owns it once it starts.
+	// prior holds what the resources' reads need of it, copied before they start.
+	state    *state.Pipeline
+	prior    map[string]state.Resource
+	sf       *client.Client
+	apiCalls atomic.Int64
+	// cursors is the budget of REST query cursors; lostCursors counts the cursors Salesforce
+	// released or expired under the run's reads (each read went on after its last record).
+	cursors     *cursorBudget
+	ranks       map[*resource]int // each Salesforce resource's rank for query cursors
+	lostCursors atomic.Int64
+	loader      *load.Loader
+	// schemaStored is true when the destination already holds the schema's current version.
+	schemaStored bool
+
+	// ops carries rows from the extractors to the loader goroutine, the only one that writes.
+	ops chan load.Op
+	// progMu serializes progress callbacks and notes.
+	progMu            sync.Mutex
+	canFlag, canPrune bool
+}
+
+func (r *run) do(ctx context.Context) (info *Info, err error) {
+	p := r.p
+	destInfo := p.Dest.Info()
+	r.info = &Info{
+		PipelineName: p.Name, DestinationName: destInfo.Name, DestinationLocation: destInfo.Location,
+		DatasetName: p.Dataset, StartedAt: r.started, APICalls: -1,
+	}
+	defer func() {
+		r.info.Duration = p.Now().Sub(r.started)
+		if r.sf != nil {
+			r.info.APICalls = int(r.apiCalls.Load())
+			if n := r.sf.Throttled(); n > 0 {
+				r.note(fmt.Sprintf("Salesforce's concurrent-request limit (too many long-running requests in the org at once) refused %d request(s); the run waited them out and ran fewer requests at once meanwhile", n))
+			}
+		}
+		r.info.LostCursors = int(r.lostCursors.Load())
+		if r.loader != nil {
+			r.info.LoadID, r.info.LoadIDs = r.loader.LoadID(), r.loader.LoadIDs()
+			if sv, sh, stv, ok := r.loader.Versions(); ok {
+				r.info.SchemaVersion, r.info.SchemaHash, r.info.StateVersion = sv, sh, stv
+			}
+		}
+	}()
+
+	sess, err := p.Dest.Open(ctx, p.Dataset, p.Name)
+	if err != nil {
+		return r.info, fmt.Errorf("opening dataset %q on %s: %w", p.Dataset, destInfo.Name, err)
+	}
+	defer sess.Close()
+
+	var from string
+	if r.state, from, err = state.Restore(ctx, sess, p.Dir, p.Name, p.Dataset); err != nil {
+		return r.info, err
+	}
+	if from == "destination" {
+		p.Logger.Info("pipeline state restored from the destination", "pipeline", p.Name, "version", r.state.Version)
+	}
+	if err := r.loadSchema(ctx, sess, destInfo); err != nil {
+		return r.info, err
+	}
+	r.prior = map[string]state.Resource{}
+	for _, res := range r.resources {
+		if res.inc != nil {
+			res.inc.restore(r.state.Cursor(r.src.Name, res.name, res.inc.CursorPath))
+		}
+		if src := r.state.Sources[r.src.Name]; src != nil && src.Resources[res.name] != nil {
+			rs := *src.Resources[res.name]
+			rs.Incremental = nil
+			if rs.Resume != nil {
+				rp := *rs.Resume
+				rp.LoadIDs = slices.Clone(rp.LoadIDs)
+				rs.Resume = &rp
+			}
+			r.prior[res.name] = rs
+		}
+	}
+	if err := r.connect(ctx); err != nil {
+		return r.info, err
+	}
+
+	r.loader, err = load.New(ctx, load.Config{
+		Pipeline: p.Name, Dataset: p.Dataset, Source: r.src.Name, DestinationName: destInfo.Name, Dir: p.Dir,
+		Session: sess, State: r.state, Schema: r.sch, SchemaStored: r.schemaStored,
+		CommitEvery: p.CommitEvery, Started: r.started, Now: p.Now, Logger: p.Logger, Note: r.note,
+		Committed: func(ctx context.Context, jobs []string) { r.deleteBulkJobs(ctx, jobs...) },
+	})
+	if err != nil {
+		return r.info, err
+	}
+	defer r.loader.Rollback()
+	r.canFlag, r.canPrune = r.loader.CanFlag(), r.loader.CanPrune()
+	r.cursors = newCursorBudget(r.src.MaxCursors)
+
+	err = r.extractAll(ctx)
+	if err == nil {
+		err = r.loader.Commit(ctx, true)
+	}
+	if err != nil {
+		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+			// The run was cancelled: whatever failed on the way out, say so first.
+			err = fmt.Errorf("%w: %v", cerr, err)
+		}
+		return r.info, err
+	}
+	r.info.Loaded = true
+	names := make([]string, len(r.resources))
+	for i, res := range r.resources {
+		names[i] = res.name
+	}
+	for _, t := range r.loader.Counts(names) {
+		r.info.Tables = append(r.info.Tables, TableRows(t))
+	}
+	return r.info, nil
+}
+
+// committedNote says what an error leaves behind: nothing, or the chunks committed before it.
+func (r *run) committedNote() string {
+	if r.loader == nil || len(r.loader.LoadIDs()) == 0 {
+		return "nothing of this run was committed"
+	}
+	return fmt.Sprintf("the %d chunk(s) this run committed before it stand, and the next run goes on from there", len(r.loader.LoadIDs()))
+}
+
+// extractAll extracts the resources in parallel (at most Parallelism at once) while one loader
+// goroutine writes what they produce into the load: fetching, decoding and loading overlap.
+// The first failure stops everything.
+func (r *run) extractAll(ctx context.Context) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	// A few batches in flight keep the loader busy; more would only hold memory.
+	r.ops = make(chan load.Op, 8)
+	loaded := make(chan error, 1)
+	go func() {
+		err := r.loader.Consume(ctx, r.ops)
+		if err != nil {
+			cancel(err)
+		}
+		loaded <- err
+	}()
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(r.p.Parallelism)
+	var failMu sync.Mutex
+	// The likely largest objects start first and rank first for query cursors: a run takes as
+	// long as its longest resource, so that one must not wait behind small ones.
+	order := slices.Clone(r.resources)
+	slices.SortStableFunc(order, func(a, b *resource) int {
+		return cmp.Compare(objectRank(a.object), objectRank(b.object))
+	})
+	r.ranks = map[*resource]int{}
+	for i, res := range order {
+		if res.object != "" {
+			r.ranks[res] = i
+			r.cursors.expect(i)
+		}
+	}
+	for _, res := range order {
+		g.Go(func() error {
+			if gctx.Err() != nil {
+				return nil // the run stopped before this resource began: the failure is reported
+			}
+			if err := r.extract(gctx, res); err != nil {
+				if cause := context.Cause(gctx); cause != nil && !errors.Is(cause, context.Canceled) && errors.Is(err, context.Canceled) {
+					return nil // stopped because another part failed; that failure is reported
+				}
+				failMu.Lock()
+				r.info.Failed = append(r.info.Failed, FailedJob{Table: res.name, Err: err.Error()})
+				failMu.Unlock()
+				return fmt.Errorf("resource %s: %w", res.name, err)
+			}
+			return nil
+		})
+	}
+	extractErr := g.Wait()
+	close(r.ops)
+	loadErr := <-loaded
+	r.ops = nil
+	switch {
+	case loadErr != nil:
+		if errors.Is(loadErr, destination.ErrRowTooLarge) {
+			return fmt.Errorf("%w; for a wide Salesforce object, leave fields out with sfdlt.ExcludeFields(object, fields...) (or formula fields with FormulaFields(false)); %s", loadErr, r.committedNote())
+		}
+		if errors.Is(loadErr, driver.ErrBadConn) || errors.Is(loadErr, sql.ErrConnDone) {
+			return fmt.Errorf("%w: the connection to the destination was lost; %s: run it again once the destination is reachable", loadErr, r.committedNote())
+		}
+		return fmt.Errorf("%w (%s)", loadErr, r.committedNote())
+	case extractErr != nil:
+		if r.p.CommitEvery > 0 && stopsResumably(extractErr) && r.loader.Pending() && ctx.Err() == nil {
+			// The quota guard stopped the run: what was read is committed, so the next run goes
+			// on from there instead of reading it again.
+			if err := r.loader.Commit(ctx, true); err != nil {
+				return fmt.Errorf("%w (committing what was read before it also failed: %v)", extractErr, err)
+			}
+		}
+		if len(r.loader.LoadIDs()) > 0 {
+			return fmt.Errorf("%w (%s)", extractErr, r.committedNote())
+		}
+		return extractErr
+	}
+	return context.Cause(ctx)
+}
+
+// stopsResumably reports whether an extraction error is the run stopping itself cleanly (the
+// quota guard, or an org too busy for too long), so the rows read before it are committed as
+// they are. Other failures leave the dataset as the last committed chunk left it.
+func stopsResumably(err error) bool {
+	// The concurrent-request limit reaches the run only when it outlasted the client's wait
+	// (client.Config.ConcurrentLimitWait): the org is busy, and the next run goes on.
+	return errors.Is(err, ErrAPIUsageLimit) || errors.Is(err, client.ErrConcurrentLimit)
+}
+
+// send hands an operation to the loader goroutine.
+func (r *run) send(ctx context.Context, op load.Op) error {
+	select {
+	case r.ops <- op:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+// loadSchema reads the stored schema from the destination, or starts a new one.
+func (r *run) loadSchema(ctx context.Context, sess destination.Session, info destination.Info) error {
+	row, err := sess.Schema(ctx, r.src.Name)
+	var sch *schema.Schema
+	switch {
+	case errors.Is(err, destination.ErrNotFound):
+		sch = schema.New(r.src.Name)
+	case err != nil:
+		return fmt.Errorf("reading the stored schema: %w", err)
+	default:
+		if sch, err = schemaFromRow(row); err != nil {
+			return err
+		}
+		r.schemaStored = true
+	}
+	if sch.Table(schema.PipelineStateTable().Name) == nil {
+		if err := sch.AddTable(schema.PipelineStateTable()); err != nil {
+			return err
+		}
+	}
+	sch.Naming = schema.Naming{MaxLength: info.MaxIdentifierLength}
+	r.info.SchemaVersion = int64(sch.Version)
+	r.sch = normalize.NewSchema(sch)
+	return nil
+}
+
+// connect logs in to Salesforce when a selected resource reads from it.
+func (r *run) connect(ctx context.Context) error {
+	need := false
+	for _, res := range r.resources {
+		need = need || res.object != ""
+	}
+	if !need {
+		return nil
+	}
+	cfg := r.src.Client
+	if u, err := url.Parse(cfg.LoginURL); err == nil && cfg.LoginURL != "" && isLoopbackHost(u.Hostname()) {
+		cfg.DisableCompression = true // gzip on loopback only burns CPU (profiled)
+	}
+	base := cfg.HTTPClient
+	if base == nil {
+		base = &http.Client{Timeout: 5 * time.Minute}
+	}
+	counted := *base
+	counted.Transport = &countingTransport{next: base.Transport, n: &r.apiCalls}
+	cfg.HTTPClient = &counted
+	sf, err := client.New(ctx, cfg)
+	if err != nil {
+		var le *client.LoginError
+		if !errors.As(err, &le) && !errors.Is(err, context.Canceled) && !errors.Is(err, client.ErrUnreachable) {
+			// Not an answer from Salesforce: the host could not be reached.
+			return fmt.Errorf("logging in to Salesforce: %w; check login_url or domain and the network (nothing was loaded)", err)
+		}
+		return fmt.Errorf("logging in to Salesforce: %w", err)
+	}
+	r.sf = sf
+	return nil
+}
+
+func isLoopbackHost(h string) bool {
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+// countingTransport counts the REST API calls (what the org's daily limit counts; logins do not
+// count) that a run makes.
+type countingTransport struct {
+	next http.RoundTripper
+	n    *atomic.Int64
+}
+
+func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if strings.HasPrefix(req.URL.Path, "/services/data/v") {
+		t.n.Add(1)
+	}
+	next := t.next
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	return next.RoundTrip(req)
+}
+
+// deleteBulkJobs deletes Bulk jobs whose rows are committed (best effort: Salesforce deletes
+// them itself after 7 days).
+func (r *run) deleteBulkJobs(ctx context.Context, ids ...string) {
+	if r.sf == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	for _, id := range ids {
+		if err := r.sf.DeleteBulkJob(ctx, id); err != nil {
+			r.p.Logger.Warn("could not delete a Bulk job whose rows are loaded; Salesforce deletes it after 7 days", "job", id, "error", err)
+		}
+	}
+}
+
+// schemaFromRow parses a stored schema.
+func schemaFromRow(row *destination.SchemaRow) (*schema.Schema, error) {
+	var s schema.Schema
+	if err := json.Unmarshal([]byte(row.Schema), &s); err != nil {
+		return nil, fmt.Errorf("the destination's stored schema %q (version %d) cannot be read: %w", row.SchemaName, row.Version, err)
+	}
+	return &s, nil
+}
