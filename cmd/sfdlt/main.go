@@ -15,23 +15,10 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
-	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
 )
-
-// interrupted is closed on SIGINT or SIGTERM.
-func interrupted() <-chan struct{} {
-	ch := make(chan struct{})
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-sig
-		close(ch)
-	}()
-	return ch
-}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -61,9 +48,6 @@ func newRootCmd() *cobra.Command {
 	}
 	var cpuProfile string
 	var stopProfile func()
-	var printRSS bool
-	root.PersistentFlags().BoolVar(&printRSS, "print-peak-rss", false, "print the process's peak resident set size on stderr at the end (for benchmarks)")
-	_ = root.PersistentFlags().MarkHidden("print-peak-rss")
 	root.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the command to this file (for go tool pprof)")
 	root.PersistentPreRunE = func(*cobra.Command, []string) error {
 		if cpuProfile == "" {
@@ -80,22 +64,11 @@ func newRootCmd() *cobra.Command {
 		stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
 		return nil
 	}
-	root.PersistentPostRun = func(cmd *cobra.Command, _ []string) {
+	root.PersistentPostRun = func(*cobra.Command, []string) {
 		if stopProfile != nil {
 			stopProfile()
 		}
-		if printRSS {
-			// VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss over from the parent
-			// across exec, so a child started by a big process would report the parent's peak.
-			if b, err := os.ReadFile("/proc/self/status"); err == nil {
-				for _, line := range strings.Split(string(b), "\n") {
-					if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-						fmt.Fprintf(cmd.ErrOrStderr(), "peak RSS: %s KiB\n", strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
-					}
-				}
-			}
-		}
 	}
-	root.AddCommand(newDemoCmd(), newRunCmd(), newInitCmd(), newPipelineCmd(), newEmulatorCmd(), newBenchCmd())
+	root.AddCommand(newDemoCmd(), newRunCmd(), newInitCmd(), newPipelineCmd(), newEmulatorCmd())
 	return root
 }

@@ -147,3 +147,19 @@ func TestDemo(t *testing.T) {
 		t.Errorf("the demo database is missing: %v", err)
 	}
 }
+
+// The benchmark harness is its own command (cmd/sfdlt-bench): the user's binary has no bench
+// subcommand and no flag that only the harness used.
+func TestNoBenchmarkHarness(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"bench"}, `unknown command "bench"`},
+		{[]string{"run", "--print-peak-rss"}, "unknown flag: --print-peak-rss"},
+	} {
+		if _, _, err := cli(t, cleanEnv(t), tc.args...); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("sfdlt %s: %v, want an error containing %q", strings.Join(tc.args, " "), err, tc.want)
+		}
+	}
+}

@@ -1,0 +1,823 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sfdlt/sfdlt"
+	"github.com/sfdlt/sfdlt/client"
+	"github.com/sfdlt/sfdlt/destination"
+	"github.com/sfdlt/sfdlt/destination/duckdb"
+	"github.com/sfdlt/sfdlt/destination/postgres"
+	"github.com/sfdlt/sfdlt/salesforcetest"
+)
+
+// benchConfig is what sfdlt-bench measures.
+type benchConfig struct {
+	rows        int    // Opportunity rows of the end-to-end runs
+	rssSmall    int    // rows of the small peak-RSS run
+	postgresDSN string // "" skips Postgres
+	dir         string
+	latency     time.Duration
+	quick       bool // smoke run: skips the child-process RSS runs
+}
+
+// check says what is wrong with the flags.
+func (c benchConfig) check() error {
+	switch {
+	case c.rows < 1:
+		return fmt.Errorf("--rows %d: give at least 1 row", c.rows)
+	case c.rssSmall < 1:
+		return fmt.Errorf("--rss-small %d: give at least 1 row", c.rssSmall)
+	case c.latency < 0:
+		return fmt.Errorf("--latency %v: give a duration of 0 or more", c.latency)
+	}
+	return nil
+}
+
+func defaultBenchDSN() string {
+	if v := os.Getenv("SFDLT_TEST_POSTGRES_DSN"); v != "" {
+		return v
+	}
+	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+}
+
+// stepError is a failed step of the benchmark: which one, why, and what to do about it.
+type stepError struct {
+	step string // as the report and the progress lines name it, e.g. "1. limits: Postgres COPY"
+	err  error
+	hint string
+}
+
+func (e *stepError) Error() string {
+	return fmt.Sprintf("step %s failed: %v\nwhat to do: %s", e.step, e.err, e.hint)
+}
+
+func (e *stepError) Unwrap() error { return e.err }
+
+// What to do when a step fails.
+const (
+	hintBug      = "this is a bug in sfdlt or in its emulator: run `go test ./...` and report this message with the command line"
+	hintEmulator = "sfdlt-bench runs the emulator as its own child process: check that it may listen on 127.0.0.1 and that the machine has memory for --rows Opportunity rows"
+	hintDuckDB   = "check that the temporary directory has room for the DuckDB files (set TMPDIR to a larger disk); otherwise " + hintBug
+	hintPostgres = "check that Postgres answers at the --postgres DSN (default: $SFDLT_TEST_POSTGRES_DSN, else postgres://postgres@127.0.0.1:5432/test), or skip the Postgres runs with --postgres \"\""
+	hintRSS      = "the message holds the pipeline child process's output; check that the temporary directory has room for its DuckDB file, or skip the peak-RSS runs with --quick"
+)
+
+// emulatorProc is an emulator running in a child process. The throughput steps (1 and 2) keep
+// the emulator out of the measured process: in-process, its cached pages (gigabytes at 1M rows)
+// would sit in the pipeline's heap and space out the pipeline's garbage collections, and its
+// goroutines would share the pipeline's scheduler, which a real org's server never does. The
+// other steps run it in-process: step 3 measures a child pipeline process, step 4 is ruled by
+// the latency added, and step 5 counts calls.
+type emulatorProc struct {
+	url    string
+	ctx    context.Context
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	stderr *bytes.Buffer // read only after cmd.Wait
+
+	once    sync.Once
+	stopErr error
+}
+
+// startEmulator starts an emulator child process (roleEmulator) serving opportunities
+// Opportunity rows, and waits until it listens.
+func startEmulator(ctx context.Context, opportunities int) (*emulatorProc, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("finding sfdlt-bench's own executable to start the emulator: %w", err)
+	}
+	cmd := exec.CommandContext(ctx, exe, "--opportunities", strconv.Itoa(opportunities))
+	cmd.Env = append(os.Environ(), childEnv+"="+roleEmulator)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, fmt.Errorf("starting the emulator process: %w", err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, fmt.Errorf("starting the emulator process: %w", err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting the emulator process %s: %w", exe, err)
+	}
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if u, ok := strings.CutPrefix(sc.Text(), listeningPrefix); ok {
+			return &emulatorProc{url: u, ctx: ctx, cmd: cmd, stdin: stdin, stderr: &stderr}, nil
+		}
+	}
+	// No URL: the child failed (its message is on its stderr), or its stdout broke.
+	err = errors.Join(sc.Err(), stdin.Close())
+	if kerr := cmd.Process.Kill(); kerr != nil && !errors.Is(kerr, os.ErrProcessDone) {
+		err = errors.Join(err, kerr)
+	}
+	err = errors.Join(err, cmd.Wait())
+	return nil, fmt.Errorf("the emulator process did not start: %w%s", err, childOutput(stderr.String()))
+}
+
+// stop ends the child by closing its stdin and waits for it; it returns the child's failure,
+// if any. Calls after the first return the first's result.
+func (e *emulatorProc) stop() error {
+	e.once.Do(func() {
+		err := errors.Join(e.stdin.Close(), e.cmd.Wait())
+		if err != nil && e.ctx.Err() == nil {
+			e.stopErr = fmt.Errorf("the emulator process failed: %w%s", err, childOutput(e.stderr.String()))
+		}
+	})
+	return e.stopErr
+}
+
+// childOutput formats a child's output for an error message.
+func childOutput(out string) string {
+	if out = strings.TrimSpace(out); out == "" {
+		return " (it printed nothing)"
+	}
+	return "; its output:\n" + out
+}
+
+func (e *emulatorProc) source(opts ...sfdlt.SourceOption) (*sfdlt.Source, error) {
+	return emulatorSource(e.url, opts...)
+}
+
+// emulatorSource is the Salesforce source of the emulator at url.
+func emulatorSource(url string, opts ...sfdlt.SourceOption) (*sfdlt.Source, error) {
+	return sfdlt.NewSource(sfdlt.Credentials{UserName: salesforcetest.DefaultUserName, Password: salesforcetest.DefaultPassword,
+		SecurityToken: salesforcetest.DefaultSecurityToken}, append([]sfdlt.SourceOption{sfdlt.LoginURL(url),
+		sfdlt.Bulk(client.BulkOptions{PollInterval: 5 * time.Millisecond, MaxPollInterval: 50 * time.Millisecond})}, opts...)...)
+}
+
+// soqlRecorder remembers the query text the pipeline sends, to replay it with a raw client.
+type soqlRecorder struct {
+	mu   sync.Mutex
+	soql []string
+	next http.RoundTripper
+}
+
+func (s *soqlRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	if q := req.URL.Query().Get("q"); q != "" && !strings.HasPrefix(q, "SELECT COUNT()") {
+		s.mu.Lock()
+		s.soql = append(s.soql, q)
+		s.mu.Unlock()
+	}
+	return s.next.RoundTrip(req)
+}
+
+type benchResult struct {
+	name    string
+	rows    int64
+	elapsed time.Duration
+	bytes   int64
+}
+
+func (r benchResult) rate() float64 { return float64(r.rows) / r.elapsed.Seconds() }
+
+// benchPipeline loads src into dest once and times it.
+func benchPipeline(ctx context.Context, name, dir string, dest destination.Destination, src *sfdlt.Source, opts ...sfdlt.PipelineOption) (benchResult, *sfdlt.LoadInfo, error) {
+	p, err := sfdlt.NewPipeline(name, dest, append([]sfdlt.PipelineOption{sfdlt.PipelinesDir(filepath.Join(dir, "pipelines")), sfdlt.Dataset("bench")}, opts...)...)
+	if err != nil {
+		return benchResult{}, nil, err
+	}
+	start := time.Now()
+	info, err := p.Run(ctx, src)
+	elapsed := time.Since(start)
+	if err != nil {
+		return benchResult{}, info, fmt.Errorf("%s: %w", name, err)
+	}
+	var rows int64
+	for _, t := range info.Tables {
+		rows += t.Rows
+	}
+	return benchResult{name: name, rows: rows, elapsed: elapsed}, info, nil
+}
+
+func runBench(ctx context.Context, log io.Writer, c benchConfig) (report string, err error) {
+	if err := c.check(); err != nil {
+		return "", err
+	}
+	fail := func(step string, err error, hint string) error {
+		if ctx.Err() != nil {
+			hint = "the run was interrupted; run it again"
+		}
+		return &stepError{step: step, err: err, hint: hint}
+	}
+	var b strings.Builder
+	host, herr := os.Hostname()
+	if herr != nil {
+		host = "unknown" // the host name only labels the report
+	}
+	fmt.Fprintf(&b, "## Run of %s\n\nMachine: %s, %d cores (GOMAXPROCS %d), %s/%s, %s; host %s. Command: `go run ./cmd/sfdlt-bench --rows %d`.\n\n",
+		time.Now().UTC().Format("2006-01-02 15:04 MST"), cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runtime.Version(), host, c.rows)
+	step := func(format string, args ...any) { fmt.Fprintf(log, "bench: "+format+"\n", args...) }
+
+	step("starting the emulator with %d Opportunity rows (pages cached)", c.rows)
+	em, err := startEmulator(ctx, c.rows)
+	if err != nil {
+		return "", fail("starting the emulator", err, hintEmulator)
+	}
+	defer func() {
+		// An emulator that failed while a step used it explains that step's failure too.
+		if serr := em.stop(); serr != nil && !errors.Is(err, serr) {
+			err = errors.Join(err, fail("stopping the emulator", serr, hintBug))
+		}
+	}()
+	// source makes a source of the emulator for a step.
+	source := func(stepName string, opts ...sfdlt.SourceOption) (*sfdlt.Source, error) {
+		src, err := em.source(opts...)
+		if err != nil {
+			return nil, fail(stepName, err, hintBug)
+		}
+		return src, nil
+	}
+
+	// Warm-up: fills the emulator's page cache for REST and Bulk, and records the exact SOQL.
+	rec := &soqlRecorder{next: http.DefaultTransport}
+	step("warm-up (REST and Bulk, rendering the emulator's pages)")
+	for _, threshold := range []int{0, 1} {
+		src, err := source("warm-up", sfdlt.HTTPClient(&http.Client{Transport: rec}), sfdlt.BulkThreshold(threshold))
+		if err != nil {
+			return "", err
+		}
+		if _, _, err := benchPipeline(ctx, "warm", c.dir, newDiscard(0), src.WithResources("opportunity")); err != nil {
+			return "", fail("warm-up", err, hintBug)
+		}
+	}
+	if len(rec.soql) == 0 {
+		return "", fail("warm-up", errors.New("the pipeline sent no query to record"), hintBug)
+	}
+	soql := rec.soql[0]
+
+	// 1. Limits.
+	step("limits: raw serving rates")
+	rawREST, err := rawRESTRate(ctx, em.url, soql)
+	if err != nil {
+		return "", fail("1. limits: "+rawRESTName, err, hintBug)
+	}
+	rawBulk, err := rawBulkRate(ctx, em.url, soql)
+	if err != nil {
+		return "", fail("1. limits: "+rawBulkName, err, hintBug)
+	}
+	step("limits: decoding rates (into a destination that keeps nothing)")
+	keep := min(c.rows, 100_000)
+	capture := newDiscard(keep)
+	restSrc, err := source("1. limits: REST: fetch + JSON decode", sfdlt.BulkThreshold(0))
+	if err != nil {
+		return "", err
+	}
+	decREST, _, err := benchPipeline(ctx, "decode_rest", c.dir, capture, restSrc.WithResources("opportunity"))
+	if err != nil {
+		return "", fail("1. limits: REST: fetch + JSON decode", err, hintBug)
+	}
+	decREST.name = "REST: fetch + JSON decode"
+	bulkSrc, err := source("1. limits: Bulk: fetch + CSV decode", sfdlt.BulkThreshold(1))
+	if err != nil {
+		return "", err
+	}
+	decBulk, _, err := benchPipeline(ctx, "decode_bulk", c.dir, newDiscard(0), bulkSrc.WithResources("opportunity"))
+	if err != nil {
+		return "", fail("1. limits: Bulk: fetch + CSV decode", err, hintBug)
+	}
+	decBulk.name = "Bulk: fetch + CSV decode"
+	sample := capture.tables["opportunity"]
+	if sample == nil || len(sample.rows) == 0 {
+		return "", fail("1. limits: REST: fetch + JSON decode", errors.New("no opportunity rows reached the destination"), hintBug)
+	}
+	step("limits: loading %d decoded rows into DuckDB", c.rows)
+	loadDuck, err := loadRate(ctx, duckdb.New(filepath.Join(c.dir, "limit.duckdb")), sample, c.rows)
+	if err != nil {
+		return "", fail("1. limits: DuckDB Appender", err, hintDuckDB)
+	}
+	loadDuck.name = "DuckDB Appender"
+	limits := []benchResult{rawREST, rawBulk, decREST, decBulk, loadDuck}
+	var loadPG benchResult
+	if c.postgresDSN != "" {
+		step("limits: loading %d decoded rows into Postgres", c.rows)
+		pg := postgres.New(c.postgresDSN)
+		err := dropDataset(ctx, pg, "bench_limit")
+		if err == nil {
+			loadPG, err = loadRate(ctx, pg, sample, c.rows)
+		}
+		if err == nil {
+			err = dropDataset(ctx, pg, "bench_limit")
+		}
+		if err != nil {
+			return "", fail("1. limits: Postgres COPY", err, hintPostgres)
+		}
+		loadPG.name = "Postgres COPY"
+		limits = append(limits, loadPG)
+	}
+	fmt.Fprintf(&b, "### 1. Limits (%d Opportunity rows, %d columns)\n\n| what | rows/s | MB/s |\n|---|---:|---:|\n", c.rows, len(sample.table.Columns))
+	for _, l := range limits {
+		mb := "-"
+		if l.bytes > 0 {
+			mb = fmt.Sprintf("%.0f", float64(l.bytes)/l.elapsed.Seconds()/1e6)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", l.name, thousands(l.rate()), mb)
+	}
+
+	// 2. End to end.
+	fmt.Fprintf(&b, "\n### 2. End to end: %d Opportunity rows, all fields\n\n| path | rows/s | seconds | slowest limit on the path | ratio | target | met |\n|---|---:|---:|---|---:|---|---|\n", c.rows)
+	type e2e struct {
+		name      string
+		threshold int
+		dest      func() destination.Destination
+		limits    []benchResult
+		target    float64
+		hint      string
+	}
+	runs := []e2e{
+		{"REST -> DuckDB", 0, func() destination.Destination { return duckdb.New(filepath.Join(c.dir, "rest.duckdb")) }, []benchResult{rawREST, decREST, loadDuck}, 250_000, hintDuckDB},
+		{"Bulk -> DuckDB", 1, func() destination.Destination { return duckdb.New(filepath.Join(c.dir, "bulk.duckdb")) }, []benchResult{rawBulk, decBulk, loadDuck}, 400_000, hintDuckDB},
+	}
+	if c.postgresDSN != "" {
+		runs = append(runs,
+			e2e{"REST -> Postgres", 0, func() destination.Destination { return postgres.New(c.postgresDSN) }, []benchResult{rawREST, decREST, loadPG}, 150_000, hintPostgres},
+			e2e{"Bulk -> Postgres", 1, func() destination.Destination { return postgres.New(c.postgresDSN) }, []benchResult{rawBulk, decBulk, loadPG}, 150_000, hintPostgres})
+	}
+	for i, r := range runs {
+		step("end to end: %s", r.name)
+		src, err := source("2. end to end: "+r.name, sfdlt.BulkThreshold(r.threshold))
+		if err != nil {
+			return "", err
+		}
+		dest := r.dest()
+		pg, isPG := dest.(*postgres.Destination)
+		var res benchResult
+		if isPG {
+			err = dropDataset(ctx, pg, "bench")
+		}
+		if err == nil {
+			res, _, err = benchPipeline(ctx, fmt.Sprintf("e2e%d", i), c.dir, dest, src.WithResources("opportunity"))
+		}
+		if err == nil && isPG {
+			err = dropDataset(ctx, pg, "bench")
+		}
+		if err != nil {
+			return "", fail("2. end to end: "+r.name, err, r.hint)
+		}
+		slowest := r.limits[0]
+		for _, l := range r.limits[1:] {
+			if l.rate() < slowest.rate() {
+				slowest = l
+			}
+		}
+		ratio := res.rate() / slowest.rate()
+		met := res.rate() >= r.target && (!strings.HasPrefix(r.name, "REST -> DuckDB") || ratio >= 0.5)
+		fmt.Fprintf(&b, "| %s | %s | %.2f | %s (%s) | %.2f | >= %s rows/s%s | %s |\n", r.name, thousands(res.rate()), res.elapsed.Seconds(),
+			slowest.name, thousands(slowest.rate()), ratio, thousands(r.target), map[bool]string{true: ", >= 0.5 of the limit"}[strings.HasPrefix(r.name, "REST -> DuckDB")], yesNo(met))
+	}
+	// The cached pages go before the peak-RSS runs, as the emulator process ends.
+	if err := em.stop(); err != nil {
+		return "", fail("stopping the emulator", err, hintBug)
+	}
+
+	// 3. Peak RSS of a pipeline process.
+	fmt.Fprintf(&b, "\n### 3. Peak RSS of a pipeline process (REST -> DuckDB, Opportunity)\n\n")
+	if c.quick {
+		fmt.Fprintf(&b, "Skipped (--quick).\n")
+	} else {
+		var rss []int64
+		for _, n := range []int{c.rssSmall, c.rows} {
+			step("peak RSS at %d rows", n)
+			kb, err := peakRSS(ctx, c.dir, n)
+			if err != nil {
+				return "", fail(fmt.Sprintf("3. peak RSS at %d rows", n), err, hintRSS)
+			}
+			rss = append(rss, kb)
+		}
+		growth := float64(rss[1])/float64(rss[0]) - 1
+		fmt.Fprintf(&b, "| rows | peak RSS |\n|---:|---:|\n| %s | %d MiB |\n| %s | %d MiB |\n\nGrowth %+.0f%%; target: at most 300 MiB at %s rows and within 20%% of the smaller run: %s.\n",
+			thousands(float64(c.rssSmall)), rss[0]/1024, thousands(float64(c.rows)), rss[1]/1024, growth*100, thousands(float64(c.rows)),
+			yesNo(rss[1] <= 300*1024 && growth <= 0.20))
+	}
+
+	// 4. Latency: all resources against the longest alone.
+	step("latency %v: all 15 resources, then each alone", c.latency)
+	all, longest, err := latencyRuns(ctx, c.dir, c.latency)
+	if err != nil {
+		return "", fail(fmt.Sprintf("4. %v added to every request", c.latency), err, hintBug)
+	}
+	ratio := all.elapsed.Seconds() / longest.elapsed.Seconds()
+	fmt.Fprintf(&b, "\n### 4. %v added to every request\n\nAll 15 resources: %.2f s; the longest alone (%s): %.2f s; ratio %.2f (target at most 1.3: %s).\n",
+		c.latency, all.elapsed.Seconds(), longest.name, longest.elapsed.Seconds(), ratio, yesNo(ratio <= 1.3))
+
+	// 5. API calls.
+	step("API calls")
+	calls, err := apiCalls(ctx, c.dir)
+	if err != nil {
+		return "", fail("5. Salesforce API calls", err, hintDuckDB)
+	}
+	fmt.Fprintf(&b, "\n### 5. Salesforce API calls (15 resources, default emulated org)\n\n| run | API calls | per resource |\n|---|---:|---:|\n")
+	for _, k := range []string{"full load", "incremental, 1% changed", "incremental, nothing changed"} {
+		fmt.Fprintf(&b, "| %s | %d | %.1f |\n", k, calls[k], float64(calls[k])/15)
+	}
+	fmt.Fprintf(&b, "\nTarget: an incremental run with nothing changed uses at most 2 calls per resource: %s.\n", yesNo(float64(calls["incremental, nothing changed"])/15 <= 2))
+	return b.String(), nil
+}
+
+// dropDataset drops a benchmark dataset in Postgres before and after each load into it, so that
+// no load sees the tables or the pipeline state of another (or of an interrupted run).
+func dropDataset(ctx context.Context, pg *postgres.Destination, dataset string) error {
+	if err := pg.DropDataset(ctx, dataset); err != nil {
+		return fmt.Errorf("dropping the benchmark's dataset %s: %w", dataset, err)
+	}
+	return nil
+}
+
+// latencyRuns loads all resources of a default org whose every request takes latency longer,
+// then each resource alone, into a destination that keeps nothing; it returns the first run
+// and the longest of the others (named after its resource). The emulator runs in-process: the
+// runs wait on the latency far more than they compute.
+func latencyRuns(ctx context.Context, dir string, latency time.Duration) (all, longest benchResult, err error) {
+	srv, err := salesforcetest.Start("127.0.0.1:0", salesforcetest.Options{Seed: 1, Faults: salesforcetest.Faults{Latency: latency}})
+	if err != nil {
+		return all, longest, err
+	}
+	defer srv.Close()
+	src, err := emulatorSource(srv.URL())
+	if err != nil {
+		return all, longest, err
+	}
+	if all, _, err = benchPipeline(ctx, "lat_all", dir, newDiscard(0), src); err != nil {
+		return all, longest, err
+	}
+	for _, name := range src.ResourceNames() {
+		one, _, err := benchPipeline(ctx, "lat_"+name, dir, newDiscard(0), src.WithResources(name))
+		if err != nil {
+			return all, longest, err
+		}
+		if one.elapsed > longest.elapsed {
+			longest, longest.name = one, name
+		}
+	}
+	return all, longest, nil
+}
+
+func yesNo(ok bool) string {
+	if ok {
+		return "yes"
+	}
+	return "**no**"
+}
+
+func thousands(f float64) string {
+	s := strconv.FormatInt(int64(f+0.5), 10)
+	var out []byte
+	for i := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ',')
+		}
+		out = append(out, s[i])
+	}
+	return string(out)
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "model name") {
+			if _, v, ok := strings.Cut(line, ":"); ok {
+				return strings.TrimSpace(v)
+			}
+		}
+	}
+	return "unknown CPU"
+}
+
+// The raw clients' rows in the limits table.
+const (
+	rawRESTName = "emulator serving REST pages (raw)"
+	rawBulkName = "emulator serving Bulk CSV pages (raw)"
+)
+
+// rawClient sends the raw clients' requests to the emulator at base, logged in with the
+// password grant.
+type rawClient struct {
+	ctx   context.Context
+	base  string
+	token string
+}
+
+// newRawClient logs in to the emulator at base.
+func newRawClient(ctx context.Context, base string) (*rawClient, error) {
+	form := url.Values{"grant_type": {"password"}, "client_id": {salesforcetest.DefaultClientID}, "client_secret": {salesforcetest.DefaultClientSecret},
+		"username": {salesforcetest.DefaultUserName}, "password": {salesforcetest.DefaultPassword + salesforcetest.DefaultSecurityToken}}
+	rc := &rawClient{ctx: ctx, base: base}
+	body, err := rc.read(http.MethodPost, "/services/oauth2/token", "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, fmt.Errorf("emulator login: %w", err)
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.Unmarshal(body, &tok); err != nil {
+		return nil, fmt.Errorf("emulator login: reading the answer: %w", err)
+	}
+	if tok.AccessToken == "" {
+		return nil, fmt.Errorf("emulator login: the answer has no access_token: %.200s", body)
+	}
+	rc.token = tok.AccessToken
+	return rc, nil
+}
+
+// do sends a request and returns the answer, whose body the caller closes; any status but
+// 200 is an error quoting the start of the body.
+func (rc *rawClient) do(method, path, contentType string, body io.Reader) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(rc.ctx, method, rc.base+path, body)
+	if err != nil {
+		return nil, err
+	}
+	if rc.token != "" {
+		req.Header.Set("Authorization", "Bearer "+rc.token)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	req.Header.Set("Accept-Encoding", "identity") // as sfdlt asks on loopback
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		b, rerr := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return nil, errors.Join(fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, bytes.TrimSpace(b)), rerr, resp.Body.Close())
+	}
+	return resp, nil
+}
+
+// read sends a request and returns the answer's body.
+func (rc *rawClient) read(method, path, contentType string, body io.Reader) ([]byte, error) {
+	resp, err := rc.do(method, path, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(resp.Body)
+	if err = errors.Join(err, resp.Body.Close()); err != nil {
+		return nil, fmt.Errorf("%s %s: reading the answer: %w", method, path, err)
+	}
+	return b, nil
+}
+
+// rawRESTRate reads every page of the query without parsing (it only finds the next link).
+func rawRESTRate(ctx context.Context, base, soql string) (benchResult, error) {
+	rc, err := newRawClient(ctx, base)
+	if err != nil {
+		return benchResult{}, err
+	}
+	// queryAll, as the pipeline reads merge resources: the pages the warm-up cached.
+	next := "/services/data/v" + client.DefaultAPIVersion + "/queryAll?" + url.Values{"q": {soql}}.Encode()
+	var total, bytesRead int64
+	start := time.Now()
+	for first := true; next != ""; first = false {
+		body, err := rc.read(http.MethodGet, next, "", nil)
+		if err != nil {
+			return benchResult{}, err
+		}
+		bytesRead += int64(len(body))
+		if first {
+			if total, err = strconv.ParseInt(string(between(body, `"totalSize":`, `,`)), 10, 64); err != nil {
+				return benchResult{}, fmt.Errorf("the query's first page has no totalSize: %w", err)
+			}
+		}
+		next = string(between(body, `"nextRecordsUrl":"`, `"`))
+	}
+	return benchResult{name: rawRESTName, rows: total, bytes: bytesRead, elapsed: time.Since(start)}, nil
+}
+
+func between(b []byte, start, end string) []byte {
+	i := bytes.Index(b, []byte(start))
+	if i < 0 {
+		return nil
+	}
+	b = b[i+len(start):]
+	j := bytes.Index(b, []byte(end))
+	if j < 0 {
+		return nil
+	}
+	return b[:j]
+}
+
+// rawBulkRate runs a Bulk job and downloads its pages without parsing.
+func rawBulkRate(ctx context.Context, base, soql string) (benchResult, error) {
+	rc, err := newRawClient(ctx, base)
+	if err != nil {
+		return benchResult{}, err
+	}
+	jobs := "/services/data/v" + client.DefaultAPIVersion + "/jobs/query"
+	start := time.Now()
+	create, err := json.Marshal(map[string]string{"operation": "queryAll", "query": soql, "contentType": "CSV", "columnDelimiter": "COMMA", "lineEnding": "LF"})
+	if err != nil {
+		return benchResult{}, err
+	}
+	var job struct {
+		ID    string `json:"id"`
+		State string `json:"state"`
+	}
+	readJob := func(method, path string, body io.Reader) error {
+		b, err := rc.read(method, path, "application/json", body)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(b, &job); err != nil {
+			return fmt.Errorf("%s %s: reading the job: %w", method, path, err)
+		}
+		return nil
+	}
+	if err := readJob(http.MethodPost, jobs, bytes.NewReader(create)); err != nil {
+		return benchResult{}, err
+	}
+	for job.State != "JobComplete" {
+		if job.State == "Failed" || job.State == "Aborted" {
+			return benchResult{}, fmt.Errorf("bulk job %s: %s", job.ID, job.State)
+		}
+		if err := readJob(http.MethodGet, jobs+"/"+job.ID, nil); err != nil {
+			return benchResult{}, err
+		}
+	}
+	var rows, bytesRead int64
+	locator := ""
+	for {
+		path := jobs + "/" + job.ID + "/results"
+		if locator != "" {
+			path += "?locator=" + url.QueryEscape(locator)
+		}
+		resp, err := rc.do(http.MethodGet, path, "", nil)
+		if err != nil {
+			return benchResult{}, err
+		}
+		n, err := io.Copy(io.Discard, resp.Body)
+		if err = errors.Join(err, resp.Body.Close()); err != nil {
+			return benchResult{}, fmt.Errorf("GET %s: reading the answer: %w", path, err)
+		}
+		bytesRead += n
+		recs, err := strconv.ParseInt(resp.Header.Get("Sforce-NumberOfRecords"), 10, 64)
+		if err != nil {
+			return benchResult{}, fmt.Errorf("GET %s: the Sforce-NumberOfRecords header: %w", path, err)
+		}
+		rows += recs
+		locator = resp.Header.Get("Sforce-Locator")
+		if locator == "" || locator == "null" {
+			break
+		}
+	}
+	return benchResult{name: rawBulkName, rows: rows, bytes: bytesRead, elapsed: time.Since(start)}, nil
+}
+
+// loadRate writes n rows (the captured sample, repeated) into a destination in one load.
+func loadRate(ctx context.Context, dest destination.Destination, sample *captured, n int) (res benchResult, err error) {
+	sess, err := dest.Open(ctx, "bench_limit", "limit")
+	if err != nil {
+		return benchResult{}, err
+	}
+	defer func() {
+		if cerr := sess.Close(); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("closing the session: %w", cerr))
+		}
+	}()
+	t := sample.table.Clone()
+	t.WriteDisposition = "append"
+	for i := range t.Columns {
+		t.Columns[i].PrimaryKey = false
+	}
+	start := time.Now()
+	load, err := sess.Begin(ctx)
+	if err != nil {
+		return benchResult{}, err
+	}
+	defer func() {
+		// After Commit, Rollback does nothing.
+		if rerr := load.Rollback(); rerr != nil {
+			err = errors.Join(err, fmt.Errorf("rolling back: %w", rerr))
+		}
+	}()
+	w, err := load.Table(ctx, t)
+	if err != nil {
+		return benchResult{}, err
+	}
+	const batch = 2000
+	for done := 0; done < n; {
+		for i := 0; i < len(sample.rows) && done < n; i += batch {
+			rows := sample.rows[i:min(i+batch, len(sample.rows))]
+			rows = rows[:min(len(rows), n-done)]
+			if err := w.Write(ctx, rows); err != nil {
+				return benchResult{}, err
+			}
+			done += len(rows)
+		}
+	}
+	if err := w.Close(ctx); err != nil {
+		return benchResult{}, err
+	}
+	if err := load.Commit(ctx); err != nil {
+		return benchResult{}, err
+	}
+	return benchResult{rows: int64(n), elapsed: time.Since(start)}, nil
+}
+
+// peakRSS loads n Opportunity rows into DuckDB in a child process (rolePipeline) and returns
+// its peak resident set size in KiB. The emulator runs in this process: the child's peak is
+// its own.
+func peakRSS(ctx context.Context, dir string, n int) (int64, error) {
+	em, err := salesforcetest.Start("127.0.0.1:0", emulatorOptions(n))
+	if err != nil {
+		return 0, err
+	}
+	defer em.Close()
+	exe, err := os.Executable()
+	if err != nil {
+		return 0, fmt.Errorf("finding sfdlt-bench's own executable to start the pipeline process: %w", err)
+	}
+	work := filepath.Join(dir, fmt.Sprintf("rss%d", n))
+	if err := os.MkdirAll(work, 0o700); err != nil {
+		return 0, err
+	}
+	cmd := exec.CommandContext(ctx, exe, "--login-url", em.URL(), "--dir", work)
+	cmd.Env = append(os.Environ(), childEnv+"="+rolePipeline)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return 0, fmt.Errorf("the pipeline process failed: %w%s", err, childOutput(out.String()))
+	}
+	// The child reports its own peak: the rusage Wait returns can be the maximum over all of
+	// this process's children.
+	m := regexp.MustCompile(regexp.QuoteMeta(peakRSSPrefix) + `(\d+) KiB`).FindStringSubmatch(out.String())
+	if m == nil {
+		return 0, fmt.Errorf("the pipeline process reported no peak RSS%s", childOutput(out.String()))
+	}
+	return strconv.ParseInt(m[1], 10, 64)
+}
+
+// apiCalls counts the API calls of a full load, an incremental run after 1% of the merge
+// resources' rows changed, and one after nothing changed, on an in-process emulated org.
+func apiCalls(ctx context.Context, dir string) (map[string]int, error) {
+	srv, err := salesforcetest.Start("127.0.0.1:0", salesforcetest.Options{Seed: 1})
+	if err != nil {
+		return nil, err
+	}
+	defer srv.Close()
+	c := srv.Credentials()
+	src, err := sfdlt.NewSource(sfdlt.Credentials{UserName: c.UserName, Password: c.Password, SecurityToken: c.SecurityToken}, sfdlt.LoginURL(srv.URL()))
+	if err != nil {
+		return nil, err
+	}
+	dest := duckdb.New(filepath.Join(dir, "calls.duckdb"))
+	out := map[string]int{}
+	_, info, err := benchPipeline(ctx, "calls", dir, dest, src)
+	if err != nil {
+		return nil, err
+	}
+	out["full load"] = info.APICalls
+	cl, err := client.New(ctx, client.Config{LoginURL: srv.URL(), Credentials: client.Credentials{UserName: c.UserName, Password: c.Password, SecurityToken: c.SecurityToken}})
+	if err != nil {
+		return nil, err
+	}
+	for _, obj := range []string{"Opportunity", "OpportunityLineItem", "OpportunityContactRole", "Account", "CampaignMember", "Task", "Event"} {
+		n := max(1, srv.Count(obj, false)/100)
+		var ids []string
+		for p, err := range cl.Query(ctx, fmt.Sprintf("SELECT Id FROM %s ORDER BY Id LIMIT %d", obj, n)) {
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range p.Records {
+				var rec struct{ Id string }
+				if err := json.Unmarshal(r, &rec); err != nil {
+					return nil, fmt.Errorf("reading the Ids of %s to change: %w", obj, err)
+				}
+				ids = append(ids, rec.Id)
+			}
+		}
+		if err := srv.Update(obj, ids, map[string]any{}); err != nil {
+			return nil, err
+		}
+	}
+	if _, info, err = benchPipeline(ctx, "calls", dir, dest, src); err != nil {
+		return nil, err
+	}
+	out["incremental, 1% changed"] = info.APICalls
+	if _, info, err = benchPipeline(ctx, "calls", dir, dest, src); err != nil {
+		return nil, err
+	}
+	out["incremental, nothing changed"] = info.APICalls
+	return out, nil
+}
