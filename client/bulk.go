@@ -31,6 +31,10 @@ const (
 	bulkCleanupTimeout = 10 * time.Second
 )
 
+// BulkDeleteTimeout bounds one DeleteBulkJobs call, every job and retry included: the deletes
+// outlive a cancelled load, so they need a limit of their own.
+const BulkDeleteTimeout = 30 * time.Second
+
 // Bulk API 2.0 query job states.
 const (
 	BulkStateUploadComplete = "UploadComplete"
@@ -48,7 +52,8 @@ type BulkOptions struct {
 	// (defaults DefaultBulkPollInterval, DefaultBulkMaxPollInterval).
 	PollInterval, MaxPollInterval time.Duration
 	// Timeout bounds the wait for JobComplete (default DefaultBulkTimeout); a job still running
-	// then is aborted and BulkQuery returns ErrBulkJobTimeout. Downloads are bounded by ctx only.
+	// then is aborted and BulkQuery returns ErrBulkJobTimeout. It also bounds the wait for a
+	// results page answered 412 or 204 (not ready yet); downloads are bounded by ctx only.
 	Timeout time.Duration
 	// MaxRecords is the maxRecords of each results page; 0 lets Salesforce choose.
 	MaxRecords int
@@ -70,7 +75,7 @@ type BulkOptions struct {
 	// case.
 	KeepJob bool
 	// KeepReadJob, with KeepJob, keeps the job after every row was read too: a caller that
-	// commits what it read in chunks deletes it with DeleteBulkJob once the last rows are
+	// commits what it read in chunks deletes it with DeleteBulkJobs once the last rows are
 	// committed, so a process that dies between reading and committing can still read on.
 	KeepReadJob bool
 }
@@ -438,7 +443,8 @@ func (j *BulkJob) set(w *bulkJobWire) {
 }
 
 // Abort asks Salesforce to stop the job (PATCH {"state":"Aborted"}). A job that already
-// finished cannot be aborted; delete it instead (Results does that at its end).
+// finished cannot be aborted; delete it instead (Results does that at its end unless
+// BulkOptions.KeepJob keeps it).
 func (j *BulkJob) Abort(ctx context.Context) error {
 	var w bulkJobWire
 	_, err := j.c.send(ctx, call{method: http.MethodPatch, path: j.path(""), body: []byte(`{"state":"Aborted"}`), auth: true,
@@ -458,10 +464,9 @@ func (j *BulkJob) Abort(ctx context.Context) error {
 	return nil
 }
 
-// cleanup aborts (when asked) and deletes the job, best effort, on a context that survives the
-// caller's cancellation but not for long.
-// DeleteBulkJob deletes a query job (one kept with BulkOptions.KeepJob and KeepReadJob). A job
-// Salesforce no longer has is not an error.
+// DeleteBulkJob deletes a query job (one kept with BulkOptions.KeepJob) within ctx. A job
+// Salesforce no longer has is not an error. To clean up after a load, even a cancelled one, use
+// DeleteBulkJobs.
 func (c *Client) DeleteBulkJob(ctx context.Context, jobID string) error {
 	if !validJobID(jobID) {
 		return fmt.Errorf("deleting bulk query job: %q is not a Salesforce job id (15 or 18 letters and digits)", jobID)
@@ -473,6 +478,31 @@ func (c *Client) DeleteBulkJob(ctx context.Context, jobID string) error {
 	return nil
 }
 
+// DeleteBulkJobs deletes query jobs whose rows the caller has stored (jobs kept with KeepJob and
+// KeepReadJob so that a crash before the commit could read on), best effort: each job is tried
+// in turn whatever happened to the others. The deletes run even when ctx is cancelled, so a
+// cancelled load still removes the jobs of what it committed; they run on ctx's values with a
+// deadline of their own, BulkDeleteTimeout for them all. It returns one error per job left
+// behind, in the order of ids, each naming its job (nil when all are gone), and does not log
+// them: a job left behind costs nothing but storage until Salesforce deletes it after 7 days,
+// so the caller reports it as a warning, not a failure.
+func (c *Client) DeleteBulkJobs(ctx context.Context, ids ...string) []error {
+	if len(ids) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), BulkDeleteTimeout)
+	defer cancel()
+	var errs []error
+	for _, id := range ids {
+		if err := c.DeleteBulkJob(ctx, id); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
+}
+
+// cleanup aborts (when asked) and deletes the job, best effort, on a context that survives the
+// caller's cancellation but not for long.
 func (j *BulkJob) cleanup(ctx context.Context, abort bool) {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bulkCleanupTimeout)
 	defer cancel()
@@ -488,13 +518,14 @@ func (j *BulkJob) cleanup(ctx context.Context, abort bool) {
 	}
 }
 
-// Results yields the job's rows in order, batch by batch, then deletes the job. Iteration stops
-// at the first error (yielded with a nil batch) or when the loop breaks; the job is then deleted
-// too, unless BulkOptions.KeepJob keeps it for ResumeBulkQuery. Results can be ranged over once.
-// Pages cut off mid-body are requested again by the same locator and the rows already yielded
-// are skipped; the row counts are checked against Sforce-NumberOfRecords and the job's
-// numberRecordsProcessed (ErrBulkRowCount). Each results page ends with a batch whose PageEnd is
-// set (see BulkBatch).
+// Results yields the job's rows in order, batch by batch, then deletes the job (unless
+// BulkOptions.KeepJob and KeepReadJob keep it for the caller to delete with DeleteBulkJobs).
+// Iteration stops at the first error (yielded with a nil batch) or when the loop breaks; the job
+// is then deleted too, unless BulkOptions.KeepJob keeps it for ResumeBulkQuery. Results can be
+// ranged over once. Pages cut off mid-body are requested again by the same locator and the rows
+// already yielded are skipped; the row counts are checked against Sforce-NumberOfRecords and the
+// job's numberRecordsProcessed (ErrBulkRowCount). Each results page ends with a batch whose
+// PageEnd is set (see BulkBatch).
 func (j *BulkJob) Results(ctx context.Context) iter.Seq2[*BulkBatch, error] {
 	return func(yield func(*BulkBatch, error) bool) {
 		j.mu.Lock()

@@ -1,6 +1,7 @@
 // Package client is sfdlt's Salesforce API client: login (SOAP and the OAuth 2.0 flows), REST
-// queries with paging, describes, limits and deleted records, and a generic authenticated
-// request method for the Bulk API 2.0 code. It speaks Salesforce only and knows no tables.
+// queries with paging, describes, limits and deleted records, Bulk API 2.0 query jobs, and a
+// generic authenticated request method (Do) for the APIs it does not wrap. It speaks Salesforce
+// only and knows no tables.
 //
 // One Client serves many goroutines. Every call retries transient failures (5xx, 420, 406, 429,
 // network errors, bodies cut off mid-page) with jittered exponential backoff, logs in again once
@@ -13,6 +14,10 @@
 // retried, a host refusing connections is tried twice (ErrUnreachable). Errors are typed
 // (*APIError, *LoginError) and match the package's sentinels with errors.Is; their messages cut
 // long URLs and SOQL to a readable length.
+//
+// The client counts the API calls it sends (APICalls), asks for gzip except from a loopback host
+// (Config.DisableCompression), and deletes the Bulk jobs a caller kept once their rows are
+// stored, even after the caller was cancelled (DeleteBulkJobs).
 package client
 
 import (
@@ -79,13 +84,18 @@ type Config struct {
 	// the cap for a while whatever this says.
 	MaxConcurrentRequests int
 
-	// Logger receives retries, logins and re-logins; nil disables logging. Secrets are never logged.
+	// Logger receives retries, waits, logins and re-logins (warnings and info) and every request
+	// (debug); nil disables logging. Secrets are never logged.
 	Logger *slog.Logger
 
-	// DisableCompression asks for uncompressed responses. gzip shrinks pages several times over
-	// a network, but on a loopback host (the emulator) it only burns CPU on both ends: a quarter
-	// of a local load's CPU, profiled.
+	// DisableCompression asks every host for uncompressed responses. By default the client asks
+	// for gzip, which shrinks pages several times over a network, but not from a loopback host
+	// (127.0.0.0/8, ::1, localhost: the emulator), where it only burns CPU on both ends (a quarter
+	// of a local load's CPU, profiled). CompressLoopback asks loopback hosts for gzip too, to
+	// exercise compression against a local server; DisableCompression wins over it. The host is
+	// that of each request: the login host for logins, the instance for everything else.
 	DisableCompression bool
+	CompressLoopback   bool
 }
 
 // Client is an authenticated Salesforce API client, safe for concurrent use.
@@ -98,8 +108,10 @@ type Client struct {
 	maxRetries   int
 	retryWait    time.Duration
 	maxRetryWait time.Duration
-	// noCompression: Config.DisableCompression.
-	noCompression bool
+	// noCompression and compressLoopback: Config.DisableCompression and CompressLoopback (see
+	// compress).
+	noCompression    bool
+	compressLoopback bool
 	// concurrentLimitWait: Config.ConcurrentLimitWait (0 when not retried).
 	concurrentLimitWait time.Duration
 
@@ -107,6 +119,8 @@ type Client struct {
 	// throttled counts those answers.
 	gate      *gate
 	throttled atomic.Int64
+	// apiCalls counts the requests sent under the versioned data path (see APICalls).
+	apiCalls atomic.Int64
 
 	// versionSem guards versionChecked and versionErr, the cached answer of the check that
 	// explains a 404 by an API version the instance does not offer (see checkVersion).
@@ -154,17 +168,18 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 // newClient validates the configuration without any network call.
 func newClient(cfg Config) (*Client, error) {
 	c := &Client{
-		httpc:         cfg.HTTPClient,
-		log:           cfg.Logger,
-		apiVersion:    strings.TrimPrefix(cfg.APIVersion, "v"),
-		maxRetries:    cfg.MaxRetries,
-		noCompression: cfg.DisableCompression,
-		retryWait:     cfg.RetryWait,
-		maxRetryWait:  cfg.MaxRetryWait,
-		creds:         cfg.Credentials,
-		loginSem:      make(chan struct{}, 1),
-		versionSem:    make(chan struct{}, 1),
-		describes:     map[string]*describeEntry{},
+		httpc:            cfg.HTTPClient,
+		log:              cfg.Logger,
+		apiVersion:       strings.TrimPrefix(cfg.APIVersion, "v"),
+		maxRetries:       cfg.MaxRetries,
+		noCompression:    cfg.DisableCompression,
+		compressLoopback: cfg.CompressLoopback,
+		retryWait:        cfg.RetryWait,
+		maxRetryWait:     cfg.MaxRetryWait,
+		creds:            cfg.Credentials,
+		loginSem:         make(chan struct{}, 1),
+		versionSem:       make(chan struct{}, 1),
+		describes:        map[string]*describeEntry{},
 	}
 	if cfg.MaxConcurrentRequests < 0 {
 		return nil, fmt.Errorf("config: MaxConcurrentRequests %d is negative: use 0 for no cap", cfg.MaxConcurrentRequests)
@@ -285,6 +300,13 @@ func checkBaseURL(raw string) (string, error) {
 	return strings.TrimRight(u.String(), "/"), nil
 }
 
+// compress reports whether to ask host for gzip-compressed responses (see
+// Config.DisableCompression).
+func (c *Client) compress(host string) bool {
+	return !c.noCompression && (c.compressLoopback || !isLoopback(host))
+}
+
+// isLoopback reports whether host (a name or an IP, without port) is the local machine.
 func isLoopback(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true
@@ -313,7 +335,7 @@ func (c *Client) GoString() string { return c.String() }
 
 // dataPath is the path of a REST resource under /services/data/vXX.X/.
 func (c *Client) dataPath(rel string) string {
-	return "/services/data/v" + c.apiVersion + "/" + strings.TrimPrefix(rel, "/")
+	return apiPathPrefix + c.apiVersion + "/" + strings.TrimPrefix(rel, "/")
 }
 
 func (c *Client) current() session {

@@ -63,7 +63,8 @@ var (
 	ErrInvalidType = errors.New("salesforce object type invalid")
 	// ErrInvalidQueryLocator: a query's nextRecordsUrl expired; run the query again.
 	ErrInvalidQueryLocator = errors.New("salesforce query locator invalid or expired")
-	// ErrServerUnavailable: Salesforce kept answering 5xx/420/429 after all retries.
+	// ErrServerUnavailable: Salesforce kept answering 5xx, 420, 406 or 429 (or an HTML page where
+	// Bulk results were due) after all retries.
 	ErrServerUnavailable = errors.New("salesforce unavailable")
 	// ErrUnreachable: the request never reached its host: the name does not resolve (not
 	// retried) or the host refuses connections (tried twice). The error also unwraps to the

@@ -132,10 +132,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	}
 }
 
-// sessionClient returns a client on srv with a bare session (no login call).
+// sessionClient returns a client on srv with a bare session (no login call). srv stands in for
+// a remote org, so the client asks it for gzip as it would ask Salesforce (CompressLoopback).
 func sessionClient(t testing.TB, srv *server, mod ...func(*Config)) *Client {
 	t.Helper()
-	cfg := fastRetry(Config{Credentials: Credentials{SessionID: secretSession, InstanceURL: srv.URL}})
+	cfg := fastRetry(Config{Credentials: Credentials{SessionID: secretSession, InstanceURL: srv.URL}, CompressLoopback: true})
 	for _, m := range mod {
 		m(&cfg)
 	}

@@ -20,7 +20,7 @@ type Version struct {
 }
 
 // Versions lists the API versions the instance serves, oldest first. The call needs no session
-// and does not count against the API limit.
+// and does not count against the API limit (nor in APICalls).
 func (c *Client) Versions(ctx context.Context) ([]Version, error) {
 	endpoint := c.InstanceURL() + "/services/data/"
 	var out []Version

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -93,10 +94,10 @@ func (c *Client) send(ctx context.Context, cl call) (*http.Response, error) {
 		for k, vs := range cl.header {
 			req.Header[k] = append([]string(nil), vs...)
 		}
-		if c.noCompression {
-			req.Header.Set("Accept-Encoding", "identity")
-		} else {
+		if c.compress(req.URL.Hostname()) {
 			req.Header.Set("Accept-Encoding", "gzip")
+		} else {
+			req.Header.Set("Accept-Encoding", "identity")
 		}
 		if req.Header.Get("User-Agent") == "" {
 			req.Header.Set("User-Agent", userAgent)
@@ -111,6 +112,9 @@ func (c *Client) send(ctx context.Context, cl call) (*http.Response, error) {
 				limit, _, _, _ := c.gate.state()
 				return nil, fmt.Errorf("%s %s: waiting for a request slot (the client runs at most %d requests at once, fewer after Salesforce's concurrent request limit): %w", cl.method, showURL(target), limit, err)
 			}
+		}
+		if strings.HasPrefix(req.URL.Path, apiPathPrefix) {
+			c.apiCalls.Add(1)
 		}
 		started := time.Now()
 		resp, err := c.httpc.Do(req)
@@ -402,7 +406,7 @@ func redactURL(raw string) string {
 }
 
 // Do sends an authenticated request to the instance with the client's retry and re-login
-// machinery, for APIs this package does not wrap (Bulk API 2.0). path is either absolute on the
+// machinery, for APIs this package does not wrap (Bulk API 2.0 ingest jobs, Composite ...). path is either absolute on the
 // instance ("/services/data/v64.0/jobs/query"), relative to the versioned data path
 // ("jobs/query"), or a full URL on the instance. body is read completely before the first
 // attempt so that retries can replay it. hdr is copied onto the request.

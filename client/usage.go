@@ -32,6 +32,18 @@ func (c *Client) Usage() Usage {
 	return out
 }
 
+// apiPathPrefix starts the path of every request that is an API call: the versioned data path
+// of REST and Bulk API 2.0 (/services/data/v64.0/...). Logins (/services/oauth2, /services/Soap)
+// and the version list (/services/data/) are not.
+const apiPathPrefix = "/services/data/v"
+
+// APICalls counts the API calls the client has sent since New: every request under the versioned
+// data path (/services/data/vXX.X/), REST and Bulk alike, each retry and each replay after a
+// re-login counted, since each is a request on the wire; logins and the version list (Versions)
+// are not calls the org's daily limit counts and are left out. Unlike Usage, which is the org's
+// total as Salesforce last reported it, this is the client's own share. Safe for concurrent use.
+func (c *Client) APICalls() int { return int(c.apiCalls.Load()) }
+
 func (c *Client) recordUsage(h http.Header) {
 	v := h.Get("Sforce-Limit-Info")
 	if v == "" {
