@@ -36,8 +36,8 @@ type LoadInfo struct {
 	SchemaHash    string
 	// StateVersion is the pipeline state version after the run.
 	StateVersion int64
-	// APICalls is the number of Salesforce API calls the run made (from Sforce-Limit-Info: the
-	// org's usage after the run minus before), -1 when unknown.
+	// APICalls is the number of Salesforce API calls the run made (the requests its client sent
+	// under /services/data/vXX.X, retries included, logins not), -1 when it did not log in.
 	APICalls int
 	// LostCursors is how many times Salesforce released or expired a query cursor under the
 	// run's reads (another integration of the same user opened too many, or it sat idle 15

@@ -8,11 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"net/url"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,10 +35,9 @@ type run struct {
 	sch  *normalize.Schema
 	// state is the pipeline state the run started from; the loader owns it once it starts.
 	// prior holds what the resources' reads need of it, copied before they start.
-	state    *state.Pipeline
-	prior    map[string]state.Resource
-	sf       *client.Client
-	apiCalls atomic.Int64
+	state *state.Pipeline
+	prior map[string]state.Resource
+	sf    *client.Client
 	// cursors is the budget of REST query cursors; lostCursors counts the cursors Salesforce
 	// released or expired under the run's reads (each read went on after its last record).
 	cursors     *cursorBudget
@@ -68,7 +64,7 @@ func (r *run) do(ctx context.Context) (info *Info, err error) {
 	defer func() {
 		r.info.Duration = p.Now().Sub(r.started)
 		if r.sf != nil {
-			r.info.APICalls = int(r.apiCalls.Load())
+			r.info.APICalls = r.sf.APICalls()
 			if n := r.sf.Throttled(); n > 0 {
 				r.note(fmt.Sprintf("Salesforce's concurrent-request limit (too many long-running requests in the org at once) refused %d request(s); the run waited them out and ran fewer requests at once meanwhile", n))
 			}
@@ -295,16 +291,9 @@ func (r *run) connect(ctx context.Context) error {
 		return nil
 	}
 	cfg := r.src.Client
-	if u, err := url.Parse(cfg.LoginURL); err == nil && cfg.LoginURL != "" && isLoopbackHost(u.Hostname()) {
-		cfg.DisableCompression = true // gzip on loopback only burns CPU (profiled)
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: 5 * time.Minute}
 	}
-	base := cfg.HTTPClient
-	if base == nil {
-		base = &http.Client{Timeout: 5 * time.Minute}
-	}
-	counted := *base
-	counted.Transport = &countingTransport{next: base.Transport, n: &r.apiCalls}
-	cfg.HTTPClient = &counted
 	sf, err := client.New(ctx, cfg)
 	if err != nil {
 		var le *client.LoginError
@@ -318,44 +307,14 @@ func (r *run) connect(ctx context.Context) error {
 	return nil
 }
 
-func isLoopbackHost(h string) bool {
-	if strings.EqualFold(h, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
-}
-
-// countingTransport counts the REST API calls (what the org's daily limit counts; logins do not
-// count) that a run makes.
-type countingTransport struct {
-	next http.RoundTripper
-	n    *atomic.Int64
-}
-
-func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if strings.HasPrefix(req.URL.Path, "/services/data/v") {
-		t.n.Add(1)
-	}
-	next := t.next
-	if next == nil {
-		next = http.DefaultTransport
-	}
-	return next.RoundTrip(req)
-}
-
 // deleteBulkJobs deletes Bulk jobs whose rows are committed (best effort: Salesforce deletes
 // them itself after 7 days).
 func (r *run) deleteBulkJobs(ctx context.Context, ids ...string) {
 	if r.sf == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	for _, id := range ids {
-		if err := r.sf.DeleteBulkJob(ctx, id); err != nil {
-			r.p.Logger.Warn("could not delete a Bulk job whose rows are loaded; Salesforce deletes it after 7 days", "job", id, "error", err)
-		}
+	for _, err := range r.sf.DeleteBulkJobs(ctx, ids...) {
+		r.p.Logger.Warn("could not delete a Bulk job whose rows are loaded; Salesforce deletes it after 7 days", "error", err)
 	}
 }
 
