@@ -8,18 +8,20 @@ package engine
 
 import (
 	"context"
-	"iter"
 	"log/slog"
 	"time"
 
-	"github.com/sfdlt/sfdlt/client"
 	"github.com/sfdlt/sfdlt/destination"
-	"github.com/sfdlt/sfdlt/internal/normalize"
-	"github.com/sfdlt/sfdlt/schema"
+	"github.com/sfdlt/sfdlt/internal/extract"
 )
 
-// SystemModstamp is the cursor field of the incremental Salesforce resources.
-const SystemModstamp = "SystemModstamp"
+// The settings of a run's source and resources, and its progress reports, are the extractor's.
+type (
+	Source   = extract.Source
+	Resource = extract.Resource
+	Cursor   = extract.Cursor
+	Progress = extract.Progress
+)
 
 // Pipeline is what a run needs of the pipeline: its names, where it keeps local state, the
 // destination, and how it runs.
@@ -37,57 +39,6 @@ type Pipeline struct {
 	// chunk holds (0: one load per run).
 	Parallelism int
 	CommitEvery int
-}
-
-// Source is the Salesforce source's settings.
-type Source struct {
-	Name          string // the source's name: its schema and state section
-	Client        client.Config
-	Production    bool // false caps every query at 100 rows
-	Formulas      bool // select formula fields (a resource may say otherwise)
-	BulkThreshold int
-	BulkOptions   client.BulkOptions
-	HardDeletes   bool
-	Lookback      time.Duration
-	MaxUsagePct   float64
-	MaxCursors    int
-	// Exclude holds fields left out of objects' SELECT lists, by lower-case object and field
-	// name (the values are the names as the user gave them, for errors).
-	Exclude        map[string]map[string]string
-	FormulaRefresh time.Duration
-}
-
-// Resource is one resource of a run: a Salesforce object (Object set) or a Go function
-// (Records set), and how its table is written. Column names are normalized.
-type Resource struct {
-	Name        string
-	Object      string
-	Disposition schema.WriteDisposition
-	PrimaryKey  []string
-	MergeKey    []string
-	Columns     map[string]schema.ColumnHint // keyed by normalized column name
-	Cursor      *Cursor                      // nil: not incremental
-	// Records yields a Go resource's records; lastValue is where its range starts (the
-	// cursor's last value, or its initial value on the first run).
-	Records  func(ctx context.Context, lastValue any) iter.Seq2[map[string]any, error]
-	Formulas *bool // nil: the source's setting
-}
-
-// Cursor is an incremental resource's cursor field and where its first run starts.
-type Cursor struct {
-	Path    string
-	Initial any
-}
-
-// Progress reports how far a run has come with one resource.
-type Progress struct {
-	Resource string
-	Table    string
-	// Pages and Rows are counted so far; TotalRows is Salesforce's totalSize (-1 unknown).
-	Pages     int
-	Rows      int64
-	TotalRows int64
-	Done      bool
 }
 
 // Info says what a run loaded (see sfdlt.LoadInfo, which is made from it).
@@ -128,54 +79,14 @@ type FailedJob struct {
 // non-nil whenever the run got as far as connecting to the destination, also when it fails.
 func Run(ctx context.Context, p *Pipeline, src *Source, resources []*Resource) (*Info, error) {
 	r := &run{p: p, src: src, started: p.Now()}
-	for _, spec := range resources {
-		r.resources = append(r.resources, newResource(spec))
+	cfg := extract.Config{Source: src, Destination: p.Dest.Info(), CommitEvery: p.CommitEvery,
+		Started: r.started, Logger: p.Logger, Note: r.note}
+	if p.Progress != nil {
+		cfg.Progress = r.report
 	}
+	r.x = extract.New(cfg, resources)
 	return r.do(ctx)
 }
 
-// resource is a resource as one run holds it: its settings (the run may change them, as a merge
-// reloaded in full becomes a replace) and its cursor's state.
-type resource struct {
-	name        string
-	object      string // Salesforce object API name; "" for a Go resource
-	disposition schema.WriteDisposition
-	primaryKey  []string
-	mergeKey    []string
-	inc         *cursor
-	columns     map[string]schema.ColumnHint
-	fn          func(ctx context.Context, lastValue any) iter.Seq2[map[string]any, error]
-	formulas    *bool
-}
-
-func newResource(spec *Resource) *resource {
-	r := &resource{name: spec.Name, object: spec.Object, disposition: spec.Disposition,
-		primaryKey: spec.PrimaryKey, mergeKey: spec.MergeKey, fn: spec.Records, formulas: spec.Formulas,
-		columns: map[string]schema.ColumnHint{}}
-	for k, v := range spec.Columns {
-		r.columns[k] = v
-	}
-	if spec.Cursor != nil {
-		r.inc = newCursor(spec.Cursor)
-	}
-	return r
-}
-
-// hints are the resource's table hints, as the normalizer applies them.
-func (r *resource) hints() normalize.Hints {
-	return normalize.Hints{Name: r.name, Disposition: r.disposition, PrimaryKey: r.primaryKey, MergeKey: r.mergeKey, Columns: r.columns}
-}
-
-// cursor is the resource's incremental cursor as the writer of its root table applies it.
-func (r *resource) cursor() (string, normalize.Filter) {
-	if r.inc == nil {
-		return "", nil
-	}
-	return r.inc.CursorPath, r.inc
-}
-
-// writer makes the writer of table t of a resource.
-func (r *run) writer(res *resource, t *schema.Table) *normalize.Writer {
-	path, filter := res.cursor()
-	return normalize.NewWriter(r.sch, t, r.ops, path, filter)
-}
+// ErrAPIUsageLimit is returned when the source's MaxUsagePct stops a run.
+var ErrAPIUsageLimit = extract.ErrAPIUsageLimit

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -9,49 +8,39 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/sfdlt/sfdlt/client"
 	"github.com/sfdlt/sfdlt/destination"
+	"github.com/sfdlt/sfdlt/internal/extract"
 	"github.com/sfdlt/sfdlt/internal/load"
 	"github.com/sfdlt/sfdlt/internal/normalize"
 	"github.com/sfdlt/sfdlt/internal/state"
 	"github.com/sfdlt/sfdlt/schema"
 )
 
-// run is one pipeline run.
+// run is one pipeline run: the extractor reads the resources in parallel, their rows go
+// through the normalizer's writers on a channel to the loader, the single writer.
 type run struct {
-	p         *Pipeline
-	src       *Source
-	resources []*resource
-	started   time.Time
+	p       *Pipeline
+	src     *Source
+	x       *extract.Extractor
+	started time.Time
 
 	info *Info
 	sch  *normalize.Schema
 	// state is the pipeline state the run started from; the loader owns it once it starts.
-	// prior holds what the resources' reads need of it, copied before they start.
-	state *state.Pipeline
-	prior map[string]state.Resource
-	sf    *client.Client
-	// cursors is the budget of REST query cursors; lostCursors counts the cursors Salesforce
-	// released or expired under the run's reads (each read went on after its last record).
-	cursors     *cursorBudget
-	ranks       map[*resource]int // each Salesforce resource's rank for query cursors
-	lostCursors atomic.Int64
-	loader      *load.Loader
+	state  *state.Pipeline
+	sf     *client.Client
+	loader *load.Loader
 	// schemaStored is true when the destination already holds the schema's current version.
 	schemaStored bool
-
-	// ops carries rows from the extractors to the loader goroutine, the only one that writes.
-	ops chan load.Op
-	// progMu serializes progress callbacks and notes.
-	progMu            sync.Mutex
-	canFlag, canPrune bool
+	// infoMu guards info's notes and failures (extractors add them at once) and serializes
+	// progress callbacks.
+	infoMu sync.Mutex
 }
 
 func (r *run) do(ctx context.Context) (info *Info, err error) {
@@ -69,7 +58,7 @@ func (r *run) do(ctx context.Context) (info *Info, err error) {
 				r.note(fmt.Sprintf("Salesforce's concurrent-request limit (too many long-running requests in the org at once) refused %d request(s); the run waited them out and ran fewer requests at once meanwhile", n))
 			}
 		}
-		r.info.LostCursors = int(r.lostCursors.Load())
+		r.info.LostCursors = r.x.LostCursors()
 		if r.loader != nil {
 			r.info.LoadID, r.info.LoadIDs = r.loader.LoadID(), r.loader.LoadIDs()
 			if sv, sh, stv, ok := r.loader.Versions(); ok {
@@ -94,22 +83,7 @@ func (r *run) do(ctx context.Context) (info *Info, err error) {
 	if err := r.loadSchema(ctx, sess, destInfo); err != nil {
 		return r.info, err
 	}
-	r.prior = map[string]state.Resource{}
-	for _, res := range r.resources {
-		if res.inc != nil {
-			res.inc.restore(r.state.Cursor(r.src.Name, res.name, res.inc.CursorPath))
-		}
-		if src := r.state.Sources[r.src.Name]; src != nil && src.Resources[res.name] != nil {
-			rs := *src.Resources[res.name]
-			rs.Incremental = nil
-			if rs.Resume != nil {
-				rp := *rs.Resume
-				rp.LoadIDs = slices.Clone(rp.LoadIDs)
-				rs.Resume = &rp
-			}
-			r.prior[res.name] = rs
-		}
-	}
+	r.x.Restore(r.state)
 	if err := r.connect(ctx); err != nil {
 		return r.info, err
 	}
@@ -124,8 +98,6 @@ func (r *run) do(ctx context.Context) (info *Info, err error) {
 		return r.info, err
 	}
 	defer r.loader.Rollback()
-	r.canFlag, r.canPrune = r.loader.CanFlag(), r.loader.CanPrune()
-	r.cursors = newCursorBudget(r.src.MaxCursors)
 
 	err = r.extractAll(ctx)
 	if err == nil {
@@ -139,11 +111,7 @@ func (r *run) do(ctx context.Context) (info *Info, err error) {
 		return r.info, err
 	}
 	r.info.Loaded = true
-	names := make([]string, len(r.resources))
-	for i, res := range r.resources {
-		names[i] = res.name
-	}
-	for _, t := range r.loader.Counts(names) {
+	for _, t := range r.loader.Counts(r.x.Names()) {
 		r.info.Tables = append(r.info.Tables, TableRows(t))
 	}
 	return r.info, nil
@@ -164,10 +132,10 @@ func (r *run) extractAll(ctx context.Context) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	// A few batches in flight keep the loader busy; more would only hold memory.
-	r.ops = make(chan load.Op, 8)
+	ops := make(chan load.Op, 8)
 	loaded := make(chan error, 1)
 	go func() {
-		err := r.loader.Consume(ctx, r.ops)
+		err := r.loader.Consume(ctx, ops)
 		if err != nil {
 			cancel(err)
 		}
@@ -176,41 +144,26 @@ func (r *run) extractAll(ctx context.Context) error {
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.p.Parallelism)
-	var failMu sync.Mutex
-	// The likely largest objects start first and rank first for query cursors: a run takes as
-	// long as its longest resource, so that one must not wait behind small ones.
-	order := slices.Clone(r.resources)
-	slices.SortStableFunc(order, func(a, b *resource) int {
-		return cmp.Compare(objectRank(a.object), objectRank(b.object))
-	})
-	r.ranks = map[*resource]int{}
-	for i, res := range order {
-		if res.object != "" {
-			r.ranks[res] = i
-			r.cursors.expect(i)
-		}
-	}
-	for _, res := range order {
+	for _, i := range r.x.Start(r.sf, r.sch, ops, r.loader.CanFlag(), r.loader.CanPrune()) {
 		g.Go(func() error {
 			if gctx.Err() != nil {
 				return nil // the run stopped before this resource began: the failure is reported
 			}
-			if err := r.extract(gctx, res); err != nil {
+			if err := r.x.Extract(gctx, i); err != nil {
 				if cause := context.Cause(gctx); cause != nil && !errors.Is(cause, context.Canceled) && errors.Is(err, context.Canceled) {
 					return nil // stopped because another part failed; that failure is reported
 				}
-				failMu.Lock()
-				r.info.Failed = append(r.info.Failed, FailedJob{Table: res.name, Err: err.Error()})
-				failMu.Unlock()
-				return fmt.Errorf("resource %s: %w", res.name, err)
+				r.infoMu.Lock()
+				r.info.Failed = append(r.info.Failed, FailedJob{Table: r.x.Name(i), Err: err.Error()})
+				r.infoMu.Unlock()
+				return fmt.Errorf("resource %s: %w", r.x.Name(i), err)
 			}
 			return nil
 		})
 	}
 	extractErr := g.Wait()
-	close(r.ops)
+	close(ops)
 	loadErr := <-loaded
-	r.ops = nil
 	switch {
 	case loadErr != nil:
 		if errors.Is(loadErr, destination.ErrRowTooLarge) {
@@ -245,16 +198,6 @@ func stopsResumably(err error) bool {
 	return errors.Is(err, ErrAPIUsageLimit) || errors.Is(err, client.ErrConcurrentLimit)
 }
 
-// send hands an operation to the loader goroutine.
-func (r *run) send(ctx context.Context, op load.Op) error {
-	select {
-	case r.ops <- op:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	}
-}
-
 // loadSchema reads the stored schema from the destination, or starts a new one.
 func (r *run) loadSchema(ctx context.Context, sess destination.Session, info destination.Info) error {
 	row, err := sess.Schema(ctx, r.src.Name)
@@ -283,11 +226,7 @@ func (r *run) loadSchema(ctx context.Context, sess destination.Session, info des
 
 // connect logs in to Salesforce when a selected resource reads from it.
 func (r *run) connect(ctx context.Context) error {
-	need := false
-	for _, res := range r.resources {
-		need = need || res.object != ""
-	}
-	if !need {
+	if !r.x.NeedsSalesforce() {
 		return nil
 	}
 	cfg := r.src.Client
@@ -325,4 +264,18 @@ func schemaFromRow(row *destination.SchemaRow) (*schema.Schema, error) {
 		return nil, fmt.Errorf("the destination's stored schema %q (version %d) cannot be read: %w", row.SchemaName, row.Version, err)
 	}
 	return &s, nil
+}
+
+// note records something the user should know in the load info.
+func (r *run) note(s string) {
+	r.infoMu.Lock()
+	defer r.infoMu.Unlock()
+	r.info.Notes = append(r.info.Notes, s)
+}
+
+// report calls the pipeline's progress function, one call at a time.
+func (r *run) report(p Progress) {
+	r.infoMu.Lock()
+	defer r.infoMu.Unlock()
+	r.p.Progress(p)
 }

@@ -1,4 +1,4 @@
-package engine
+package extract
 
 import (
 	"context"
@@ -20,7 +20,7 @@ var errUseBulk = errors.New("large result: read it with Bulk API 2.0")
 
 // bulkAllowed says whether a resource may read through Bulk: full loads in production, when
 // Bulk is on. Incremental runs read their (small) ranges with REST, which Bulk would only slow.
-func (r *run) bulkAllowed(o *objectRun) bool {
+func (r *Extractor) bulkAllowed(o *objectRun) bool {
 	if !(r.src.BulkThreshold > 0 && r.src.Production && (o.res.inc == nil || o.res.inc.rangeStart() == nil || o.resumedFull)) {
 		return false
 	}
@@ -55,23 +55,16 @@ func bulkFallback(err error) bool {
 	return false
 }
 
-// note records something the user should know in the load info.
-func (r *run) note(s string) {
-	r.progMu.Lock()
-	defer r.progMu.Unlock()
-	r.info.Notes = append(r.info.Notes, s)
-}
-
 // bulkOptions are the Bulk job options of o: queryAll for merge resources; with chunked
 // commits the job is kept when reading stops early, so a later run can read on from the last
 // committed page.
-func (r *run) bulkOptions(o *objectRun) client.BulkOptions {
+func (r *Extractor) bulkOptions(o *objectRun) client.BulkOptions {
 	opts := r.src.BulkOptions
 	opts.Operation = "query"
 	if o.queryAll {
 		opts.Operation = "queryAll"
 	}
-	opts.KeepJob = r.p.CommitEvery > 0
+	opts.KeepJob = r.cfg.CommitEvery > 0
 	// Kept after it is read too: the rows are safe only once committed, so the job is deleted
 	// after the commit that completes the resource (see loader.committed).
 	opts.KeepReadJob = opts.KeepJob
@@ -82,7 +75,7 @@ func (r *run) bulkOptions(o *objectRun) client.BulkOptions {
 // reads on a job an earlier run began (o.resumedJob), and decodes its CSV rows straight into
 // typed rows. After each results page, the place where the next one starts is part of the
 // resource's mark, so a commit records it.
-func (r *run) extractBulk(ctx context.Context, o *objectRun) error {
+func (r *Extractor) extractBulk(ctx context.Context, o *objectRun) error {
 	// Bulk returns rows in no order a later run could go on from.
 	o.ordered, o.positioned = false, false
 	job := o.resumedJob

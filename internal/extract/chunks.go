@@ -1,4 +1,4 @@
-package engine
+package extract
 
 import (
 	"context"
@@ -27,7 +27,7 @@ import (
 //     resources written in Go not at all.
 
 // resumePoint returns a copy of the resume point an earlier run left for res, or nil.
-func (r *run) resumePoint(res *resource) *state.Resume {
+func (r *Extractor) resumePoint(res *resource) *state.Resume {
 	rp := r.prior[res.name].Resume
 	if rp == nil {
 		return nil
@@ -39,10 +39,10 @@ func (r *run) resumePoint(res *resource) *state.Resume {
 
 // planChunks sets how a commit can cut o's pass (see above), going on from rp when an earlier
 // run left one.
-func (r *run) planChunks(o *objectRun, rp *state.Resume) {
+func (r *Extractor) planChunks(o *objectRun, rp *state.Resume) {
 	res := o.res
 	o.fullPass = res.inc != nil && (res.inc.fullRead || res.inc.LastValue() == nil)
-	if r.p.CommitEvery <= 0 {
+	if r.cfg.CommitEvery <= 0 {
 		return
 	}
 	if res.disposition == schema.Replace && r.canPrune && o.idCol >= 0 {
@@ -91,7 +91,7 @@ var errBulkJobChanged = errors.New("the Bulk job an earlier run began selects ot
 // reattachBulk reattaches to the Bulk job an earlier run was reading. When Salesforce no longer
 // has it (it keeps jobs 7 days) or it cannot be read on, the resource is read anew, and a
 // replace pass starts over.
-func (r *run) reattachBulk(ctx context.Context, o *objectRun) error {
+func (r *Extractor) reattachBulk(ctx context.Context, o *objectRun) error {
 	rp := o.bulkResume
 	o.bulkResume = nil
 	job, err := r.sf.ResumeBulkQuery(ctx, rp.BulkJob, rp.BulkLocator, rp.BulkRows, r.bulkOptions(o))

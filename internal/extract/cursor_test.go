@@ -1,4 +1,4 @@
-package engine
+package extract
 
 import (
 	"encoding/json"

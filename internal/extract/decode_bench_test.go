@@ -1,4 +1,4 @@
-package engine
+package extract
 
 import (
 	"context"
@@ -25,7 +25,7 @@ func BenchmarkDecodeOpportunityPage(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	r := &run{src: &Source{Formulas: true}, sch: normalize.NewSchema(schema.New("b"))}
+	r := &Extractor{src: &Source{Formulas: true}, sch: normalize.NewSchema(schema.New("b"))}
 	fields, err := r.objectFields(&resource{}, d)
 	if err != nil {
 		b.Fatal(err)

@@ -1,4 +1,4 @@
-package engine
+package extract
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 var ErrAPIUsageLimit = errors.New("the org's API usage reached max_api_usage_percent")
 
 // checkQuota stops the run when the org's API usage reached the configured share.
-func (r *run) checkQuota(ctx context.Context, what string) error {
+func (r *Extractor) checkQuota(ctx context.Context, what string) error {
 	limit := r.src.MaxUsagePct
 	if limit <= 0 || r.sf == nil {
 		return nil
@@ -34,7 +34,7 @@ func (r *run) checkQuota(ctx context.Context, what string) error {
 
 // fullRefreshDue reports whether a resource's periodic full read is due, and records that a
 // full read happens now.
-func (r *run) fullRefreshDue(res *resource) bool {
+func (r *Extractor) fullRefreshDue(res *resource) bool {
 	if r.src.FormulaRefresh <= 0 || res.inc == nil || res.inc.LastValue() == nil {
 		return false
 	}
@@ -65,7 +65,7 @@ type gapPlan struct {
 // the gap are listed with the deleted endpoint and applied (a hard delete, or is_deleted = true
 // on the row as it was); where the endpoint cannot cover the gap, the resource is reloaded in
 // full. Each costs one extra API call, and only after such a gap.
-func (r *run) planGap(ctx context.Context, o *objectRun) (gapPlan, error) {
+func (r *Extractor) planGap(ctx context.Context, o *objectRun) (gapPlan, error) {
 	if o.res.disposition != schema.Merge || o.res.inc == nil || o.res.inc.fullRead {
 		return gapPlan{}, nil
 	}
@@ -107,7 +107,7 @@ func (r *run) planGap(ctx context.Context, o *objectRun) (gapPlan, error) {
 
 // applyDeletions writes the deletions of a gap: rows that delete their key (HardDeletes), or
 // a flag setting is_deleted on the rows as they are.
-func (r *run) applyDeletions(ctx context.Context, o *objectRun, deleted []client.DeletedRecord) error {
+func (r *Extractor) applyDeletions(ctx context.Context, o *objectRun, deleted []client.DeletedRecord) error {
 	if len(deleted) == 0 {
 		return nil
 	}

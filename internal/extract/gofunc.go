@@ -1,4 +1,4 @@
-package engine
+package extract
 
 import (
 	"context"
@@ -15,7 +15,7 @@ const funcBatch = 1000
 // normalizer does: nested maps flatten into parent__child columns, lists become nested tables
 // (<table>__<field>) linked by _dlt_parent_id and _dlt_list_idx (and _dlt_root_id under merge).
 // Column types are inferred from the values.
-func (r *run) extractFunc(ctx context.Context, res *resource) error {
+func (r *Extractor) extractFunc(ctx context.Context, res *resource) error {
 	cursorPath, filter := res.cursor()
 	n := normalize.NewRecords(r.sch, res.hints(), r.ops, cursorPath, filter)
 	root, err := r.sch.Evolve(normalize.Observed(res.hints(), nil))

@@ -1,4 +1,4 @@
-package engine
+package extract
 
 import (
 	"context"
@@ -179,7 +179,7 @@ type wideRow struct {
 // readWidePage decodes a driver page of a wide object, reads the other parts of its records and
 // joins them by Id, reading again the records that changed in between. It returns the rows to
 // load, finished (finishRow), and the driver key of the page's last record.
-func (r *run) readWidePage(ctx context.Context, o *objectRun, q query, k keyed, dec *recordDecoder, page *client.Page) ([][]any, []any, error) {
+func (r *Extractor) readWidePage(ctx context.Context, o *objectRun, q query, k keyed, dec *recordDecoder, page *client.Page) ([][]any, []any, error) {
 	recs := make([]*wideRow, 0, len(page.Records))
 	byID := make(map[string]*wideRow, len(page.Records))
 	for i, raw := range page.Records {
@@ -263,7 +263,7 @@ func (r *run) readWidePage(ctx context.Context, o *objectRun, q query, k keyed, 
 // readPart reads part p of the records in byID (a query over their range) and fills them in,
 // marking a record torn when its version differs from the one read before. With add, records not
 // in byID yet are added (the first part of records read again by Id).
-func (r *run) readPart(ctx context.Context, o *objectRun, pq query, p int, byID map[string]*wideRow, add bool) error {
+func (r *Extractor) readPart(ctx context.Context, o *objectRun, pq query, p int, byID map[string]*wideRow, add bool) error {
 	dec := o.decoder(p)
 	cols := o.partColumns(p)
 	scratch := make([]any, len(o.t.Columns))
@@ -329,7 +329,7 @@ func sameValue(a, b any) bool {
 // rereadWide reads the records with the given Ids again, all parts, until every part of each
 // agrees on its version. A record no part returns is gone (deleted, or out of the user's reach)
 // and is missing from the result.
-func (r *run) rereadWide(ctx context.Context, o *objectRun, ids []string) (map[string]*wideRow, error) {
+func (r *Extractor) rereadWide(ctx context.Context, o *objectRun, ids []string) (map[string]*wideRow, error) {
 	out := map[string]*wideRow{}
 	for round := 1; len(ids) > 0; round++ {
 		if round > rereadRounds {

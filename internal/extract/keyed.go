@@ -1,4 +1,4 @@
-package engine
+package extract
 
 import (
 	"context"
@@ -242,7 +242,7 @@ type pageFunc func(page *client.Page, recovered bool) ([]any, error)
 // INVALID_QUERY_LOCATOR to a nextRecordsUrl (the cursor was released or expired), it queries
 // again for the records after the last one handed on, with the same conditions and order (and
 // what is left of a LIMIT). A timeout of the first page is returned as errTimedOut.
-func (r *run) readKeyed(ctx context.Context, o *objectRun, q query, ahead bool, handle pageFunc) error {
+func (r *Extractor) readKeyed(ctx context.Context, o *objectRun, q query, ahead bool, handle pageFunc) error {
 	if len(q.order) == 0 {
 		return fmt.Errorf("querying %s: internal error: a REST read without a key order cannot survive a lost cursor", o.object)
 	}
@@ -290,7 +290,7 @@ func (r *run) readKeyed(ctx context.Context, o *objectRun, q query, ahead bool, 
 		}
 		o.lostCursors++
 		r.lostCursors.Add(1)
-		r.p.Logger.Warn("salesforce released a query cursor; querying again after the last record read", "resource", o.res.name, "object", o.object)
+		r.cfg.Logger.Warn("salesforce released a query cursor; querying again after the last record read", "resource", o.res.name, "object", o.object)
 		next := q
 		if last != nil {
 			cond, err := keyCond(q.order, last, ">")

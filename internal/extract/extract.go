@@ -1,4 +1,4 @@
-package engine
+package extract
 
 import (
 	"context"
@@ -21,15 +21,6 @@ import (
 // IS_PRODUCTION=False.
 const devRowCap = 100
 
-// extract runs one resource: it reads its records and writes them to its table(s).
-func (r *run) extract(ctx context.Context, res *resource) error {
-	if res.object != "" {
-		defer r.cursors.settle(r.ranks[res])
-		return r.extractObject(ctx, res)
-	}
-	return r.extractFunc(ctx, res)
-}
-
 // selectedField is one field of a Salesforce resource's SELECT list.
 type selectedField struct {
 	name   string // Salesforce API name
@@ -42,7 +33,7 @@ type selectedField struct {
 // bulk queries, and blobs do not belong in a mirror), hidden ones, and formula fields when
 // they are left out. Names go through dlt's naming; two fields that normalize to one column are
 // an error.
-func (r *run) objectFields(res *resource, d *client.SObjectDescribe) ([]selectedField, error) {
+func (r *Extractor) objectFields(res *resource, d *client.SObjectDescribe) ([]selectedField, error) {
 	formulas := r.src.Formulas
 	if res.formulas != nil {
 		formulas = *res.formulas
@@ -149,7 +140,7 @@ func (q query) window(from, to time.Time) query {
 
 // soql builds the query of a Salesforce resource: its fields, the incremental range with its
 // closed start, and the development cap.
-func (r *run) soql(res *resource, object string, fields []selectedField) (query, error) {
+func (r *Extractor) soql(res *resource, object string, fields []selectedField) (query, error) {
 	names := make([]string, len(fields))
 	for i, f := range fields {
 		names[i] = f.name
@@ -282,7 +273,7 @@ func (o *objectRun) mark(done bool) *load.Mark {
 
 // extractObject loads one Salesforce object, through Bulk API 2.0 when the source allows it
 // and the range is large, else through REST.
-func (r *run) extractObject(ctx context.Context, res *resource) error {
+func (r *Extractor) extractObject(ctx context.Context, res *resource) error {
 	if err := r.checkQuota(ctx, "reading "+res.name); err != nil {
 		return err
 	}
@@ -332,7 +323,7 @@ func (r *run) extractObject(ctx context.Context, res *resource) error {
 		}
 		// Nothing was written yet: REST reads the same range.
 		r.note(fmt.Sprintf("%s: Bulk API 2.0 failed (%v); read with REST instead", res.name, err))
-		r.p.Logger.Warn("bulk query failed, falling back to REST", "resource", res.name, "error", err)
+		r.cfg.Logger.Warn("bulk query failed, falling back to REST", "resource", res.name, "error", err)
 	}
 	if err := r.extractREST(ctx, o, 0); err != nil {
 		return err
@@ -341,7 +332,7 @@ func (r *run) extractObject(ctx context.Context, res *resource) error {
 }
 
 // pageDone hands a page's rows to the loader and reports the progress (REST and Bulk alike).
-func (r *run) pageDone(ctx context.Context, o *objectRun, rows [][]any) error {
+func (r *Extractor) pageDone(ctx context.Context, o *objectRun, rows [][]any) error {
 	if err := o.w.FlushMark(ctx, rows, o.mark(false)); err != nil {
 		return err
 	}
@@ -352,7 +343,7 @@ func (r *run) pageDone(ctx context.Context, o *objectRun, rows [][]any) error {
 }
 
 // finishObject applies the deletions of a long gap and reports the resource done.
-func (r *run) finishObject(ctx context.Context, o *objectRun) error {
+func (r *Extractor) finishObject(ctx context.Context, o *objectRun) error {
 	if o.lostCursors > 0 {
 		r.note(fmt.Sprintf("%s: Salesforce released or expired its query cursor %d time(s); each time the read went on after the last record read", o.res.name, o.lostCursors))
 	}
@@ -368,7 +359,7 @@ func (r *run) finishObject(ctx context.Context, o *objectRun) error {
 }
 
 // prepareObject describes the object and builds its table, query and writer.
-func (r *run) prepareObject(ctx context.Context, res *resource) (*objectRun, error) {
+func (r *Extractor) prepareObject(ctx context.Context, res *resource) (*objectRun, error) {
 	d, err := r.sf.Describe(ctx, res.object)
 	if errors.Is(err, client.ErrNotFound) {
 		return nil, fmt.Errorf("the Salesforce object %q does not exist in this org (or the user cannot see it): check its API name (custom objects end in __c) and the user's permissions: %w", res.object, err)
@@ -387,7 +378,7 @@ func (r *run) prepareObject(ctx context.Context, res *resource) (*objectRun, err
 	if err != nil {
 		return nil, err
 	}
-	if info := r.p.Dest.Info(); info.MaxColumns > 0 && len(fields)+len(schema.RootSystemColumns()) > info.MaxColumns {
+	if info := r.cfg.Destination; info.MaxColumns > 0 && len(fields)+len(schema.RootSystemColumns()) > info.MaxColumns {
 		sys := len(schema.RootSystemColumns())
 		return nil, fmt.Errorf("the Salesforce object %s has %d fields to load, and a %s table holds at most %d columns, %d of them for fields (sfdlt adds %d): leave at least %d fields out with sfdlt.ExcludeFields(%q, ...) (or formula fields with FormulaFields(false)); nothing was read",
 			d.Name, len(fields), info.Name, info.MaxColumns, info.MaxColumns-sys, sys, len(fields)+sys-info.MaxColumns, d.Name)
@@ -483,7 +474,7 @@ func (r *run) prepareObject(ctx context.Context, res *resource) (*objectRun, err
 // errUseBulk, before anything is written. A query that Salesforce times out (QUERY_TIMEOUT,
 // common on big Task and Event tables) is split into SystemModstamp windows and read window by
 // window, never abandoned.
-func (r *run) extractREST(ctx context.Context, o *objectRun, bulkFrom int) error {
+func (r *Extractor) extractREST(ctx context.Context, o *objectRun, bulkFrom int) error {
 	err := r.readREST(ctx, o, o.q, bulkFrom)
 	if errors.Is(err, errTimedOut) && bulkFrom > 0 {
 		// Too slow for REST (a big table, sorted for chunked commits): a Bulk candidate, and
@@ -516,7 +507,7 @@ var errTimedOut = errors.New("query timed out")
 const maxWindowDepth = 40
 
 // readWindows reads [from, to), halving a window whenever its query times out.
-func (r *run) readWindows(ctx context.Context, o *objectRun, from, to time.Time, depth int) error {
+func (r *Extractor) readWindows(ctx context.Context, o *objectRun, from, to time.Time, depth int) error {
 	err := r.readREST(ctx, o, o.q.window(from, to), 0)
 	if !errors.Is(err, errTimedOut) {
 		return err
@@ -537,7 +528,7 @@ func (r *run) readWindows(ctx context.Context, o *objectRun, from, to time.Time,
 
 // readKeyset reads a query keysetSize records at a time, in Id order, each query starting after
 // the last Id read.
-func (r *run) readKeyset(ctx context.Context, o *objectRun, q query) error {
+func (r *Extractor) readKeyset(ctx context.Context, o *objectRun, q query) error {
 	last, size := "", keysetSize
 	for {
 		o.lastID, o.read = "", 0
@@ -564,7 +555,7 @@ func (r *run) readKeyset(ctx context.Context, o *objectRun, q query) error {
 // readREST reads one query's pages into the table, within the run's cursor budget, going on
 // after the last record read when Salesforce releases the query's cursor (see readKeyed). A wide
 // object is read in parts joined by Id (see readParts).
-func (r *run) readREST(ctx context.Context, o *objectRun, q query, bulkFrom int) error {
+func (r *Extractor) readREST(ctx context.Context, o *objectRun, q query, bulkFrom int) error {
 	k, err := o.keyedOf(q)
 	if err != nil {
 		return err
@@ -670,14 +661,6 @@ func prefetch[T any](ctx context.Context, seq iter.Seq2[T, error]) iter.Seq2[T, 
 			var zero T
 			yield(zero, err)
 		}
-	}
-}
-
-func (r *run) report(p Progress) {
-	if r.p.Progress != nil {
-		r.progMu.Lock()
-		defer r.progMu.Unlock()
-		r.p.Progress(p)
 	}
 }
 
