@@ -62,6 +62,31 @@ type Config struct {
 	st *state // behind a pointer so that printing a Config value shows no secret
 }
 
+// Settings are the typed settings of a configuration, as Config.Settings returns them.
+type Settings struct {
+	Source   SourceSettings
+	Pipeline PipelineSettings
+	DuckDB   DuckDBSettings
+	Postgres PostgresSettings
+}
+
+// clone copies the settings, pointers included.
+func (s Settings) clone() Settings {
+	s.Source.Production = clonePtr(s.Source.Production)
+	s.Source.FormulaFields = clonePtr(s.Source.FormulaFields)
+	s.Source.BulkThreshold = clonePtr(s.Source.BulkThreshold)
+	s.Pipeline.CommitEvery = clonePtr(s.Pipeline.CommitEvery)
+	return s
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}
+
 // state is the inside of a Config.
 type state struct {
 	workDir, homeDir string

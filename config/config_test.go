@@ -6,10 +6,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sfdlt/sfdlt"
 	"github.com/sfdlt/sfdlt/config"
@@ -825,4 +827,85 @@ func loadConfigText(t *testing.T, conf string, env ...string) (*config.Config, e
 		t.Fatal(err)
 	}
 	return config.Load(config.Options{WorkDir: work, HomeDir: t.TempDir(), Environ: append([]string{}, env...)})
+}
+
+func TestSourceSettings(t *testing.T) {
+	c, err := loadConfigText(t, `[sources.salesforce]
+domain = "acme.my"
+login_url = "https://acme.my.salesforce.com"
+api_version = 63
+is_production = false
+include_formula_fields = "no"
+bulk_threshold = 0
+hard_deletes = true
+lookback = "15m"
+max_api_usage_percent = 92.5
+formula_refresh = "168h"
+max_query_cursors = 3
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	no, zero := false, 0
+	want := config.SourceSettings{Domain: "acme.my", LoginURL: "https://acme.my.salesforce.com", APIVersion: "63.0",
+		Production: &no, FormulaFields: &no, BulkThreshold: &zero, HardDeletes: true, Lookback: 15 * time.Minute,
+		MaxAPIUsagePercent: 92.5, FormulaRefresh: 168 * time.Hour, MaxQueryCursors: 3}
+	if got := c.Settings().Source; !reflect.DeepEqual(got, want) {
+		t.Errorf("settings\n%+v\nwant\n%+v", got, want)
+	}
+	for _, line := range []string{`sources.salesforce.lookback = "15m0s" (`, `sources.salesforce.max_api_usage_percent = "92.5" (`,
+		`sources.salesforce.bulk_threshold = "0" (`, `sources.salesforce.include_formula_fields = "false" (`} {
+		if !strings.Contains(c.String(), line) {
+			t.Errorf("String lacks %q:\n%s", line, c)
+		}
+	}
+	if got := (config.SourceSettings{}); !reflect.DeepEqual(mustLoad(t, "").Settings().Source, got) {
+		t.Errorf("no settings: %+v, want the zero value", mustLoad(t, "").Settings().Source)
+	}
+
+	for _, bad := range []struct{ line, want string }{
+		{`lookback = "soon"`, `sources.salesforce.lookback: expected a duration such as "15m" or "168h", found a string "soon"`},
+		{`formula_refresh = "-1h"`, `sources.salesforce.formula_refresh: expected a duration`},
+		{`lookback = 15`, `sources.salesforce.lookback: expected a string, found an integer`},
+		{`max_api_usage_percent = 101`, `sources.salesforce.max_api_usage_percent: expected a percentage from 0 to 100`},
+		{`max_api_usage_percent = nan`, `sources.salesforce.max_api_usage_percent: expected a percentage from 0 to 100`},
+		{`bulk_threshold = -1`, `sources.salesforce.bulk_threshold: expected a whole number from 0 to`},
+		{`bulk_threshold = 1.5`, `sources.salesforce.bulk_threshold: expected a whole number`},
+		{`hard_deletes = "sometimes"`, `sources.salesforce.hard_deletes: expected true or false`},
+		{`api_version = "latest"`, `sources.salesforce.api_version: expected a Salesforce API version such as "64.0"`},
+	} {
+		_, err := loadConfigText(t, "[sources.salesforce]\n"+bad.line+"\n")
+		if err == nil || !strings.Contains(err.Error(), bad.want) || !strings.Contains(err.Error(), "config.toml:2") {
+			t.Errorf("%s: %v, want an error at config.toml:2 with %q", bad.line, err, bad.want)
+		}
+	}
+	// Every malformed value is reported, not only the first.
+	_, err = loadConfigText(t, "dev_mode = \"perhaps\"\n[sources.salesforce]\nlookback = \"soon\"\nmax_query_cursors = 0\n")
+	if err == nil || !strings.Contains(err.Error(), "3 invalid value(s)") {
+		t.Errorf("three malformed values: %v, want all three reported", err)
+	}
+}
+
+func TestPostgresSettingsRedacted(t *testing.T) {
+	c := mustLoad(t, "", "DESTINATION__POSTGRES__CREDENTIALS=postgresql://loader:pg-SEKRET@db.example.com/sf")
+	p := c.Settings().Postgres
+	if p.DSN != "postgresql://loader:pg-SEKRET@db.example.com/sf?connect_timeout=15" {
+		t.Errorf("DSN %q", p.DSN)
+	}
+	shown := fmt.Sprintf("%v|%+v|%#v|%s|%q|%d|%x", p, p, p, p, p, p, p)
+	assertNoSecret(t, []string{shown, c.String()})
+	if !strings.Contains(shown, "postgresql://loader:xxxxx@db.example.com/sf") ||
+		!strings.Contains(c.String(), `destination.postgres.credentials = "postgresql://loader:xxxxx@db.example.com/sf?connect_timeout=15" (env DESTINATION__POSTGRES__CREDENTIALS)`) {
+		t.Errorf("the redacted DSN is not shown:\n%s\n%s", shown, c)
+	}
+}
+
+// mustLoad is loadConfigText that fails the test on an error.
+func mustLoad(t *testing.T, conf string, env ...string) *config.Config {
+	t.Helper()
+	c, err := loadConfigText(t, conf, env...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

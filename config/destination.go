@@ -16,31 +16,6 @@ import (
 	"github.com/sfdlt/sfdlt/destination/postgres"
 )
 
-// Settings are the typed settings of a configuration, as Config.Settings returns them.
-type Settings struct {
-	Source   SourceSettings
-	Pipeline PipelineSettings
-	DuckDB   DuckDBSettings
-	Postgres PostgresSettings
-}
-
-// clone copies the settings, pointers included.
-func (s Settings) clone() Settings {
-	s.Source.Production = clonePtr(s.Source.Production)
-	s.Source.FormulaFields = clonePtr(s.Source.FormulaFields)
-	s.Source.BulkThreshold = clonePtr(s.Source.BulkThreshold)
-	s.Pipeline.CommitEvery = clonePtr(s.Pipeline.CommitEvery)
-	return s
-}
-
-func clonePtr[T any](p *T) *T {
-	if p == nil {
-		return nil
-	}
-	v := *p
-	return &v
-}
-
 // DuckDBSettings are the settings of the DuckDB destination under [destination.duckdb].
 type DuckDBSettings struct {
 	// Path is the database file from credentials (env DESTINATION__DUCKDB__CREDENTIALS): a path,

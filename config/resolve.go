@@ -10,8 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/sfdlt/sfdlt"
 )
 
 // kind is the type a configuration key expects.
@@ -280,6 +278,3 @@ func lookedAt(prefixes [][]string, leaf string) (keys, env []string) {
 	}
 	return keys, env
 }
-
-// sourceName is the first section of the source's keys: sources.salesforce.
-const sourceName = sfdlt.SourceName

@@ -31,6 +31,9 @@ type SourceSettings struct {
 	MaxQueryCursors int
 }
 
+// sourceName is the second section of the source's keys: sources.salesforce.
+const sourceName = sfdlt.SourceName
+
 // salesforceCursorLimit is how many query cursors Salesforce keeps open per user; sfdlt takes
 // at most one less (sfdlt.NewSource checks the same), leaving one to the user's other
 // integrations.
