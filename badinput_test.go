@@ -23,6 +23,7 @@ import (
 
 	"github.com/sfdlt/sfdlt"
 	"github.com/sfdlt/sfdlt/client"
+	"github.com/sfdlt/sfdlt/config"
 	"github.com/sfdlt/sfdlt/destination"
 	"github.com/sfdlt/sfdlt/destination/duckdb"
 	"github.com/sfdlt/sfdlt/salesforcetest"
@@ -53,10 +54,10 @@ func TestBadInput(t *testing.T) {
 			name: "no credentials anywhere",
 			do: func(t *testing.T, e *env) error {
 				cfg := loadTestConfig(t, e.dir, nil)
-				_, err := sfdlt.NewSourceFromConfig(cfg)
+				_, err := cfg.Source()
 				return err
 			},
-			as: func(err error) bool { var m *sfdlt.MissingConfigError; return errors.As(err, &m) },
+			as: func(err error) bool { var m *config.MissingConfigError; return errors.As(err, &m) },
 			want: []string{"missing Salesforce credentials", "sources.salesforce.credentials.<key>", "user_name", "password", "security_token",
 				"SOURCES__SALESFORCE__PASSWORD", filepath.Join(".dlt", "secrets.toml"), "(not found)", "sfdlt init"},
 		},
@@ -64,29 +65,29 @@ func TestBadInput(t *testing.T) {
 			name: "empty credentials in secrets.toml",
 			do: func(t *testing.T, e *env) error {
 				writeDlt(t, e.dir, "secrets.toml", "[sources.salesforce]\nuser_name = \"\"\npassword = \"\"\nsecurity_token = \"\"\n")
-				_, err := sfdlt.NewSourceFromConfig(loadTestConfig(t, e.dir, nil))
+				_, err := loadTestConfig(t, e.dir, nil).Source()
 				return err
 			},
-			as:   func(err error) bool { var m *sfdlt.MissingConfigError; return errors.As(err, &m) },
+			as:   func(err error) bool { var m *config.MissingConfigError; return errors.As(err, &m) },
 			want: []string{"missing Salesforce credentials", "SOURCES__SALESFORCE__USER_NAME", filepath.Join(".dlt", "secrets.toml"), "[sources.salesforce]"},
 		},
 		{
 			name: "user name without password",
 			do: func(t *testing.T, e *env) error {
 				writeDlt(t, e.dir, "secrets.toml", "[sources.salesforce]\nuser_name = \"me@example.com\"\n")
-				_, err := sfdlt.NewSourceFromConfig(loadTestConfig(t, e.dir, nil))
+				_, err := loadTestConfig(t, e.dir, nil).Source()
 				return err
 			},
-			as:   func(err error) bool { var m *sfdlt.MissingConfigError; return errors.As(err, &m) && m.What != "" },
+			as:   func(err error) bool { var m *config.MissingConfigError; return errors.As(err, &m) && m.What != "" },
 			want: []string{"password", filepath.Join(".dlt", "secrets.toml") + ":2", "SOURCES__SALESFORCE__PASSWORD"},
 		},
 		{
 			name: "empty credentials in the environment",
 			do: func(t *testing.T, e *env) error {
-				_, err := sfdlt.NewSourceFromConfig(loadTestConfig(t, e.dir, []string{"SOURCES__SALESFORCE__USER_NAME=", "SOURCES__SALESFORCE__PASSWORD="}))
+				_, err := loadTestConfig(t, e.dir, []string{"SOURCES__SALESFORCE__USER_NAME=", "SOURCES__SALESFORCE__PASSWORD="}).Source()
 				return err
 			},
-			as:   func(err error) bool { var m *sfdlt.MissingConfigError; return errors.As(err, &m) },
+			as:   func(err error) bool { var m *config.MissingConfigError; return errors.As(err, &m) },
 			want: []string{"missing Salesforce credentials", "SOURCES__SALESFORCE__CREDENTIALS__<KEY>"},
 		},
 		{
@@ -101,7 +102,7 @@ func TestBadInput(t *testing.T) {
 			name: "TOML syntax error",
 			do: func(t *testing.T, e *env) error {
 				writeDlt(t, e.dir, "secrets.toml", "[sources.salesforce]\nuser_name = \"me@example.com\"\npassword = \"pw-unterminated\nsecurity_token = \"x\"\n")
-				_, err := sfdlt.LoadConfig(sfdlt.ConfigOptions{WorkDir: e.dir, HomeDir: filepath.Join(e.dir, "home"), Environ: []string{}})
+				_, err := config.Load(config.Options{WorkDir: e.dir, HomeDir: filepath.Join(e.dir, "home"), Environ: []string{}})
 				return err
 			},
 			want: []string{filepath.Join(".dlt", "secrets.toml") + ":3:", "TOML syntax error", "fix this line"},
@@ -111,7 +112,7 @@ func TestBadInput(t *testing.T) {
 			name: "TOML value of the wrong type",
 			do: func(t *testing.T, e *env) error {
 				writeDlt(t, e.dir, "config.toml", "[sources.salesforce]\nis_production = \"maybe\"\n")
-				_, err := sfdlt.LoadConfig(sfdlt.ConfigOptions{WorkDir: e.dir, HomeDir: filepath.Join(e.dir, "home"), Environ: []string{}})
+				_, err := config.Load(config.Options{WorkDir: e.dir, HomeDir: filepath.Join(e.dir, "home"), Environ: []string{}})
 				return err
 			},
 			want: []string{"is_production", filepath.Join(".dlt", "config.toml") + ":2"},
@@ -453,12 +454,12 @@ func datasetCounts(t *testing.T, e *env) map[string]int64 {
 }
 
 // loadTestConfig loads the configuration of dir with an empty home and the given environment.
-func loadTestConfig(t *testing.T, dir string, environ []string) *sfdlt.Config {
+func loadTestConfig(t *testing.T, dir string, environ []string) *config.Config {
 	t.Helper()
 	if environ == nil {
 		environ = []string{}
 	}
-	cfg, err := sfdlt.LoadConfig(sfdlt.ConfigOptions{WorkDir: dir, HomeDir: filepath.Join(dir, "home"), Environ: environ})
+	cfg, err := config.Load(config.Options{WorkDir: dir, HomeDir: filepath.Join(dir, "home"), Environ: environ})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -120,6 +120,10 @@ func (p *Pipeline) Dir() string { return filepath.Join(p.pipelinesDir, p.name) }
 // Destination is the pipeline's destination.
 func (p *Pipeline) Destination() destination.Destination { return p.dest }
 
+// CommitEvery is about how many rows a run writes before it commits them as a chunk; 0 is one
+// commit per run (see the CommitEvery option).
+func (p *Pipeline) CommitEvery() int { return p.commitEvery }
+
 // State returns the pipeline's state as the last completed run left it: the local copy, or,
 // when there is none, the one stored in the destination.
 func (p *Pipeline) State(ctx context.Context) (*PipelineState, error) {

@@ -18,7 +18,6 @@ import (
 
 	"github.com/sfdlt/sfdlt"
 	"github.com/sfdlt/sfdlt/client"
-	"github.com/sfdlt/sfdlt/destination/postgres"
 	"github.com/sfdlt/sfdlt/salesforcetest"
 )
 
@@ -286,19 +285,32 @@ func TestSecretsInConfiguration(t *testing.T) {
 		t.Fatalf("the configuration did not resolve the secrets: %v", creds)
 	}
 	origin, _ := cfg.Origin("password")
-	dsn, dsnOrigin, _ := cfg.DestinationCredentials("postgres")
+	dsnOrigin, _ := cfg.Origin("destination.postgres.credentials")
+	dest, err := cfg.Destination("postgres")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, unknownDest := cfg.Destination("bigquery")
+	_, missingDest := loadTestConfig(t, dir, nil).Destination("postgres")
+	if unknownDest == nil || missingDest == nil {
+		t.Fatalf("Destination(bigquery): %v; Destination(postgres) without its credentials: %v; want errors", unknownDest, missingDest)
+	}
+	settings := cfg.Settings()
 	texts := map[string]string{
-		"Config.String":           cfg.String(),
-		"Config (%v)":             fmt.Sprint(cfg),
-		"Config (%+v)":            fmt.Sprintf("%+v", *cfg),
-		"Config (%#v)":            fmt.Sprintf("%#v", cfg),
-		"the warnings":            strings.Join(cfg.Warnings, "\n"),
-		"the password's origin":   origin,
-		"the postgres origin":     dsnOrigin,
-		"the credentials (%v)":    fmt.Sprint(creds),
-		"the credentials (%#v)":   fmt.Sprintf("%#v", creds),
-		"the postgres location":   postgres.New(dsn).Info().Location,
-		"the missing destination": cfg.MissingDestinationError("bigquery").Error(),
+		"Config.String":            cfg.String(),
+		"Config (%v)":              fmt.Sprint(cfg),
+		"Config (%+v)":             fmt.Sprintf("%+v", *cfg),
+		"Config (%#v)":             fmt.Sprintf("%#v", cfg),
+		"the warnings":             strings.Join(cfg.Warnings, "\n"),
+		"the password's origin":    origin,
+		"the postgres origin":      dsnOrigin,
+		"the credentials (%v)":     fmt.Sprint(creds),
+		"the credentials (%#v)":    fmt.Sprintf("%#v", creds),
+		"the postgres location":    dest.Info().Location,
+		"the postgres destination": fmt.Sprintf("%v %+v %#v", dest, dest, dest),
+		"the settings":             fmt.Sprintf("%v %+v %#v", settings, settings, settings),
+		"the unknown destination":  unknownDest.Error(),
+		"the missing destination":  missingDest.Error(),
 	}
 	scanForSecrets(t, []string{secretPassword, secretToken, secretClientID, secretClient}, texts)
 

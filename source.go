@@ -190,6 +190,30 @@ func (s Source) loginTarget() string {
 	return "login"
 }
 
+// Credentials are the credentials the source logs in with. They hold secrets: print them
+// (their String redacts the secrets), never their fields.
+func (s *Source) Credentials() Credentials { return s.spec.Client.Credentials }
+
+// Domain is where the source logs in, as the Domain option set it ("" is "login").
+func (s *Source) Domain() string { return s.spec.Client.Domain }
+
+// LoginURL is the full login URL the LoginURL option set ("": none, Domain decides).
+func (s *Source) LoginURL() string { return s.spec.Client.LoginURL }
+
+// APIVersion is the Salesforce API version the APIVersion option set ("": the client's default).
+func (s *Source) APIVersion() string { return s.spec.Client.APIVersion }
+
+// Production reports whether queries run in full (see the Production option).
+func (s *Source) Production() bool { return s.spec.Production }
+
+// FormulaFields reports whether Salesforce resources select formula fields unless a resource
+// says otherwise (see the FormulaFields option).
+func (s *Source) FormulaFields() bool { return s.spec.Formulas }
+
+// MaxQueryCursors is how many REST query cursors a run holds open at once (see the
+// MaxQueryCursors option).
+func (s *Source) MaxQueryCursors() int { return s.spec.MaxCursors }
+
 // Err reports the first error made while building the source (an unknown resource name, a
 // duplicate resource); a run returns it too.
 func (s *Source) Err() error { return s.err }

@@ -6,10 +6,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
-
-	"github.com/sfdlt/sfdlt"
 )
 
 func newInitCmd() *cobra.Command {
@@ -24,7 +23,7 @@ func newInitCmd() *cobra.Command {
 			if len(args) == 1 {
 				dest = args[0]
 			}
-			secrets, config, err := sfdlt.InitFiles(dest)
+			secrets, config, err := initFiles(dest)
 			if err != nil {
 				return err
 			}
@@ -62,4 +61,77 @@ func newInitCmd() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&force, "force", false, "overwrite existing files")
 	return cmd
+}
+
+// initFiles returns the .dlt/secrets.toml and .dlt/config.toml that `sfdlt init <dest>` writes,
+// as dlt init writes them: placeholders to replace for user_name, password and security_token
+// (and for the postgres credentials), every other key commented out with its default. The
+// config package recognizes the placeholders and reports them as not configured.
+// dest is "duckdb" or "postgres".
+func initFiles(dest string) (secretsTOML, configTOML string, err error) {
+	var sec, conf strings.Builder
+	sec.WriteString(`# sfdlt secrets: keep this file private (chmod 600) and out of version control.
+# Read as dlt reads .dlt/secrets.toml: environment variables such as SOURCES__SALESFORCE__PASSWORD
+# win over this file, and this file wins over ~/.dlt/secrets.toml.
+
+[sources.salesforce]
+user_name = "user_name" # please set me up!
+password = "password" # please set me up!
+security_token = "security_token" # please set me up! (Salesforce: Settings > Reset My Security Token)
+
+# Or log in with a connected app (OAuth) instead of a password: set the keys of one flow.
+# client_id = ""         # the consumer key; with user_name and private_key_file: JWT bearer flow
+# private_key_file = ""  # path to the PEM key (or private_key = the PEM text itself)
+# refresh_token = ""     # with client_id (and client_secret): refresh token flow
+# client_secret = ""     # with client_id alone: client credentials flow (needs a My Domain)
+# session_id = ""        # an existing session, with instance_url; not renewed when it expires
+# instance_url = ""      # https://yourorg.my.salesforce.com
+`)
+	conf.WriteString(`# sfdlt configuration, read as dlt reads .dlt/config.toml. No secrets here: they go to
+# secrets.toml. Environment variables win over this file (PIPELINE_NAME, SOURCES__SALESFORCE__DOMAIN).
+
+# Pipeline settings are top-level keys, as in dlt: they must stay above every [section].
+# pipeline_name = "salesforce"          # default: salesforce
+# dataset_name = "salesforce_data"      # default: <pipeline_name>_dataset
+# pipelines_dir = "~/.dlt/pipelines"    # where pipelines keep their local state
+# dev_mode = false                      # true: load into a fresh dataset on every run
+# commit_every = 250000                 # commit a chunk every this many rows (a stopped run goes on from it); 0: one commit per run
+
+[sources.salesforce]
+# domain = "login"                      # "test" for sandboxes, or your My Domain such as "acme.my"
+# login_url = ""                        # a full login URL; wins over domain
+# api_version = "64.0"
+# is_production = true                  # false caps every query at 100 rows (a development setting)
+# include_formula_fields = true         # false leaves formula fields out (they can go stale in incremental loads)
+# bulk_threshold = 100000               # full loads of at least this many records use Bulk API 2.0; 0 turns Bulk off
+# hard_deletes = false                  # true: rows of records deleted in Salesforce are deleted (default: kept with is_deleted = true)
+# lookback = "0s"                       # re-read this much before the cursor on every run (stamps that arrive late)
+# max_api_usage_percent = 0             # stop cleanly when the org's daily API usage reaches this share (0: off)
+# formula_refresh = "0s"                # read incremental resources in full this often, to refresh formula fields (e.g. "168h")
+# max_query_cursors = 8                 # REST query cursors a run holds open at once (1-9; Salesforce allows a user 10, shared with its other integrations)
+`)
+	switch dest {
+	case "duckdb":
+		conf.WriteString(`
+[destination.duckdb]
+# credentials = "salesforce.duckdb"     # the database file; default <pipeline_name>.duckdb in this directory
+# memory_limit = "256MB"                # DuckDB's memory_limit for sfdlt (default: DuckDB's, 80% of RAM)
+`)
+	case "postgres":
+		sec.WriteString(`
+[destination.postgres.credentials]
+database = "database" # please set me up!
+username = "username" # please set me up!
+password = "password" # please set me up!
+host = "host" # please set me up!
+port = 5432
+connect_timeout = 15
+# sslmode = "require"
+# Or, instead of this table, one URL under [destination.postgres]:
+# credentials = "postgresql://username:password@host:5432/database"
+`)
+	default:
+		return "", "", fmt.Errorf("sfdlt init: unknown destination %q: use duckdb or postgres", dest)
+	}
+	return sec.String(), conf.String(), nil
 }

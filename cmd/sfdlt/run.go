@@ -11,9 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sfdlt/sfdlt"
-	"github.com/sfdlt/sfdlt/destination"
-	"github.com/sfdlt/sfdlt/destination/duckdb"
-	"github.com/sfdlt/sfdlt/destination/postgres"
+	"github.com/sfdlt/sfdlt/config"
 	"github.com/sfdlt/sfdlt/schema"
 )
 
@@ -52,8 +50,8 @@ The exit status is 0 only when everything loaded.`,
 }
 
 // loadConfig reads the configuration and prints its warnings.
-func loadConfig(stderr io.Writer, pipelineName string) (*sfdlt.Config, error) {
-	cfg, err := sfdlt.LoadConfig(sfdlt.ConfigOptions{PipelineName: pipelineName})
+func loadConfig(stderr io.Writer, pipelineName string) (*config.Config, error) {
+	cfg, err := config.Load(config.Options{PipelineName: pipelineName})
 	if err != nil {
 		return nil, err
 	}
@@ -63,41 +61,21 @@ func loadConfig(stderr io.Writer, pipelineName string) (*sfdlt.Config, error) {
 	return cfg, nil
 }
 
-// openDestination makes the named destination from the configuration.
-func openDestination(cfg *sfdlt.Config, name string) (destination.Destination, error) {
-	switch name {
-	case "duckdb":
-		path, _, _ := cfg.DestinationCredentials("duckdb")
-		var opts []duckdb.Option
-		if m := cfg.DuckDBMemoryLimit(); m != "" {
-			opts = append(opts, duckdb.WithConfig("memory_limit", m))
-		}
-		return duckdb.New(path, opts...), nil
-	case "postgres":
-		dsn, _, ok := cfg.DestinationCredentials("postgres")
-		if !ok {
-			return nil, cfg.MissingDestinationError("postgres")
-		}
-		return postgres.New(dsn), nil
-	}
-	return nil, fmt.Errorf("unknown destination %q: use duckdb or postgres", name)
-}
-
-// newPipeline builds the pipeline from the configuration and the flags (flags win).
-func newPipeline(cfg *sfdlt.Config, f runFlags, extra ...sfdlt.PipelineOption) (*sfdlt.Pipeline, error) {
-	dest, err := openDestination(cfg, f.destination)
+// newPipeline builds the pipeline and its destination from the configuration and the flags
+// (flags win).
+func newPipeline(cfg *config.Config, f runFlags, extra ...sfdlt.PipelineOption) (*sfdlt.Pipeline, error) {
+	dest, err := cfg.Destination(f.destination)
 	if err != nil {
 		return nil, err
 	}
-	settings := cfg.Pipeline()
-	opts := settings.Options()
+	var opts []sfdlt.PipelineOption
 	if f.dataset != "" {
 		opts = append(opts, sfdlt.Dataset(f.dataset))
 	}
 	if f.devMode {
 		opts = append(opts, sfdlt.DevMode(true))
 	}
-	return sfdlt.NewPipeline(settings.Name, dest, append(opts, extra...)...)
+	return cfg.Pipeline(dest, append(opts, extra...)...)
 }
 
 func runPipeline(ctx context.Context, stdout, stderr io.Writer, f runFlags) error {
@@ -105,7 +83,7 @@ func runPipeline(ctx context.Context, stdout, stderr io.Writer, f runFlags) erro
 	if err != nil {
 		return err
 	}
-	src, err := sfdlt.NewSourceFromConfig(cfg)
+	src, err := cfg.Source()
 	if err != nil {
 		return err
 	}

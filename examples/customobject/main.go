@@ -8,7 +8,7 @@
 // By default it runs against an emulated Salesforce org started in this process
 // (salesforcetest.NewServer), whose Something__c has a field of every type: no credentials, no
 // network. With SFDLT_EXAMPLE_REAL_ORG=1 it loads a real org instead, configured as dlt
-// configures one (sfdlt.LoadConfig and sfdlt.NewSourceFromConfig: .dlt/secrets.toml,
+// configures one (config.Load and Config.Source: .dlt/secrets.toml,
 // ~/.dlt/secrets.toml or the SOURCES__SALESFORCE__* variables), and the object is
 // SFDLT_EXAMPLE_OBJECT (default Something__c).
 //

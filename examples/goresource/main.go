@@ -9,7 +9,7 @@
 // By default it runs against an emulated Salesforce org started in this process
 // (salesforcetest.NewServer): no credentials, no network. With SFDLT_EXAMPLE_REAL_ORG=1 it
 // loads the accounts of a real org instead, configured as dlt configures one
-// (sfdlt.LoadConfig and sfdlt.NewSourceFromConfig: .dlt/secrets.toml, ~/.dlt/secrets.toml or
+// (config.Load and Config.Source: .dlt/secrets.toml, ~/.dlt/secrets.toml or
 // the SOURCES__SALESFORCE__* variables); the tickets then point at no account.
 //
 // Usage:

@@ -17,6 +17,7 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2" // the "duckdb" database/sql driver, to query the result
 
 	"github.com/sfdlt/sfdlt"
+	"github.com/sfdlt/sfdlt/config"
 	"github.com/sfdlt/sfdlt/salesforcetest"
 )
 
@@ -58,7 +59,7 @@ func workDir(args []string) (string, error) {
 // process.
 type org struct {
 	srv *salesforcetest.Server // the emulated org; nil for a real org
-	cfg *sfdlt.Config          // the configuration of a real org; nil for the emulator
+	cfg *config.Config         // the configuration of a real org; nil for the emulator
 }
 
 // openOrg starts the emulated org or reads the real org's configuration. Close it when done.
@@ -68,7 +69,7 @@ func openOrg(out io.Writer) (*org, error) {
 		return nil, err
 	}
 	if real {
-		cfg, err := sfdlt.LoadConfig(sfdlt.ConfigOptions{})
+		cfg, err := config.Load(config.Options{})
 		if err != nil {
 			return nil, fmt.Errorf("reading the Salesforce configuration (SFDLT_EXAMPLE_REAL_ORG is set): %w", err)
 		}
@@ -89,7 +90,7 @@ func openOrg(out io.Writer) (*org, error) {
 // newSource makes a Salesforce source (the 15 standard resources of dlt's source) on the org.
 func (o *org) newSource() (*sfdlt.Source, error) {
 	if o.cfg != nil {
-		src, err := sfdlt.NewSourceFromConfig(o.cfg)
+		src, err := o.cfg.Source()
 		if err != nil {
 			return nil, fmt.Errorf("SFDLT_EXAMPLE_REAL_ORG is set, but: %w", err)
 		}

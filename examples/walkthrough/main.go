@@ -4,8 +4,8 @@
 //
 // By default it runs against an emulated Salesforce org started in this process
 // (salesforcetest.NewServer): no credentials, no network. With SFDLT_EXAMPLE_REAL_ORG=1 it loads
-// a real org instead, configured as dlt configures one (sfdlt.LoadConfig and
-// sfdlt.NewSourceFromConfig: .dlt/secrets.toml, ~/.dlt/secrets.toml or the variables
+// a real org instead, configured as dlt configures one (config.Load and
+// Config.Source: .dlt/secrets.toml, ~/.dlt/secrets.toml or the variables
 // SOURCES__SALESFORCE__USER_NAME, __PASSWORD and __SECURITY_TOKEN).
 //
 // Usage:

@@ -1,4 +1,4 @@
-package sfdlt
+package config_test
 
 import (
 	"errors"
@@ -6,8 +6,15 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/sfdlt/sfdlt"
+	"github.com/sfdlt/sfdlt/config"
 )
 
 // secretMarker is part of every secret value in testdata/config and in the tests' environments.
@@ -60,8 +67,19 @@ func configTree(t *testing.T, name string, keepMode bool) (work, home string) {
 	return work, home
 }
 
-// configMessages collects every text a Config and its errors can show a user.
-func configMessages(c *Config, errs ...error) []string {
+// settingNames are the names Origin knows.
+var settingNames = []string{
+	"pipeline_name", "dataset_name", "pipelines_dir", "dev_mode", "commit_every",
+	"user_name", "password", "security_token", "client_id", "client_secret", "private_key", "private_key_file",
+	"private_key_path", "refresh_token", "session_id", "instance_url", "domain", "login_url", "api_version",
+	"is_production", "include_formula_fields", "bulk_threshold", "hard_deletes", "lookback",
+	"max_api_usage_percent", "formula_refresh", "max_query_cursors",
+	"destination.duckdb.credentials", "destination.duckdb.memory_limit", "destination.postgres.credentials",
+}
+
+// configMessages collects every text a Config, its settings, what it builds and its errors can
+// show a user.
+func configMessages(c *config.Config, errs ...error) []string {
 	var out []string
 	for _, err := range errs {
 		if err != nil {
@@ -70,19 +88,29 @@ func configMessages(c *Config, errs ...error) []string {
 	}
 	if c != nil {
 		out = append(out, c.Warnings...)
-		out = append(out, c.String(), fmt.Sprintf("%v %+v %#v %s", c, c, c, c), fmt.Sprintf("%v %+v", *c, *c))
+		out = append(out, c.String(), c.GoString(), fmt.Sprintf("%v %+v %#v %s", c, c, c, c), fmt.Sprintf("%v %+v", *c, *c))
 		cr, err := c.Credentials()
 		out = append(out, cr.String(), fmt.Sprintf("%v %+v %#v", cr, cr, cr))
 		if err != nil {
 			out = append(out, err.Error())
 		}
-		for _, d := range []string{"duckdb", "postgres", "bigquery"} {
-			out = append(out, c.MissingDestinationError(d).Error())
-			_, origin, _ := c.DestinationCredentials(d)
-			out = append(out, origin)
+		if src, err := c.Source(); err != nil {
+			out = append(out, err.Error())
+		} else {
+			out = append(out, src.String(), fmt.Sprintf("%v %+v %#v", src, src, src))
 		}
-		for _, k := range salesforceKeys {
-			o, _ := c.Origin(k.name)
+		st := c.Settings()
+		out = append(out, fmt.Sprintf("%v %+v %#v", st, st, st),
+			fmt.Sprintf("%v %+v %#v %s %q %d %x", st.Postgres, st.Postgres, st.Postgres, st.Postgres, st.Postgres, st.Postgres, st.Postgres))
+		for _, d := range []string{"duckdb", "postgres", "bigquery"} {
+			if dest, err := c.Destination(d); err != nil {
+				out = append(out, err.Error())
+			} else {
+				out = append(out, fmt.Sprintf("%v %+v %#v", dest, dest, dest), dest.Info().Location)
+			}
+		}
+		for _, k := range settingNames {
+			o, _ := c.Origin(k)
 			out = append(out, o)
 		}
 	}
@@ -99,38 +127,75 @@ func assertNoSecret(t *testing.T, msgs []string) {
 	}
 }
 
-// configGet reads a resolved setting by the names the tests use.
-func configGet(c *Config, key string) string {
-	switch {
-	case key == "pipeline.name":
-		return c.Pipeline().Name
-	case key == "pipeline.dataset_name":
-		return c.Pipeline().DatasetName
-	case key == "pipeline.pipelines_dir":
-		return c.Pipeline().PipelinesDir
-	case key == "pipeline.dev_mode":
-		return fmt.Sprint(c.Pipeline().DevMode)
-	case strings.HasPrefix(key, "destination."):
-		v, _, ok := c.DestinationCredentials(strings.TrimPrefix(key, "destination."))
-		if !ok {
+// configGet reads a resolved setting by the names the tests use: the typed settings, or the
+// credentials (which must then be complete).
+func configGet(t *testing.T, c *config.Config, key string) string {
+	t.Helper()
+	st := c.Settings()
+	boolPtr := func(b *bool) string {
+		if b == nil {
+			return "<not set>"
+		}
+		return strconv.FormatBool(*b)
+	}
+	switch key {
+	case "pipeline.name":
+		return st.Pipeline.Name
+	case "pipeline.dataset_name":
+		return st.Pipeline.DatasetName
+	case "pipeline.pipelines_dir":
+		return st.Pipeline.PipelinesDir
+	case "pipeline.dev_mode":
+		return strconv.FormatBool(st.Pipeline.DevMode)
+	case "destination.duckdb":
+		return st.DuckDB.Path
+	case "destination.postgres":
+		if st.Postgres.DSN == "" {
 			return "<not configured>"
 		}
-		return v
+		return st.Postgres.DSN
+	case "domain":
+		return st.Source.Domain
+	case "login_url":
+		return st.Source.LoginURL
+	case "api_version":
+		return st.Source.APIVersion
+	case "is_production":
+		return boolPtr(st.Source.Production)
+	case "include_formula_fields":
+		return boolPtr(st.Source.FormulaFields)
 	}
-	return c.value(key)
+	cr, err := c.Credentials()
+	if err != nil {
+		t.Fatalf("reading %s: Credentials: %v", key, err)
+	}
+	switch key {
+	case "user_name":
+		return cr.UserName
+	case "password":
+		return cr.Password
+	case "security_token":
+		return cr.SecurityToken
+	case "client_id":
+		return cr.ClientID
+	case "private_key_path": // private_key_file's other name
+		return cr.PrivateKeyFile
+	}
+	t.Fatalf("configGet: unknown key %q", key)
+	return ""
 }
 
-func TestLoadConfig(t *testing.T) {
+func TestLoad(t *testing.T) {
 	tests := []struct {
 		name     string
 		tree     string
 		env      []string
-		pipeline string // ConfigOptions.PipelineName
+		pipeline string // Options.PipelineName
 		keepMode bool   // leave secrets.toml as in testdata (0644)
 
 		want     map[string]string // configGet key -> value ($WORK, $HOME replaced)
 		origins  map[string]string // Origin name -> origin ($WORK, $HOME replaced)
-		loadErr  []string          // LoadConfig fails with all of these
+		loadErr  []string          // Load fails with all of these
 		credErr  []string          // Credentials fails with all of these
 		warnings []string          // some warning contains each of these
 	}{
@@ -369,9 +434,10 @@ func TestLoadConfig(t *testing.T) {
 			warnings: []string{"$WORK/.dlt/config.toml:3: sources.salesforce.password is a secret but is kept in config.toml", "move it to $WORK/.dlt/secrets.toml"},
 		},
 		{
-			name: "OAuth keys in the credentials section; private_key_path is private_key_file",
-			tree: "oauth_jwt",
-			want: map[string]string{"client_id": "cid-SEKRET-10", "private_key_path": "$WORK/keys/server.key"},
+			name:    "OAuth keys in the credentials section; private_key_path is private_key_file",
+			tree:    "oauth_jwt",
+			want:    map[string]string{"client_id": "cid-SEKRET-10", "private_key_path": "$WORK/keys/server.key"},
+			origins: map[string]string{"private_key_path": "$WORK/.dlt/secrets.toml:4"},
 		},
 		{
 			name:    "a postgres table without host and database",
@@ -394,7 +460,7 @@ func TestLoadConfig(t *testing.T) {
 			if env == nil {
 				env = []string{}
 			}
-			c, err := LoadConfig(ConfigOptions{WorkDir: work, HomeDir: home, Environ: env, PipelineName: tt.pipeline})
+			c, err := config.Load(config.Options{WorkDir: work, HomeDir: home, Environ: env, PipelineName: tt.pipeline})
 			var credErr error
 			if c != nil {
 				_, credErr = c.Credentials()
@@ -403,25 +469,25 @@ func TestLoadConfig(t *testing.T) {
 
 			if len(tt.loadErr) > 0 {
 				if err == nil {
-					t.Fatalf("LoadConfig succeeded, want an error with %q", tt.loadErr)
+					t.Fatalf("Load succeeded, want an error with %q", tt.loadErr)
 				}
 				for _, s := range tt.loadErr {
 					if !strings.Contains(err.Error(), expand(s)) {
-						t.Errorf("LoadConfig error lacks %q:\n%v", expand(s), err)
+						t.Errorf("Load error lacks %q:\n%v", expand(s), err)
 					}
 				}
 				return
 			}
 			if err != nil {
-				t.Fatalf("LoadConfig: %v", err)
+				t.Fatalf("Load: %v", err)
 			}
 			if len(tt.credErr) > 0 {
 				if credErr == nil {
 					t.Fatalf("Credentials succeeded, want an error with %q", tt.credErr)
 				}
-				var missing *MissingConfigError
+				var missing *config.MissingConfigError
 				if !errors.As(credErr, &missing) {
-					t.Errorf("Credentials error is %T, want *MissingConfigError", credErr)
+					t.Errorf("Credentials error is %T, want *config.MissingConfigError", credErr)
 				}
 				for _, s := range tt.credErr {
 					if !strings.Contains(credErr.Error(), expand(s)) {
@@ -430,7 +496,7 @@ func TestLoadConfig(t *testing.T) {
 				}
 			}
 			for k, want := range tt.want {
-				if got := configGet(c, k); got != expand(want) {
+				if got := configGet(t, c, k); got != expand(want) {
 					t.Errorf("%s = %q, want %q", k, got, expand(want))
 				}
 			}
@@ -459,127 +525,113 @@ func TestLoadConfig(t *testing.T) {
 	}
 }
 
-func TestNewSourceFromConfig(t *testing.T) {
+func TestConfigSource(t *testing.T) {
 	work, home := configTree(t, "salesforce_section", false)
-	c, err := LoadConfig(ConfigOptions{WorkDir: work, HomeDir: home, Environ: []string{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := NewSourceFromConfig(c, Production(true))
+	c, err := config.Load(config.Options{WorkDir: work, HomeDir: home, Environ: []string{}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The configuration says is_production = false, include_formula_fields = false; the
 	// explicit option wins for the first only.
-	if !src.spec.Production || src.spec.Formulas {
-		t.Errorf("production=%v formulas=%v, want true (explicit option) and false (config)", src.spec.Production, src.spec.Formulas)
+	ss := c.Settings().Source
+	if ss.Production == nil || *ss.Production || ss.FormulaFields == nil || *ss.FormulaFields {
+		t.Errorf("settings: is_production %v include_formula_fields %v, want both set to false", ss.Production, ss.FormulaFields)
 	}
-	if src.spec.Client.Domain != "test" || src.spec.Client.APIVersion != "62.0" {
-		t.Errorf("domain %q api version %q, want test and 62.0", src.spec.Client.Domain, src.spec.Client.APIVersion)
+	src, err := c.Source(sfdlt.Production(true))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got := src.spec.Client.Credentials; got.UserName != "ada@example.com" || got.Password != "pw-SEKRET-1" || got.SecurityToken != "tok-SEKRET-1" {
+	if !src.Production() || src.FormulaFields() {
+		t.Errorf("production=%v formulas=%v, want true (explicit option) and false (config)", src.Production(), src.FormulaFields())
+	}
+	if src.Domain() != "test" || src.APIVersion() != "62.0" {
+		t.Errorf("domain %q api version %q, want test and 62.0", src.Domain(), src.APIVersion())
+	}
+	if got := src.Credentials(); got.UserName != "ada@example.com" || got.Password != "pw-SEKRET-1" || got.SecurityToken != "tok-SEKRET-1" {
 		t.Errorf("credentials not taken from the configuration: %v", got)
 	}
 
+	// Settings returns a copy: changing it changes nothing.
+	*ss.Production = true
+	if again := c.Settings().Source; again.Production == nil || *again.Production {
+		t.Error("changing what Settings returned changed the configuration")
+	}
+
 	empty, home2 := configTree(t, "", false)
-	c, err = LoadConfig(ConfigOptions{WorkDir: empty, HomeDir: home2, Environ: []string{}})
+	c, err = config.Load(config.Options{WorkDir: empty, HomeDir: home2, Environ: []string{}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var missing *MissingConfigError
-	if _, err := NewSourceFromConfig(c); !errors.As(err, &missing) {
-		t.Errorf("NewSourceFromConfig without credentials: %v, want a *MissingConfigError", err)
+	var missing *config.MissingConfigError
+	if _, err := c.Source(); !errors.As(err, &missing) {
+		t.Errorf("Source without credentials: %v, want a *config.MissingConfigError", err)
 	}
-	if _, err := NewSourceFromConfig(nil); err == nil {
-		t.Error("NewSourceFromConfig(nil) succeeded")
-	}
-}
-
-func TestPipelineSettingsOptions(t *testing.T) {
-	p := PipelineSettings{Name: "x", DatasetName: "d", PipelinesDir: t.TempDir(), DevMode: true}
-	pl := &Pipeline{}
-	for _, o := range p.Options() {
-		o.applyPipeline(pl)
-	}
-	if pl.dataset != "d" || pl.pipelinesDir != p.PipelinesDir || !pl.devMode {
-		t.Errorf("options not applied: %+v", pl)
-	}
-	if n := len((PipelineSettings{Name: "x"}).Options()); n != 0 {
-		t.Errorf("zero settings give %d options, want none", n)
+	var none *config.Config
+	if _, err := none.Source(); err == nil {
+		t.Error("Source of a nil configuration succeeded")
 	}
 }
 
-func TestInitFiles(t *testing.T) {
-	for _, dest := range []string{"duckdb", "postgres"} {
-		t.Run(dest, func(t *testing.T) {
-			secrets, config, err := InitFiles(dest)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, want := range []string{"[sources.salesforce]", `user_name = "user_name"`, `password = "password"`,
-				`security_token = "security_token"`, "# client_id", "# client_secret", "# private_key_file",
-				"# refresh_token", "# session_id", "# instance_url"} {
-				if !strings.Contains(secrets, want) {
-					t.Errorf("secrets.toml lacks %q", want)
-				}
-			}
-			for _, want := range []string{"# pipeline_name", "# dataset_name", "# pipelines_dir", "# dev_mode", "# domain",
-				"# login_url", "# api_version", "# is_production", "# include_formula_fields"} {
-				if !strings.Contains(config, want) {
-					t.Errorf("config.toml lacks %q", want)
-				}
-			}
-			destWant := map[string]string{"duckdb": "[destination.duckdb]", "postgres": "[destination.postgres.credentials]"}[dest]
-			if !strings.Contains(secrets+config, destWant) {
-				t.Errorf("templates lack %q", destWant)
-			}
-
-			// The templates load, and their placeholders are reported, not used.
-			work, home := configTree(t, "", false)
-			dir := filepath.Join(work, ".dlt")
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(dir, "secrets.toml"), []byte(secrets), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(dir, "config.toml"), []byte(config), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			c, err := LoadConfig(ConfigOptions{WorkDir: work, HomeDir: home, Environ: []string{}})
-			if err != nil {
-				t.Fatalf("the %s templates do not load: %v", dest, err)
-			}
-			if len(c.Warnings) > 0 {
-				t.Errorf("the templates give warnings: %q", c.Warnings)
-			}
-			_, err = c.Credentials()
-			if err == nil || !strings.Contains(err.Error(), "still hold the placeholders sfdlt init wrote") ||
-				!strings.Contains(err.Error(), filepath.Join(dir, "secrets.toml")+":6") {
-				t.Errorf("placeholders not reported: %v", err)
-			}
-			if dest == "postgres" {
-				if _, _, ok := c.DestinationCredentials("postgres"); ok {
-					t.Error("placeholder postgres credentials count as configured")
-				}
-				if err := c.MissingDestinationError("postgres"); !strings.Contains(err.Error(), "still holds the placeholders") {
-					t.Errorf("MissingDestinationError does not mention the placeholders: %v", err)
-				}
-			}
-		})
+func TestConfigPipeline(t *testing.T) {
+	dir := t.TempDir()
+	c, err := loadConfigText(t, fmt.Sprintf("pipeline_name = \"x\"\ndataset_name = \"d\"\npipelines_dir = %s\ndev_mode = true\n", strconv.Quote(dir)))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, _, err := InitFiles("bigquery"); err == nil || !strings.Contains(err.Error(), "duckdb or postgres") {
-		t.Errorf("InitFiles(bigquery) = %v, want an error naming the choices", err)
+	if got, want := c.Settings().Pipeline, (config.PipelineSettings{Name: "x", DatasetName: "d", PipelinesDir: dir, DevMode: true}); got != want {
+		t.Errorf("settings %+v, want %+v", got, want)
+	}
+	dest, err := c.Destination("duckdb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.Pipeline(dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// dev_mode: a fresh dataset, <dataset>_<timestamp>
+	if p.Name() != "x" || !regexp.MustCompile(`^d_[0-9]{14}$`).MatchString(p.DatasetName()) || p.Dir() != filepath.Join(dir, "x") {
+		t.Errorf("settings not applied: name %q dataset %q dir %q", p.Name(), p.DatasetName(), p.Dir())
+	}
+	if p, err = c.Pipeline(dest, sfdlt.Dataset("e")); err != nil || !strings.HasPrefix(p.DatasetName(), "e_") {
+		t.Errorf("the explicit option does not win: %v, %v", p, err)
+	}
+
+	// No settings: sfdlt.NewPipeline's defaults, with the pipelines directory under the home
+	// directory Load was given.
+	home := t.TempDir()
+	c, err = config.Load(config.Options{WorkDir: t.TempDir(), HomeDir: home, Environ: []string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pipelines := filepath.Join(home, ".dlt", "pipelines")
+	if got, want := c.Settings().Pipeline, (config.PipelineSettings{Name: "salesforce", PipelinesDir: pipelines}); got != want {
+		t.Errorf("zero settings %+v, want %+v", got, want)
+	}
+	if p, err = c.Pipeline(dest); err != nil {
+		t.Fatal(err)
+	}
+	if p.Name() != "salesforce" || p.DatasetName() != "salesforce_dataset" || p.Dir() != filepath.Join(pipelines, "salesforce") || p.CommitEvery() != sfdlt.DefaultCommitEvery {
+		t.Errorf("zero settings give name %q dataset %q dir %q commit every %d", p.Name(), p.DatasetName(), p.Dir(), p.CommitEvery())
+	}
+	var none *config.Config
+	if _, err := none.Pipeline(dest); err == nil {
+		t.Error("Pipeline of a nil configuration succeeded")
 	}
 }
 
-func TestMissingDestinationError(t *testing.T) {
+func TestMissingDestination(t *testing.T) {
 	work, home := configTree(t, "", false)
-	c, err := LoadConfig(ConfigOptions{WorkDir: work, HomeDir: home, Environ: []string{}})
+	c, err := config.Load(config.Options{WorkDir: work, HomeDir: home, Environ: []string{}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	msg := c.MissingDestinationError("postgres").Error()
+	_, err = c.Destination("postgres")
+	var missing *config.MissingConfigError
+	if !errors.As(err, &missing) {
+		t.Fatalf("Destination(postgres) without credentials: %v, want a *config.MissingConfigError", err)
+	}
+	msg := err.Error()
 	for _, want := range []string{
 		"destination.postgres.credentials, destination.credentials, credentials, destination.postgres.credentials.<key>, destination.credentials.<key>, credentials.<key>",
 		"where <key> is one of: database, username, password, host, port, connect_timeout, sslmode",
@@ -591,12 +643,18 @@ func TestMissingDestinationError(t *testing.T) {
 			t.Errorf("message lacks %q:\n%s", want, msg)
 		}
 	}
+	if _, err := c.Destination("bigquery"); err == nil || !strings.Contains(err.Error(), "use duckdb or postgres") {
+		t.Errorf("Destination(bigquery) = %v, want an error naming the choices", err)
+	}
+	if d, err := c.Destination("duckdb"); err != nil || d.Info().Location != "duckdb:///"+filepath.ToSlash(filepath.Join(work, "salesforce.duckdb")) {
+		t.Errorf("Destination(duckdb) without settings: %v, %v; want the default file in the working directory", d, err)
+	}
 }
 
-func TestConfigLookupEnv(t *testing.T) {
+func TestLookupEnv(t *testing.T) {
 	work, home := configTree(t, "", false)
 	env := map[string]string{"SOURCES__SALESFORCE__SESSION_ID": "sid-SEKRET", "SOURCES__SALESFORCE__INSTANCE_URL": "https://x.my.salesforce.com"}
-	c, err := LoadConfig(ConfigOptions{WorkDir: work, HomeDir: home, LookupEnv: func(k string) (string, bool) {
+	c, err := config.Load(config.Options{WorkDir: work, HomeDir: home, LookupEnv: func(k string) (string, bool) {
 		v, ok := env[k]
 		return v, ok
 	}})
@@ -613,50 +671,7 @@ func TestConfigLookupEnv(t *testing.T) {
 	assertNoSecret(t, configMessages(c))
 }
 
-// FuzzSecretsTOML feeds arbitrary bytes as secrets.toml: loading never panics, errors always
-// name the file, and nothing shown contains a value marked secret.
-func FuzzSecretsTOML(f *testing.F) {
-	for _, seed := range []string{
-		"[sources.salesforce]\nuser_name = \"a\"\npassword = \"SEKRET\"\n",
-		"password = \"SEKRET",
-		"[sources.salesforce.credentials]\nsecurity_token = 1\n",
-		"[destination.postgres.credentials]\nhost = \"h\"\nport = \"x\"\n",
-		"[destination.postgres]\ncredentials = \"postgresql://u:SEKRET@h/db\"\n",
-		"[[sources.salesforce]]\npassword = \"SEKRET\"\n",
-		"a = {b = {c = [1, {d = 2}]}}\n",
-		"SEKRET\n",
-		"[sources.salesforce]\nis_production = \"SEKRET\"\n",
-		"pipeline_name = \"p\"\n[p.sources.salesforce]\npassword = 'SEKRET'\n",
-		"\xff\xfe[",
-		"[sources.salesforce]\nprivate_key = \"\"\"\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC==SEKRET\n",
-		"credentials=\"://\" ", // found by the fuzzer: a URL at the least specific path
-	} {
-		f.Add([]byte(seed))
-	}
-	work, home := "/fuzz/work", "/fuzz/home"
-	path := filepath.Join(work, ".dlt", "secrets.toml")
-	f.Fuzz(func(t *testing.T, data []byte) {
-		file := &cfgFile{path: path, secrets: true}
-		err := file.parse(data)
-		if err != nil {
-			if !strings.Contains(err.Error(), path) {
-				t.Fatalf("error does not name the file: %v", err)
-			}
-			return
-		}
-		c := &Config{st: &cfgState{workDir: work, homeDir: home, files: []*cfgFile{file}, lookupEnv: cfgEnvironLookup(nil)}}
-		if err := c.resolve(""); err != nil {
-			if !strings.Contains(err.Error(), path) {
-				t.Fatalf("error does not name the file: %v", err)
-			}
-		}
-		_ = c.String()
-		_, _ = c.Credentials()
-		_, _, _ = c.DestinationCredentials("postgres")
-	})
-}
-
-func ExampleLoadConfig() {
+func ExampleLoad() {
 	// A project directory with the secrets.toml dlt's Salesforce docs show.
 	work, _ := os.MkdirTemp("", "sfdlt-example")
 	defer os.RemoveAll(work)
@@ -667,7 +682,7 @@ password = "not-shown"
 security_token = "not-shown-either"
 `), 0o600)
 
-	cfg, err := LoadConfig(ConfigOptions{
+	cfg, err := config.Load(config.Options{
 		WorkDir: work,
 		HomeDir: work, // in a real program leave HomeDir and Environ empty: ~ and the process environment
 		Environ: []string{"SOURCES__SALESFORCE__IS_PRODUCTION=false"},
@@ -687,15 +702,25 @@ security_token = "not-shown-either"
 	origin, _ := cfg.Origin("password")
 	fmt.Println(creds.UserName, "password from", strings.TrimPrefix(origin, work))
 	production, _ := cfg.Origin("is_production")
-	fmt.Println("is_production from", production)
-	fmt.Println("pipeline", cfg.Pipeline().Name)
-	src, err := NewSourceFromConfig(cfg)
+	fmt.Println("is_production from", production, "is", *cfg.Settings().Source.Production)
+	src, err := cfg.Source()
 	fmt.Println(len(src.ResourceNames()), "resources", err)
+	dest, err := cfg.Destination("duckdb")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	p, err := cfg.Pipeline(dest)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("pipeline", p.Name(), "into dataset", p.DatasetName())
 	// Output:
 	// ada@example.com password from /.dlt/secrets.toml:3
-	// is_production from env SOURCES__SALESFORCE__IS_PRODUCTION
-	// pipeline salesforce
+	// is_production from env SOURCES__SALESFORCE__IS_PRODUCTION is false
 	// 15 resources <nil>
+	// pipeline salesforce into dataset salesforce_dataset
 }
 
 func TestCommitEveryKey(t *testing.T) {
@@ -704,24 +729,20 @@ func TestCommitEveryKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := c.Pipeline(); p.CommitEvery == nil || *p.CommitEvery != 1000 {
+	if p := c.Settings().Pipeline; p.CommitEvery == nil || *p.CommitEvery != 1000 {
 		t.Fatalf("commit_every = 1000 read as %v", p.CommitEvery)
 	}
-	pl := &Pipeline{}
-	for _, o := range c.Pipeline().Options() {
-		o.applyPipeline(pl)
-	}
-	if !pl.commitSet || pl.commitEvery != 1000 {
-		t.Errorf("the option gives commitEvery %d (set %v)", pl.commitEvery, pl.commitSet)
+	if n := commitEvery(t, c); n != 1000 {
+		t.Errorf("the pipeline commits every %d rows", n)
 	}
 	if c, err = load(t, "commit_every = 1000\n", "COMMIT_EVERY=0"); err != nil {
 		t.Fatal(err)
 	}
-	if p := c.Pipeline(); p.CommitEvery == nil || *p.CommitEvery != 0 {
+	if p := c.Settings().Pipeline; p.CommitEvery == nil || *p.CommitEvery != 0 || commitEvery(t, c) != 0 {
 		t.Errorf("COMMIT_EVERY=0 does not win over the file: %v", p.CommitEvery)
 	}
-	if c, err = load(t, ""); err != nil || c.Pipeline().CommitEvery != nil {
-		t.Errorf("no commit_every: %v, %v", c.Pipeline().CommitEvery, err)
+	if c, err = load(t, ""); err != nil || c.Settings().Pipeline.CommitEvery != nil {
+		t.Errorf("no commit_every: %v, %v", c.Settings().Pipeline.CommitEvery, err)
 	}
 	for _, bad := range []string{"commit_every = -5\n", "commit_every = \"lots\"\n"} {
 		_, err := load(t, bad)
@@ -731,17 +752,32 @@ func TestCommitEveryKey(t *testing.T) {
 	}
 }
 
+// commitEvery is what the pipeline the configuration builds commits every.
+func commitEvery(t *testing.T, c *config.Config) int {
+	t.Helper()
+	dest, err := c.Destination("duckdb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.Pipeline(dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.CommitEvery()
+}
+
 func TestDuckDBMemoryLimitKey(t *testing.T) {
 	load := loadConfigText
+	limit := func(c *config.Config) string { return c.Settings().DuckDB.MemoryLimit }
 	c, err := load(t, "[destination.duckdb]\nmemory_limit = \"256MB\"\n")
-	if err != nil || c.DuckDBMemoryLimit() != "256MB" {
-		t.Fatalf("memory_limit = \"256MB\": %q, %v", c.DuckDBMemoryLimit(), err)
+	if err != nil || limit(c) != "256MB" {
+		t.Fatalf("memory_limit = \"256MB\": %q, %v", limit(c), err)
 	}
-	if c, err = load(t, "[destination.duckdb]\nmemory_limit = \"256MB\"\n", "DESTINATION__DUCKDB__MEMORY_LIMIT=1GB"); err != nil || c.DuckDBMemoryLimit() != "1GB" {
-		t.Errorf("the variable does not win: %q, %v", c.DuckDBMemoryLimit(), err)
+	if c, err = load(t, "[destination.duckdb]\nmemory_limit = \"256MB\"\n", "DESTINATION__DUCKDB__MEMORY_LIMIT=1GB"); err != nil || limit(c) != "1GB" {
+		t.Errorf("the variable does not win: %q, %v", limit(c), err)
 	}
-	if c, err = load(t, ""); err != nil || c.DuckDBMemoryLimit() != "" {
-		t.Errorf("unset: %q, %v", c.DuckDBMemoryLimit(), err)
+	if c, err = load(t, ""); err != nil || limit(c) != "" {
+		t.Errorf("unset: %q, %v", limit(c), err)
 	}
 	_, err = load(t, "[destination.duckdb]\nmemory_limit = \"lots\"\n")
 	if err == nil || !strings.Contains(err.Error(), "memory_limit") || !strings.Contains(err.Error(), "config.toml:2") {
@@ -750,20 +786,23 @@ func TestDuckDBMemoryLimitKey(t *testing.T) {
 }
 
 func TestMaxQueryCursorsKey(t *testing.T) {
-	load := loadConfigText
-	cursors := func(c *Config) int {
-		s := &Source{}
-		for _, o := range c.SourceOptions() {
-			o.applySource(s)
+	creds := []string{"SOURCES__SALESFORCE__USER_NAME=ada@example.com", "SOURCES__SALESFORCE__PASSWORD=pw-SEKRET"}
+	load := func(t *testing.T, conf string, env ...string) (*config.Config, error) {
+		return loadConfigText(t, conf, append(env, creds...)...)
+	}
+	cursors := func(c *config.Config) int {
+		src, err := c.Source()
+		if err != nil {
+			t.Fatal(err)
 		}
-		return s.spec.MaxCursors
+		return src.MaxQueryCursors()
 	}
 	c, err := load(t, "[sources.salesforce]\nmax_query_cursors = 4\n")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := cursors(c); n != 4 {
-		t.Errorf("max_query_cursors = 4 gives %d", n)
+	if n, set := cursors(c), c.Settings().Source.MaxQueryCursors; n != 4 || set != 4 {
+		t.Errorf("max_query_cursors = 4 gives %d (setting %d)", n, set)
 	}
 	if c, err = load(t, "[sources.salesforce]\nmax_query_cursors = 4\n", "SOURCES__SALESFORCE__MAX_QUERY_CURSORS=2"); err != nil || cursors(c) != 2 {
 		t.Errorf("the variable does not win over the file: %v", err)
@@ -778,7 +817,7 @@ func TestMaxQueryCursorsKey(t *testing.T) {
 
 // loadConfigText loads a configuration whose .dlt/config.toml is conf, with env as the only
 // environment variables.
-func loadConfigText(t *testing.T, conf string, env ...string) (*Config, error) {
+func loadConfigText(t *testing.T, conf string, env ...string) (*config.Config, error) {
 	t.Helper()
 	work := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(work, ".dlt"), 0o700); err != nil {
@@ -787,5 +826,86 @@ func loadConfigText(t *testing.T, conf string, env ...string) (*Config, error) {
 	if err := os.WriteFile(filepath.Join(work, ".dlt", "config.toml"), []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return LoadConfig(ConfigOptions{WorkDir: work, HomeDir: t.TempDir(), Environ: append([]string{}, env...)})
+	return config.Load(config.Options{WorkDir: work, HomeDir: t.TempDir(), Environ: append([]string{}, env...)})
+}
+
+func TestSourceSettings(t *testing.T) {
+	c, err := loadConfigText(t, `[sources.salesforce]
+domain = "acme.my"
+login_url = "https://acme.my.salesforce.com"
+api_version = 63
+is_production = false
+include_formula_fields = "no"
+bulk_threshold = 0
+hard_deletes = true
+lookback = "15m"
+max_api_usage_percent = 92.5
+formula_refresh = "168h"
+max_query_cursors = 3
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	no, zero := false, 0
+	want := config.SourceSettings{Domain: "acme.my", LoginURL: "https://acme.my.salesforce.com", APIVersion: "63.0",
+		Production: &no, FormulaFields: &no, BulkThreshold: &zero, HardDeletes: true, Lookback: 15 * time.Minute,
+		MaxAPIUsagePercent: 92.5, FormulaRefresh: 168 * time.Hour, MaxQueryCursors: 3}
+	if got := c.Settings().Source; !reflect.DeepEqual(got, want) {
+		t.Errorf("settings\n%+v\nwant\n%+v", got, want)
+	}
+	for _, line := range []string{`sources.salesforce.lookback = "15m0s" (`, `sources.salesforce.max_api_usage_percent = "92.5" (`,
+		`sources.salesforce.bulk_threshold = "0" (`, `sources.salesforce.include_formula_fields = "false" (`} {
+		if !strings.Contains(c.String(), line) {
+			t.Errorf("String lacks %q:\n%s", line, c)
+		}
+	}
+	if got := (config.SourceSettings{}); !reflect.DeepEqual(mustLoad(t, "").Settings().Source, got) {
+		t.Errorf("no settings: %+v, want the zero value", mustLoad(t, "").Settings().Source)
+	}
+
+	for _, bad := range []struct{ line, want string }{
+		{`lookback = "soon"`, `sources.salesforce.lookback: expected a duration such as "15m" or "168h", found a string "soon"`},
+		{`formula_refresh = "-1h"`, `sources.salesforce.formula_refresh: expected a duration`},
+		{`lookback = 15`, `sources.salesforce.lookback: expected a string, found an integer`},
+		{`max_api_usage_percent = 101`, `sources.salesforce.max_api_usage_percent: expected a percentage from 0 to 100`},
+		{`max_api_usage_percent = nan`, `sources.salesforce.max_api_usage_percent: expected a percentage from 0 to 100`},
+		{`bulk_threshold = -1`, `sources.salesforce.bulk_threshold: expected a whole number from 0 to`},
+		{`bulk_threshold = 1.5`, `sources.salesforce.bulk_threshold: expected a whole number`},
+		{`hard_deletes = "sometimes"`, `sources.salesforce.hard_deletes: expected true or false`},
+		{`api_version = "latest"`, `sources.salesforce.api_version: expected a Salesforce API version such as "64.0"`},
+	} {
+		_, err := loadConfigText(t, "[sources.salesforce]\n"+bad.line+"\n")
+		if err == nil || !strings.Contains(err.Error(), bad.want) || !strings.Contains(err.Error(), "config.toml:2") {
+			t.Errorf("%s: %v, want an error at config.toml:2 with %q", bad.line, err, bad.want)
+		}
+	}
+	// Every malformed value is reported, not only the first.
+	_, err = loadConfigText(t, "dev_mode = \"perhaps\"\n[sources.salesforce]\nlookback = \"soon\"\nmax_query_cursors = 0\n")
+	if err == nil || !strings.Contains(err.Error(), "3 invalid value(s)") {
+		t.Errorf("three malformed values: %v, want all three reported", err)
+	}
+}
+
+func TestPostgresSettingsRedacted(t *testing.T) {
+	c := mustLoad(t, "", "DESTINATION__POSTGRES__CREDENTIALS=postgresql://loader:pg-SEKRET@db.example.com/sf")
+	p := c.Settings().Postgres
+	if p.DSN != "postgresql://loader:pg-SEKRET@db.example.com/sf?connect_timeout=15" {
+		t.Errorf("DSN %q", p.DSN)
+	}
+	shown := fmt.Sprintf("%v|%+v|%#v|%s|%q|%d|%x", p, p, p, p, p, p, p)
+	assertNoSecret(t, []string{shown, c.String()})
+	if !strings.Contains(shown, "postgresql://loader:xxxxx@db.example.com/sf") ||
+		!strings.Contains(c.String(), `destination.postgres.credentials = "postgresql://loader:xxxxx@db.example.com/sf?connect_timeout=15" (env DESTINATION__POSTGRES__CREDENTIALS)`) {
+		t.Errorf("the redacted DSN is not shown:\n%s\n%s", shown, c)
+	}
+}
+
+// mustLoad is loadConfigText that fails the test on an error.
+func mustLoad(t *testing.T, conf string, env ...string) *config.Config {
+	t.Helper()
+	c, err := loadConfigText(t, conf, env...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

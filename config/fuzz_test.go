@@ -1,0 +1,52 @@
+package config
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// FuzzSecretsTOML feeds arbitrary bytes as secrets.toml: loading never panics, errors always
+// name the file, and what a Config builds from the result never panics either.
+func FuzzSecretsTOML(f *testing.F) {
+	for _, seed := range []string{
+		"[sources.salesforce]\nuser_name = \"a\"\npassword = \"SEKRET\"\n",
+		"password = \"SEKRET",
+		"[sources.salesforce.credentials]\nsecurity_token = 1\n",
+		"[destination.postgres.credentials]\nhost = \"h\"\nport = \"x\"\n",
+		"[destination.postgres]\ncredentials = \"postgresql://u:SEKRET@h/db\"\n",
+		"[[sources.salesforce]]\npassword = \"SEKRET\"\n",
+		"a = {b = {c = [1, {d = 2}]}}\n",
+		"SEKRET\n",
+		"[sources.salesforce]\nis_production = \"SEKRET\"\n",
+		"pipeline_name = \"p\"\n[p.sources.salesforce]\npassword = 'SEKRET'\n",
+		"\xff\xfe[",
+		"[sources.salesforce]\nprivate_key = \"\"\"\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC==SEKRET\n",
+		"credentials=\"://\" ", // found by the fuzzer: a URL at the least specific path
+		"[sources.salesforce]\nmax_api_usage_percent = nan\nlookback = \"-1s\"\nbulk_threshold = 1e3\n",
+	} {
+		f.Add([]byte(seed))
+	}
+	work, home := "/fuzz/work", "/fuzz/home"
+	path := filepath.Join(work, ".dlt", "secrets.toml")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		file := &tomlFile{path: path, secrets: true}
+		err := file.parse(data)
+		if err != nil {
+			if !strings.Contains(err.Error(), path) {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		c := &Config{st: &state{workDir: work, homeDir: home, files: []*tomlFile{file}, lookupEnv: environLookup(nil)}}
+		if err := c.resolve(""); err != nil {
+			if !strings.Contains(err.Error(), path) {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+		}
+		_ = c.String()
+		_, _ = c.Credentials()
+		_ = c.Settings().Postgres.String()
+		_, _ = c.Destination("postgres")
+	})
+}

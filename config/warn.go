@@ -1,0 +1,133 @@
+package config
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// warnUnknown warns about keys under [sources.salesforce] (and its credentials section)
+// that sfdlt does not read, and about SOURCES__SALESFORCE__* variables alike: likely typos.
+func (c *Config) warnUnknown() {
+	s := c.st
+	known := func(k string, credentials bool) bool {
+		for _, sk := range salesforceKeys {
+			if sk.name == k && (!credentials || sk.credential) {
+				return true
+			}
+		}
+		return false
+	}
+	// suggest returns " (did you mean <key>?)" for the known key nearest to k, if one is near.
+	suggest := func(k string, spell func(string) string) string {
+		best, bestD := "", 4
+		for _, sk := range salesforceKeys {
+			if d := distance(strings.ToLower(k), sk.name); d < bestD {
+				best, bestD = sk.name, d
+			}
+		}
+		if best == "" {
+			return ""
+		}
+		return " (did you mean " + spell(best) + "?)"
+	}
+	asIs := func(k string) string { return k }
+	for _, f := range s.files {
+		if !f.exists {
+			continue
+		}
+		bases := [][]string{{"sources", sourceName}, {s.pipeline, "sources", sourceName}}
+		for _, base := range bases {
+			t, ok := f.get(base)
+			m, isMap := t.(map[string]any)
+			if !ok || !isMap {
+				continue
+			}
+			for _, k := range sortedKeys(m) {
+				path := append(slices.Clone(base), k)
+				if k == "credentials" {
+					cm, ok := m[k].(map[string]any)
+					if !ok {
+						c.Warnings = append(c.Warnings, fmt.Sprintf("%s: %s should be a section ([%s]) holding user_name, password, security_token: sfdlt ignores it",
+							f.origin(path), strings.Join(path, "."), strings.Join(path, ".")))
+						continue
+					}
+					for _, ck := range sortedKeys(cm) {
+						if !known(ck, true) {
+							cp := append(slices.Clone(path), ck)
+							c.Warnings = append(c.Warnings, fmt.Sprintf("%s: unknown key %s%s: sfdlt ignores it",
+								f.origin(cp), strings.Join(cp, "."), suggest(ck, asIs)))
+						}
+					}
+					continue
+				}
+				if !known(k, false) {
+					c.Warnings = append(c.Warnings, fmt.Sprintf("%s: unknown key %s%s: sfdlt ignores it",
+						f.origin(path), strings.Join(path, "."), suggest(k, asIs)))
+				}
+			}
+		}
+		if !f.secrets {
+			if t, ok := f.get([]string{"pipeline"}); ok {
+				if m, ok := t.(map[string]any); ok {
+					for _, pk := range pipelineKeys {
+						k := pk.name
+						if _, ok := m[k]; ok {
+							c.Warnings = append(c.Warnings, fmt.Sprintf("%s: pipeline.%s is not read: dlt reads %s at the top of config.toml, before any [section]: move it there",
+								f.origin([]string{"pipeline", k}), k, k))
+						}
+					}
+				}
+			}
+		}
+	}
+	prefix := "SOURCES__" + strings.ToUpper(sourceName) + "__"
+	var names []string
+	for _, kv := range s.environ {
+		if name, _, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(name, prefix) {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	for _, name := range slices.Compact(names) {
+		rest := strings.TrimPrefix(name, prefix)
+		credentials := false
+		if r, ok := strings.CutPrefix(rest, "CREDENTIALS__"); ok {
+			rest, credentials = r, true
+		}
+		if !known(strings.ToLower(rest), credentials) {
+			hint := suggest(rest, func(k string) string { return strings.TrimSuffix(name, rest) + strings.ToUpper(k) })
+			c.Warnings = append(c.Warnings, fmt.Sprintf("environment variable %s is not a setting sfdlt reads%s: it is ignored", name, hint))
+		}
+	}
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// distance is the Levenshtein distance, for "did you mean" suggestions.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
