@@ -123,21 +123,30 @@ func (p *Pipeline) Dir() string { return filepath.Join(p.pipelinesDir, p.name) }
 func (p *Pipeline) Destination() destination.Destination { return p.dest }
 
 // State returns the pipeline's state as the last completed run left it: the local copy, or,
-// when there is none, the one stored in the destination.
+// when there is none, the one stored in the destination. Like Inspect it changes nothing and
+// works while a run is loading.
 func (p *Pipeline) State(ctx context.Context) (*PipelineState, error) {
-	sess, err := p.dest.Open(ctx, p.dataset, p.name)
+	r, err := p.dest.Read(ctx, p.dataset, p.name)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("reading dataset %q: %w", p.dataset, err)
 	}
-	defer sess.Close()
-	st, _, err := p.restoreState(ctx, sess)
+	st, _, err := p.restoreState(ctx, r)
+	if cerr := r.Close(); cerr != nil && err == nil {
+		return nil, fmt.Errorf("reading dataset %q: %w", p.dataset, cerr)
+	}
 	return st, err
+}
+
+// stateReader is where restoreState finds the destination's state: a run's Session, or the
+// Reader of Inspect and State.
+type stateReader interface {
+	PipelineState(ctx context.Context, pipeline string) (*destination.StateRow, error)
 }
 
 // restoreState picks the state in force: the local one, unless the destination holds a newer
 // version (a run that committed but crashed before saving locally) or there is no local one.
 // It returns the state and where it came from.
-func (p *Pipeline) restoreState(ctx context.Context, sess destination.Session) (*PipelineState, string, error) {
+func (p *Pipeline) restoreState(ctx context.Context, sess stateReader) (*PipelineState, string, error) {
 	local, err := readLocalState(p.Dir())
 	if err != nil {
 		return nil, "", err

@@ -246,7 +246,7 @@ func TestCreatedFileRemovedWhenNothingCommitted(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			d, file := newFile(t)
 			if tc.existing {
-				db, err := openFile(file, nil)
+				db, err := openFile(file, nil, false)
 				if err != nil {
 					t.Fatal(err)
 				}
