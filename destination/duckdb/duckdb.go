@@ -374,7 +374,7 @@ func translateOpenError(file string, err error, readOnly bool) error {
 	msg := err.Error()
 	switch {
 	case readOnly && (strings.Contains(msg, "Could not set lock") || strings.Contains(msg, "Conflicting lock")):
-		return fmt.Errorf("%w: the DuckDB file %s is in use by a running pipeline in another process, and DuckDB lets no other process read a file while one writes it; run this again when that run has finished: %v",
+		return fmt.Errorf("%w: the DuckDB file %s is in use by a running pipeline in another process, and DuckDB lets no other process read a file while one writes it; try again when that run has finished: %v",
 			destination.ErrLocked, file, err)
 	case strings.Contains(msg, "Could not set lock") || strings.Contains(msg, "Conflicting lock"):
 		return fmt.Errorf("%w: the DuckDB file %s is open in another process (DuckDB allows one writing process per file); wait for it to finish or close it: %v",
