@@ -130,8 +130,8 @@ type TableWriter interface {
 
 // Reader reads a dataset without changing it, for `sfdlt pipeline show` and Pipeline.State.
 // It sees one consistent snapshot of what was committed, taken no later than its first read:
-// a load that commits meanwhile shows in the next Reader. Its methods may be called from
-// several goroutines, one at a time; Close ends the read.
+// a load that commits meanwhile shows in the next Reader. It is safe for concurrent use (its
+// calls run one at a time); Close ends the read.
 type Reader interface {
 	// Schema returns the newest stored version of the named schema, or ErrNotFound.
 	Schema(ctx context.Context, name string) (*SchemaRow, error)
