@@ -2,7 +2,6 @@ package sfdlt
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -24,25 +23,27 @@ type Inspection struct {
 	StateFrom string
 }
 
-// Inspect reads the pipeline's dataset and state without changing anything.
-func (p *Pipeline) Inspect(ctx context.Context, loads int) (*Inspection, error) {
-	sess, err := p.dest.Open(ctx, p.dataset, p.name)
+// Inspect reads the pipeline's dataset and state without changing anything: it takes no lock
+// and creates nothing (see destination.Reader), so it works while a run of the pipeline is
+// loading; that run's loads show once they commit.
+func (p *Pipeline) Inspect(ctx context.Context, loads int) (in *Inspection, err error) {
+	r, err := p.dest.Read(ctx, p.dataset, p.name)
 	if err != nil {
-		return nil, fmt.Errorf("opening dataset %q: %w", p.dataset, err)
+		return nil, fmt.Errorf("reading dataset %q: %w", p.dataset, err)
 	}
-	defer sess.Close()
-	in := &Inspection{PipelineName: p.name, DatasetName: p.dataset, Destination: p.dest.Info()}
-	if in.State, in.StateFrom, err = p.restoreState(ctx, sess); err != nil {
+	defer func() {
+		if cerr := r.Close(); cerr != nil && err == nil {
+			in, err = nil, fmt.Errorf("reading dataset %q: %w", p.dataset, cerr)
+		}
+	}()
+	in = &Inspection{PipelineName: p.name, DatasetName: p.dataset, Destination: p.dest.Info()}
+	if in.State, in.StateFrom, err = p.restoreState(ctx, r); err != nil {
 		return nil, err
 	}
-	insp, ok := sess.(destination.Inspector)
-	if !ok {
-		return in, nil
-	}
-	if in.Tables, err = insp.Tables(ctx); err != nil {
+	if in.Tables, err = r.Tables(ctx); err != nil {
 		return nil, fmt.Errorf("listing the tables of %q: %w", p.dataset, err)
 	}
-	if in.Loads, err = insp.Loads(ctx, loads); err != nil && !errors.Is(err, destination.ErrNotFound) {
+	if in.Loads, err = r.Loads(ctx, loads); err != nil {
 		return nil, fmt.Errorf("reading the loads of %q: %w", p.dataset, err)
 	}
 	return in, nil
@@ -61,6 +62,10 @@ func (in *Inspection) String() string {
 		}
 		b.WriteString("Tables:\n")
 		for _, t := range in.Tables {
+			if t.Busy {
+				fmt.Fprintf(&b, "  %-*s (a running load is adding columns; not counted)\n", width, t.Name)
+				continue
+			}
 			fmt.Fprintf(&b, "  %-*s %10d rows\n", width, t.Name, t.Rows)
 		}
 	}

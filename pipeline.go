@@ -125,20 +125,24 @@ func (p *Pipeline) Destination() destination.Destination { return p.dest }
 func (p *Pipeline) CommitEvery() int { return p.commitEvery }
 
 // State returns the pipeline's state as the last completed run left it: the local copy, or,
-// when there is none, the one stored in the destination.
+// when there is none, the one stored in the destination. Like Inspect it changes nothing and
+// works while a run is loading.
 func (p *Pipeline) State(ctx context.Context) (*PipelineState, error) {
-	sess, err := p.dest.Open(ctx, p.dataset, p.name)
+	r, err := p.dest.Read(ctx, p.dataset, p.name)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("reading dataset %q: %w", p.dataset, err)
 	}
-	defer sess.Close()
-	st, _, err := p.restoreState(ctx, sess)
+	st, _, err := p.restoreState(ctx, r)
+	if cerr := r.Close(); cerr != nil && err == nil {
+		return nil, fmt.Errorf("reading dataset %q: %w", p.dataset, cerr)
+	}
 	return st, err
 }
 
-// restoreState picks the state in force (see state.Restore) and says where it came from.
-func (p *Pipeline) restoreState(ctx context.Context, sess destination.Session) (*PipelineState, string, error) {
-	return state.Restore(ctx, sess, p.Dir(), p.name, p.dataset)
+// restoreState picks the state in force (see state.Restore) and says where it came from. st is a
+// run's Session, or the Reader of Inspect and State.
+func (p *Pipeline) restoreState(ctx context.Context, st state.Stored) (*PipelineState, string, error) {
+	return state.Restore(ctx, st, p.Dir(), p.name, p.dataset)
 }
 
 // Run extracts the source's selected resources and loads them into the dataset in one atomic

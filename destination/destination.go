@@ -6,22 +6,28 @@
 // Everything one pipeline run writes goes through one Load: the data tables, then the system
 // tables _dlt_version, _dlt_pipeline_state and, last, _dlt_loads. A Load is atomic: after Commit
 // every table shows the run's rows, after Rollback (or a crash at any point) none of them.
+//
+// What only looks goes through a Reader (Destination.Read): it takes no lock and changes
+// nothing, so `sfdlt pipeline show` works while a run of the same pipeline is loading.
 package destination
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/sfdlt/sfdlt/schema"
 )
 
-// ErrNotFound is returned by Session.Schema and Session.PipelineState when the dataset holds no
-// such row (a new dataset, or a pipeline that never completed a load into it).
+// ErrNotFound is returned by the Schema and PipelineState methods of Session and Reader when the
+// dataset holds no such row (a new dataset, or a pipeline that never completed a load into it).
 var ErrNotFound = errors.New("destination: not found")
 
 // ErrLocked is returned by Destination.Open when another run of the same pipeline holds the
 // dataset. Wait for it to finish; two runs writing one dataset at once could corrupt the state.
+// Destination.Read returns it where the database lets nobody read while a run writes (a DuckDB
+// file that another process is loading).
 var ErrLocked = errors.New("destination: pipeline is already running")
 
 // ErrRowTooLarge is returned (wrapped) when a destination cannot store a row because the row
@@ -51,27 +57,32 @@ type Destination interface {
 	// Open connects to the dataset (a schema in SQL databases), creating it when missing. The
 	// pipeline name is used to keep two runs of one pipeline from writing at once (ErrLocked).
 	Open(ctx context.Context, dataset, pipeline string) (Session, error)
+	// Read opens the dataset for reading only, on behalf of the pipeline (a destination may
+	// derive its location from the name, as DuckDB's default file <pipeline>.duckdb). It takes
+	// no lock and creates nothing (no dataset, table or file): it works while a Session of the
+	// same pipeline is loading, and a dataset that does not exist reads as empty.
+	Read(ctx context.Context, dataset, pipeline string) (Reader, error)
 }
 
-// SchemaRow is one row of _dlt_version.
+// SchemaRow is one row of _dlt_version. The db tags name its columns.
 type SchemaRow struct {
-	Version       int64
-	EngineVersion int64
-	InsertedAt    time.Time
-	SchemaName    string
-	VersionHash   string
-	Schema        string // the schema as JSON
+	Version       int64     `db:"version"`
+	EngineVersion int64     `db:"engine_version"`
+	InsertedAt    time.Time `db:"inserted_at"`
+	SchemaName    string    `db:"schema_name"`
+	VersionHash   string    `db:"version_hash"`
+	Schema        string    `db:"schema"` // the schema as JSON
 }
 
-// StateRow is one row of _dlt_pipeline_state.
+// StateRow is one row of _dlt_pipeline_state. The db tags name its columns.
 type StateRow struct {
-	Version       int64
-	EngineVersion int64
-	PipelineName  string
-	State         string // the state JSON, zlib-compressed and base64-encoded, as dlt stores it
-	CreatedAt     time.Time
-	VersionHash   string
-	LoadID        string
+	Version       int64     `db:"version"`
+	EngineVersion int64     `db:"engine_version"`
+	PipelineName  string    `db:"pipeline_name"`
+	State         string    `db:"state"` // the state JSON, zlib-compressed and base64-encoded, as dlt stores it
+	CreatedAt     time.Time `db:"created_at"`
+	VersionHash   string    `db:"version_hash"`
+	LoadID        string    `db:"_dlt_load_id"`
 }
 
 // Session is a connection to one dataset.
@@ -117,26 +128,42 @@ type TableWriter interface {
 	Close(ctx context.Context) error
 }
 
-// Inspector is an optional interface of Session for `sfdlt pipeline show`: row counts per
-// table and the newest loads.
-type Inspector interface {
+// Reader reads a dataset without changing it, for `sfdlt pipeline show` and Pipeline.State.
+// It sees one consistent snapshot of what was committed, taken no later than its first read:
+// a load that commits meanwhile shows in the next Reader. It is safe for concurrent use (its
+// calls run one at a time); Close ends the read.
+type Reader interface {
+	// Schema returns the newest stored version of the named schema, or ErrNotFound.
+	Schema(ctx context.Context, name string) (*SchemaRow, error)
+	// PipelineState returns the state in force for the pipeline, by the rule of
+	// Session.PipelineState; ErrNotFound when there is none.
+	PipelineState(ctx context.Context, pipeline string) (*StateRow, error)
+	// Tables lists the dataset's tables with their row counts, by name; none for a dataset
+	// that does not exist.
 	Tables(ctx context.Context) ([]TableStats, error)
+	// Loads returns up to limit rows of _dlt_loads, newest first; none for a new dataset.
 	Loads(ctx context.Context, limit int) ([]LoadRow, error)
+	// Close ends the read and releases what it held.
+	Close() error
 }
 
 // TableStats is a table of the dataset and its row count.
 type TableStats struct {
 	Name string
 	Rows int64
+	// Busy is true when a running load is changing the table's columns, so its rows could not
+	// be counted without waiting for that load to commit (Postgres locks such a table); Rows
+	// is 0 then.
+	Busy bool
 }
 
-// LoadRow is one row of _dlt_loads.
+// LoadRow is one row of _dlt_loads. The db tags name its columns.
 type LoadRow struct {
-	LoadID            string
-	SchemaName        string
-	Status            int64
-	InsertedAt        time.Time
-	SchemaVersionHash string
+	LoadID            string    `db:"load_id"`
+	SchemaName        string    `db:"schema_name"`
+	Status            int64     `db:"status"`
+	InsertedAt        time.Time `db:"inserted_at"`
+	SchemaVersionHash string    `db:"schema_version_hash"`
 }
 
 // Flagger is an optional interface of Load: Flag sets the boolean column flag to true on the
@@ -159,3 +186,23 @@ type Flagger interface {
 type Pruner interface {
 	Prune(ctx context.Context, table string, keep []string) error
 }
+
+// EmptyReader returns the Reader of a dataset that nothing was loaded into: no state, no
+// schema (ErrNotFound, saying where), no tables, no loads. A destination returns it where
+// there is nothing to read and opening anything would create it, as a DuckDB file that does
+// not exist yet; where names that place in messages, e.g. "no DuckDB file /data/sf.duckdb".
+func EmptyReader(where string) Reader { return emptyReader(where) }
+
+type emptyReader string
+
+func (e emptyReader) Schema(_ context.Context, name string) (*SchemaRow, error) {
+	return nil, fmt.Errorf("schema %q: %s, nothing was loaded yet: %w", name, string(e), ErrNotFound)
+}
+
+func (e emptyReader) PipelineState(_ context.Context, pipeline string) (*StateRow, error) {
+	return nil, fmt.Errorf("state of pipeline %q: %s, nothing was loaded yet: %w", pipeline, string(e), ErrNotFound)
+}
+
+func (emptyReader) Tables(context.Context) ([]TableStats, error)  { return nil, nil }
+func (emptyReader) Loads(context.Context, int) ([]LoadRow, error) { return nil, nil }
+func (emptyReader) Close() error                                  { return nil }

@@ -35,6 +35,11 @@ func (d *discard) Open(context.Context, string, string) (destination.Session, er
 	return discardSession{d}, nil
 }
 
+// Read reads nothing: a discard destination keeps nothing to read.
+func (d *discard) Read(context.Context, string, string) (destination.Reader, error) {
+	return destination.EmptyReader("the discard destination keeps nothing"), nil
+}
+
 type discardSession struct{ d *discard }
 
 func (discardSession) Schema(context.Context, string) (*destination.SchemaRow, error) {

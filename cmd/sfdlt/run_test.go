@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sfdlt/sfdlt/destination"
 	"github.com/sfdlt/sfdlt/destination/duckdb"
 	"github.com/sfdlt/sfdlt/salesforcetest"
 )
@@ -36,12 +35,12 @@ func tablesIn(t *testing.T, file, dataset string) []string {
 	if _, err := os.Stat(file); err != nil {
 		t.Fatalf("the database: %v", err)
 	}
-	s, err := duckdb.New(file).Open(context.Background(), dataset, "tables_in")
+	r, err := duckdb.New(file).Read(context.Background(), dataset, "tables_in")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
-	stats, err := s.(destination.Inspector).Tables(context.Background())
+	defer r.Close()
+	stats, err := r.Tables(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

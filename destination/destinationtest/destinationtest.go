@@ -1,8 +1,9 @@
 // Package destinationtest checks that a destination.Destination behaves as sfdlt's pipeline
 // needs, in the spirit of testing/fstest.TestFS: every type round trip, dlt's system tables
 // and the state rule, write dispositions (merge dedup and hard delete included), atomic
-// replace, schema evolution, failures that leave the dataset as it was, the pipeline lock
-// and, when the destination's loads implement it, destination.Pruner. Run it from a test of
+// replace, schema evolution, failures that leave the dataset as it was, the pipeline lock,
+// destination.Reader (no lock, nothing created, one snapshot) and, when the destination's
+// loads implement it, destination.Pruner. Run it from a test of
 // the destination's package:
 //
 //	func TestConformance(t *testing.T) {
@@ -38,10 +39,16 @@ import (
 type Target struct {
 	Destination destination.Destination
 	Dataset     string
+	// Exists, when not nil, reports whether the dataset (or anything made for it: a schema, a
+	// file) exists in the destination, as the destination's own tools would see it. The suite
+	// uses it to check that reading a new dataset creates nothing.
+	Exists func(ctx context.Context) (bool, error)
 }
 
 // Reader is the optional interface of destination.Session through which the suite reads
-// tables back. It reads the committed data plus whatever the session's own open load wrote.
+// tables back (not to be confused with destination.Reader, which the suite checks too: that
+// one reads only what was committed, and takes no lock). It reads the committed data plus
+// whatever the session's own open load wrote.
 type Reader interface {
 	// ReadTable returns the table's columns as the dataset has them (name, dlt data type,
 	// nullability; precision and scale for decimals) and all its rows in any order, as the
@@ -77,6 +84,8 @@ func Run(t *testing.T, newTarget func(t *testing.T) Target) {
 		{"RollbackAfterCommit", testRollbackAfterCommit},
 		{"Locked", testLocked},
 		{"PipelinesSideBySide", testSideBySide},
+		{"ReadNewDataset", testReadNew},
+		{"ReadDuringLoad", testReadDuringLoad},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -152,6 +161,18 @@ func Load(t *testing.T, s destination.Session, tables ...TableLoad) {
 		t.Fatalf("Begin: %v", err)
 	}
 	defer l.Rollback()
+	writeAll(t, l, tables...)
+	if err := l.Commit(ctx); err != nil {
+		t.Fatalf("Commit: %v", err)
+	}
+}
+
+// writeAll writes the tables into the open load l, interleaving their batches, and closes
+// their writers; any failure fails t.
+func writeAll(t *testing.T, l destination.Load, tables ...TableLoad) {
+	t.Helper()
+	ctx := t.Context()
+	var err error
 	writers := make([]destination.TableWriter, len(tables))
 	for i, tl := range tables {
 		if writers[i], err = l.Table(ctx, tl.Table); err != nil {
@@ -176,9 +197,6 @@ func Load(t *testing.T, s destination.Session, tables ...TableLoad) {
 		if err := w.Close(ctx); err != nil {
 			t.Fatalf("Close(%s): %v", tables[i].Table.Name, err)
 		}
-	}
-	if err := l.Commit(ctx); err != nil {
-		t.Fatalf("Commit: %v", err)
 	}
 }
 
@@ -282,19 +300,15 @@ func equal(t *testing.T, what string, got, want []string) {
 	}
 }
 
-// snapshot renders the named tables (absent ones as such) and, when the session is an
-// Inspector, the list of tables, so a test can check that nothing changed.
-func snapshot(t *testing.T, s destination.Session, tables ...string) string {
+// snapshot renders the named tables (absent ones as such), read through s, and the list of
+// tables with their row counts as a Reader sees it, so a test can check that nothing changed.
+// Call it while s has no load open.
+func (h *harness) snapshot(s destination.Session, tables ...string) string {
+	t := h.t
 	t.Helper()
 	r := s.(Reader)
 	var b strings.Builder
-	if in, ok := s.(destination.Inspector); ok {
-		stats, err := in.Tables(t.Context())
-		if err != nil {
-			t.Fatalf("Tables: %v", err)
-		}
-		fmt.Fprintf(&b, "tables %v\n", stats)
-	}
+	fmt.Fprintf(&b, "tables %v\n", h.tables())
 	for _, name := range tables {
 		tbl, rows, err := r.ReadTable(t.Context(), name)
 		if errors.Is(err, destination.ErrNotFound) {

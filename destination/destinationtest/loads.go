@@ -296,7 +296,7 @@ func testFailures(t *testing.T, newTarget func(*testing.T) Target) {
 			s := h.open(pipelineName)
 			Load(t, s, TableLoad{acct, [][][]any{{{"1", "a"}}}}, TableLoad{prod, [][][]any{{{"p1"}}}})
 			tables := []string{"account", "product_2", "new_table"}
-			before := snapshot(t, s, tables...)
+			before := h.snapshot(s, tables...)
 
 			ctx := t.Context()
 			l, err := s.Begin(ctx)
@@ -335,7 +335,7 @@ func testFailures(t *testing.T, newTarget func(*testing.T) Target) {
 			if err := l.Rollback(); err != nil {
 				t.Errorf("Rollback after the failure: %v", err)
 			}
-			if after := snapshot(t, s, tables...); after != before {
+			if after := h.snapshot(s, tables...); after != before {
 				t.Errorf("dataset changed:\nbefore:\n%s\nafter:\n%s", before, after)
 			}
 			// The session takes the next load.

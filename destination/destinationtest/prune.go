@@ -187,9 +187,9 @@ func testPrune(t *testing.T, newTarget func(*testing.T) Target) {
 		h := &harness{t: t, target: newTarget(t)}
 		s := h.open(pipelineName)
 		pruneStep{tbl: acct, rows: [][]any{{"a", "1", "L1"}, {"b", "1", "L1"}}}.run(t, s)
-		before := snapshot(t, s, "account")
+		before := h.snapshot(s, "account")
 		pruneStep{tbl: acct, rows: [][]any{{"b", "2", "L2"}, {"c", "2", "L2"}}, prune: true, keep: []string{"L2"}, rollback: true}.run(t, s)
-		if after := snapshot(t, s, "account"); after != before {
+		if after := h.snapshot(s, "account"); after != before {
 			t.Errorf("dataset changed:\nbefore:\n%s\nafter:\n%s", before, after)
 		}
 		// The session takes the next load, and its prune.
@@ -203,7 +203,7 @@ func testPrune(t *testing.T, newTarget func(*testing.T) Target) {
 		h := &harness{t: t, target: newTarget(t)}
 		s := h.open(pipelineName)
 		pruneStep{tbl: acct, rows: [][]any{{"a", "1", "L1"}}}.run(t, s)
-		before := snapshot(t, s, "account", "no_such_table")
+		before := h.snapshot(s, "account", "no_such_table")
 		ctx := t.Context()
 		l, err := s.Begin(ctx)
 		if err != nil {
@@ -220,7 +220,7 @@ func testPrune(t *testing.T, newTarget func(*testing.T) Target) {
 		if err := l.Rollback(); err != nil {
 			t.Fatal(err)
 		}
-		if after := snapshot(t, s, "account", "no_such_table"); after != before {
+		if after := h.snapshot(s, "account", "no_such_table"); after != before {
 			t.Errorf("dataset changed:\nbefore:\n%s\nafter:\n%s", before, after)
 		}
 	})

@@ -101,7 +101,8 @@ func testQuotedIdentifiers(t *testing.T, h *harness) {
 	equal(t, "columns", columns(back), []string{"select text not null", "Mixed Case text", `with "quote" bigint`, "order bool"})
 }
 
-// testFreshDataset checks what a new dataset reports: no state, no schema, no tables.
+// testFreshDataset checks what a session reports of a new dataset: no state, no schema, no
+// such table (testReadNew checks what a Reader reports).
 func testFreshDataset(t *testing.T, h *harness) {
 	s := h.open(pipelineName)
 	ctx := t.Context()
@@ -114,20 +115,17 @@ func testFreshDataset(t *testing.T, h *harness) {
 	if _, _, err := h.reader().ReadTable(ctx, "nothing"); !errors.Is(err, destination.ErrNotFound) {
 		t.Errorf("ReadTable of a missing table: got %v, want ErrNotFound", err)
 	}
-	if in, ok := s.(destination.Inspector); ok {
-		if tables, err := in.Tables(ctx); err != nil || len(tables) != 0 {
-			t.Errorf("Tables: %v, %v; want none", tables, err)
-		}
-		if loads, err := in.Loads(ctx, 10); err != nil || len(loads) != 0 {
-			t.Errorf("Loads: %v, %v; want none", loads, err)
-		}
-	}
 }
 
 // systemLoad writes one load as the pipeline does: the state row, the schema version row
 // (when version > 0) and, when status >= 0, the _dlt_loads row last.
 func systemLoad(t *testing.T, s destination.Session, pipeline, loadID string, version, status int64, at time.Time) {
 	t.Helper()
+	Load(t, s, systemTables(pipeline, loadID, version, status, at)...)
+}
+
+// systemTables are the system table rows of systemLoad.
+func systemTables(pipeline, loadID string, version, status int64, at time.Time) []TableLoad {
 	tables := []TableLoad{{schema.PipelineStateTable(), [][][]any{{{
 		version, int64(1), pipeline, "eNqrVgIAAA==" + loadID, at, "hash-" + loadID, loadID, "id-" + loadID,
 	}}}}}
@@ -141,7 +139,7 @@ func systemLoad(t *testing.T, s destination.Session, pipeline, loadID string, ve
 			loadID, "salesforce", status, at, "vhash-" + loadID,
 		}}}})
 	}
-	Load(t, s, tables...)
+	return tables
 }
 
 // testSystemTablesAndState checks dlt's system tables as the pipeline writes them and the
@@ -214,22 +212,16 @@ func testSystemTablesAndState(t *testing.T, h *harness) {
 		}
 	}
 
-	if in, ok := s.(destination.Inspector); ok {
-		tables, err := in.Tables(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got, want := fmt.Sprint(tables), "[{_dlt_loads 3} {_dlt_pipeline_state 5} {_dlt_version 3}]"; got != want {
-			t.Errorf("Tables: got %s, want %s", got, want)
-		}
-		loads, err := in.Loads(ctx, 2)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(loads) != 2 || loads[0].LoadID != "1751371900.000000" || loads[1].LoadID != "1751371700.000000" || loads[1].Status != 1 ||
-			loads[0].SchemaName != "salesforce" || !loads[0].InsertedAt.Equal(t0.Add(4*time.Minute)) {
-			t.Errorf("Loads: got %+v", loads)
-		}
+	if got, want := fmt.Sprint(h.tables()), "[{_dlt_loads 3 false} {_dlt_pipeline_state 5 false} {_dlt_version 3 false}]"; got != want {
+		t.Errorf("Tables: got %s, want %s", got, want)
+	}
+	loads, err := h.openRead(pipelineName).Loads(ctx, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(loads) != 2 || loads[0].LoadID != "1751371900.000000" || loads[1].LoadID != "1751371700.000000" || loads[1].Status != 1 ||
+		loads[0].SchemaName != "salesforce" || !loads[0].InsertedAt.Equal(t0.Add(4*time.Minute)) || loads[0].SchemaVersionHash != "vhash-1751371900.000000" {
+		t.Errorf("Loads: got %+v", loads)
 	}
 }
 
@@ -316,7 +308,7 @@ func testNotNull(t *testing.T, h *harness) {
 	s := h.open(pipelineName)
 	tbl := schema.NewTable("contact", schema.Append, notNull("id", schema.Text), col("name", schema.Text))
 	Load(t, s, TableLoad{tbl, [][][]any{{{"1", "a"}}}})
-	before := snapshot(t, s, "contact")
+	before := h.snapshot(s, "contact")
 	ctx := t.Context()
 	l, err := s.Begin(ctx)
 	if err != nil {
@@ -340,7 +332,7 @@ func testNotNull(t *testing.T, h *harness) {
 	if err := l.Rollback(); err != nil {
 		t.Errorf("Rollback: %v", err)
 	}
-	if after := snapshot(t, s, "contact"); after != before {
+	if after := h.snapshot(s, "contact"); after != before {
 		t.Errorf("dataset changed:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
 }

@@ -1,6 +1,7 @@
 package duckdb
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
 
@@ -11,7 +12,10 @@ import (
 // TestConformance runs the destination conformance suite, each subtest on a fresh file.
 func TestConformance(t *testing.T) {
 	destinationtest.Run(t, func(t *testing.T) destinationtest.Target {
-		return destinationtest.Target{Destination: New(filepath.Join(t.TempDir(), "conformance.duckdb")), Dataset: testDataset}
+		file := filepath.Join(t.TempDir(), "conformance.duckdb")
+		return destinationtest.Target{Destination: New(file), Dataset: testDataset, Exists: func(context.Context) (bool, error) {
+			return exists(file) || exists(file+".wal"), nil
+		}}
 	})
 }
 

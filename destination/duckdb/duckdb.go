@@ -5,6 +5,10 @@
 // DuckDB lets one process at a time write a file. Within a process, every Destination on the
 // same file shares one database handle; a second run of the same pipeline on the file gets
 // destination.ErrLocked, and so does any run while another process holds the file.
+//
+// Read reads through that shared handle while this process has the file open, and opens the
+// file read-only otherwise. DuckDB lets no process read a file that another process is
+// writing: Read then fails with destination.ErrLocked, and works again once that run ends.
 package duckdb
 
 import (
@@ -20,6 +24,7 @@ import (
 	"sync/atomic"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
+	"github.com/jmoiron/sqlx"
 
 	"github.com/sfdlt/sfdlt/destination"
 	"github.com/sfdlt/sfdlt/destination/internal/sqlload"
@@ -120,7 +125,7 @@ func (d *Destination) Open(ctx context.Context, dataset, pipeline string) (desti
 		unlock()
 		return nil, err
 	}
-	s, err := sqlload.Open(ctx, h.db, &dialect{}, dataset, sqlload.Options{
+	s, err := sqlload.Open(ctx, sqlx.NewDb(h.db, "duckdb"), &dialect{}, dataset, sqlload.Options{
 		AfterCommit: func() { h.committed.Store(true) },
 		AfterClose: func() error {
 			unlock()
@@ -131,6 +136,44 @@ func (d *Destination) Open(ctx context.Context, dataset, pipeline string) (desti
 		return nil, fmt.Errorf("duckdb %s: %w", file, err)
 	}
 	return s, nil
+}
+
+// Read opens the dataset for reading without a lock: in a read-only transaction on the
+// handle this process already has on the file (a run loading it), or else on the file opened
+// read-only, which DuckDB never writes to. A file that does not exist reads as empty and is
+// not created. While the Reader is open on a read-only handle, loads into the file wait:
+// Open fails with destination.ErrLocked, as it does when another process reads the file.
+func (d *Destination) Read(ctx context.Context, dataset, pipeline string) (destination.Reader, error) {
+	if dataset == "" {
+		return nil, errors.New("duckdb: empty dataset name; pass the dataset (schema) to read, e.g. \"salesforce_data\"")
+	}
+	file, err := d.file(pipeline)
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	d.resolved = file
+	d.mu.Unlock()
+
+	h, release, err := readShared(file, d.config)
+	if err != nil {
+		return nil, err
+	}
+	if h == nil {
+		return destination.EmptyReader("no DuckDB file " + file), nil
+	}
+	conn, err := sqlx.NewDb(h.db, "duckdb").Connx(ctx)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("duckdb %s: connecting: %w", file, err), release())
+	}
+	// READ ONLY: DuckDB refuses any write in the transaction, also on a handle opened for loading.
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION READ ONLY"); err != nil {
+		return nil, errors.Join(fmt.Errorf("duckdb %s: starting a read-only transaction: %w", file, err), conn.Close(), release())
+	}
+	return sqlload.NewReader(conn, &dialect{}, dataset, func() error {
+		_, err := conn.ExecContext(context.Background(), "ROLLBACK")
+		return errors.Join(err, conn.Close(), release())
+	}), nil
 }
 
 // locks holds the pipelines loading in this process, by file and pipeline name.
@@ -158,11 +201,14 @@ func lockPipeline(file, pipeline string) (unlock func(), err error) {
 	}, nil
 }
 
-// shared is a database handle open in this process, shared by every session on the file:
-// DuckDB refuses a second handle on a file that one is writing.
+// shared is a database handle open in this process, shared by every session and Reader on
+// the file: DuckDB (its instance cache) refuses a handle on a file with another configuration
+// than the one open, read-only included.
 type shared struct {
 	db   *sql.DB
 	refs int // guarded by handles
+	// readOnly is true for a handle that Read opened: no session may load through it.
+	readOnly bool
 	// created lists the files that opening the database made (the database file and its
 	// write-ahead log, where they did not exist before). The last release removes them when no
 	// load committed through the handle, so a run that fails before loading anything (a
@@ -183,9 +229,13 @@ func openShared(file string, config map[string]string) (*shared, func() error, e
 	handles.Lock()
 	defer handles.Unlock()
 	h := handles.open[file]
+	if h != nil && h.readOnly {
+		return nil, nil, fmt.Errorf("%w: the DuckDB file %s is open read-only in this process (a destination.Reader, such as pipeline show, is reading it); load when it has closed",
+			destination.ErrLocked, file)
+	}
 	if h == nil {
 		created := missing(file)
-		db, err := openFile(file, config)
+		db, err := openFile(file, config, false)
 		if err != nil {
 			if !errors.Is(err, destination.ErrLocked) {
 				// Whatever DuckDB made before failing is ours and empty. A locked file is
@@ -197,9 +247,44 @@ func openShared(file string, config map[string]string) (*shared, func() error, e
 		h = &shared{db: db, created: created}
 		handles.open[file] = h
 	}
+	return h, h.releaser(file), nil
+}
+
+// readShared returns the file's handle for a Reader: the one this process has open, or the
+// file opened read-only; nil when the file does not exist (nothing to read, and opening it
+// read-only creates nothing).
+func readShared(file string, config map[string]string) (*shared, func() error, error) {
+	handles.Lock()
+	defer handles.Unlock()
+	h := handles.open[file]
+	if h == nil {
+		if file == ":memory:" || !exists(file) {
+			return nil, nil, nil
+		}
+		db, err := openFile(file, config, true)
+		if errors.Is(err, errNoFile) {
+			return nil, nil, nil // removed since the check
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		h = &shared{db: db, readOnly: true}
+		handles.open[file] = h
+	}
+	return h, h.releaser(file), nil
+}
+
+// exists reports whether file exists (or cannot be looked at, which opening it will report).
+func exists(file string) bool {
+	_, err := os.Lstat(file)
+	return !errors.Is(err, os.ErrNotExist)
+}
+
+// releaser counts one more user of h and returns its release (see openShared).
+func (h *shared) releaser(file string) func() error {
 	h.refs++
 	var once sync.Once
-	release := func() (err error) {
+	return func() (err error) {
 		once.Do(func() {
 			handles.Lock()
 			defer handles.Unlock()
@@ -218,7 +303,6 @@ func openShared(file string, config map[string]string) (*shared, func() error, e
 		})
 		return err
 	}
-	return h, release, nil
 }
 
 // missing returns those of the database file and its write-ahead log that do not exist yet.
@@ -246,7 +330,9 @@ func remove(paths []string) error {
 	return errors.Join(errs...)
 }
 
-func openFile(file string, config map[string]string) (*sql.DB, error) {
+// openFile opens a database handle on file, read-only (so that DuckDB writes nothing to the
+// file, and lets other processes read it too) when readOnly is true.
+func openFile(file string, config map[string]string, readOnly bool) (*sql.DB, error) {
 	if file != ":memory:" {
 		dir := filepath.Dir(file)
 		switch st, err := os.Stat(dir); {
@@ -262,28 +348,41 @@ func openFile(file string, config map[string]string) (*sql.DB, error) {
 	if file == ":memory:" {
 		dsn = ""
 	}
-	if len(config) > 0 {
-		q := url.Values{}
-		for k, v := range config {
-			q.Set(k, v)
-		}
+	q := url.Values{}
+	for k, v := range config {
+		q.Set(k, v)
+	}
+	if readOnly {
+		q.Set("access_mode", "READ_ONLY")
+	}
+	if len(q) > 0 {
 		dsn += "?" + q.Encode()
 	}
 	c, err := duckdb.NewConnector(dsn, nil)
 	if err != nil {
-		return nil, translateOpenError(file, err)
+		return nil, translateOpenError(file, err, readOnly)
 	}
 	return sql.OpenDB(c), nil
 }
 
-// translateOpenError names the cause users can act on; DuckDB reports both cases only in
+// errNoFile is translateOpenError's answer when a file opened read-only does not exist.
+var errNoFile = errors.New("duckdb: no such database file")
+
+// translateOpenError names the cause users can act on; DuckDB reports these cases only in
 // its message text.
-func translateOpenError(file string, err error) error {
+func translateOpenError(file string, err error, readOnly bool) error {
 	msg := err.Error()
 	switch {
+	case readOnly && (strings.Contains(msg, "Could not set lock") || strings.Contains(msg, "Conflicting lock")):
+		return fmt.Errorf("%w: the DuckDB file %s is in use by a running pipeline in another process, and DuckDB lets no other process read a file while one writes it; try again when that run has finished: %v",
+			destination.ErrLocked, file, err)
 	case strings.Contains(msg, "Could not set lock") || strings.Contains(msg, "Conflicting lock"):
 		return fmt.Errorf("%w: the DuckDB file %s is open in another process (DuckDB allows one writing process per file); wait for it to finish or close it: %v",
 			destination.ErrLocked, file, err)
+	case readOnly && strings.Contains(msg, "database does not exist"):
+		return fmt.Errorf("%w: %s", errNoFile, file)
+	case readOnly && (strings.Contains(msg, "Permission denied") || strings.Contains(msg, "Cannot open file")):
+		return fmt.Errorf("duckdb: cannot open %s for reading: %w; check that this user may read the file", file, err)
 	case strings.Contains(msg, "Permission denied") || strings.Contains(msg, "Read-only file system") || strings.Contains(msg, "Cannot open file"):
 		return fmt.Errorf("duckdb: cannot create or open %s: %w; make the directory %s writable for this user or pass a path in a writable directory",
 			file, err, filepath.Dir(file))

@@ -72,7 +72,7 @@ func TestHelperHoldFile(t *testing.T) {
 }
 
 // TestLockedByOtherProcess checks that DuckDB's file lock, held by another process, is
-// reported as ErrLocked.
+// reported as ErrLocked, to loads and to Readers, which DuckDB does not let read either.
 func TestLockedByOtherProcess(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a process")
@@ -103,6 +103,10 @@ func TestLockedByOtherProcess(t *testing.T) {
 	_, err = New(file).Open(t.Context(), testDataset, "sf")
 	if !errors.Is(err, destination.ErrLocked) || !strings.Contains(err.Error(), "another process") {
 		t.Fatalf("Open of a file held by another process: got %v, want ErrLocked", err)
+	}
+	_, err = New(file).Read(t.Context(), testDataset, "sf")
+	if !errors.Is(err, destination.ErrLocked) || !strings.Contains(err.Error(), "in use by a running pipeline in another process") {
+		t.Fatalf("Read of a file held by another process: got %v, want ErrLocked saying a run uses it", err)
 	}
 }
 
@@ -246,7 +250,7 @@ func TestCreatedFileRemovedWhenNothingCommitted(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			d, file := newFile(t)
 			if tc.existing {
-				db, err := openFile(file, nil)
+				db, err := openFile(file, nil, false)
 				if err != nil {
 					t.Fatal(err)
 				}

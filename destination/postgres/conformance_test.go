@@ -1,17 +1,24 @@
 package postgres
 
 import (
+	"context"
 	"testing"
 
 	"github.com/sfdlt/sfdlt/destination"
 	"github.com/sfdlt/sfdlt/destination/destinationtest"
+	"github.com/sfdlt/sfdlt/destination/internal/sqlload"
 )
 
 // TestConformance runs the destination conformance suite, each subtest in its own schema.
 func TestConformance(t *testing.T) {
 	destinationtest.Run(t, func(t *testing.T) destinationtest.Target {
 		d, ds := target(t)
-		return destinationtest.Target{Destination: d, Dataset: ds}
+		db := admin(t)
+		return destinationtest.Target{Destination: d, Dataset: ds, Exists: func(ctx context.Context) (bool, error) {
+			var n int
+			err := db.GetContext(ctx, &n, "SELECT count(*) FROM pg_namespace WHERE nspname IN ($1, $2)", ds, sqlload.StagingDataset(ds))
+			return n > 0, err
+		}}
 	})
 }
 

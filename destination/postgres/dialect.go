@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/lib/pq"
+	"github.com/lib/pq/pqerror"
 
 	"github.com/sfdlt/sfdlt/destination"
 
@@ -31,6 +32,7 @@ var (
 	_ sqlload.Dialect           = dialect{}
 	_ sqlload.IdentifierLimiter = dialect{}
 	_ sqlload.DDLLocker         = dialect{}
+	_ sqlload.ReadLocker        = dialect{}
 )
 
 // Quote quotes an identifier, doubling embedded quotes.
@@ -48,6 +50,26 @@ func (dialect) MaxIdentifierLength() int { return schema.PostgresMaxIdentifierLe
 func (dialect) LockDDL(ctx context.Context, conn *sql.Conn, dataset string) error {
 	_, err := conn.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", lockKey("ddl", dataset, ""))
 	return err
+}
+
+// TryReadLock takes the lock a read of dataset.table needs (ACCESS SHARE) without waiting: a
+// load that added a column holds the table in ACCESS EXCLUSIVE mode until it commits.
+// Postgres ends a transaction whose statement failed, so the attempt runs in a savepoint.
+func (dialect) TryReadLock(ctx context.Context, q sqlload.Querier, dataset, table string) (bool, error) {
+	if _, err := q.ExecContext(ctx, "SAVEPOINT sfdlt_read_lock"); err != nil {
+		return false, err
+	}
+	quote := dialect{}.Quote
+	_, err := q.ExecContext(ctx, "LOCK TABLE "+quote(dataset)+"."+quote(table)+" IN ACCESS SHARE MODE NOWAIT")
+	if err != nil {
+		if pq.As(err, pqerror.LockNotAvailable) == nil {
+			return false, err
+		}
+		_, err := q.ExecContext(ctx, "ROLLBACK TO SAVEPOINT sfdlt_read_lock")
+		return false, err
+	}
+	_, err = q.ExecContext(ctx, "RELEASE SAVEPOINT sfdlt_read_lock")
+	return err == nil, err
 }
 
 // ColumnType maps dlt types to Postgres' as dlt's Postgres destination does.

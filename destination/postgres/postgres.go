@@ -181,7 +181,7 @@ func (d *Destination) Open(ctx context.Context, dataset, pipeline string) (desti
 	if err != nil {
 		return nil, err
 	}
-	conn, err := db.Conn(ctx)
+	conn, err := db.Connx(ctx)
 	if err != nil {
 		db.Close()
 		return nil, d.connectError(err)
@@ -233,6 +233,31 @@ func (d *Destination) Open(ctx context.Context, dataset, pipeline string) (desti
 		return nil, d.scrub(fmt.Errorf("postgres %s: %w", d.location, err))
 	}
 	return &session{Session: s, pid: pid}, nil
+}
+
+// Read opens the dataset for reading in a read-only transaction on a connection of its own,
+// at REPEATABLE READ so that everything the Reader returns comes from one snapshot. It
+// takes no lock (a run of the pipeline may be loading meanwhile) and creates nothing: Postgres
+// refuses any write in the transaction, and a dataset that does not exist reads as empty. A
+// table that a running load is adding columns to is reported Busy instead of waited for.
+func (d *Destination) Read(ctx context.Context, dataset, pipeline string) (destination.Reader, error) {
+	if dataset == "" {
+		return nil, errors.New("postgres: empty dataset name; pass the dataset (schema) to read, e.g. \"salesforce_data\"")
+	}
+	db, err := d.connect()
+	if err != nil {
+		return nil, err
+	}
+	tx, err := db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		db.Close()
+		return nil, d.connectError(err)
+	}
+	return sqlload.NewReader(tx, dialect{}, dataset, func() error {
+		// Rollback fails only on a broken connection, which ends the transaction too.
+		_ = tx.Rollback()
+		return db.Close()
+	}), nil
 }
 
 // lockWait is how long Open waits for the pipeline lock before reporting ErrLocked.

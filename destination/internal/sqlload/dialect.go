@@ -6,6 +6,10 @@
 // A Session owns one dedicated connection. A Load is one transaction on it, opened with a
 // plain BEGIN so that a dialect's bulk path (DuckDB's Appender on the raw connection,
 // Postgres COPY) joins that transaction: a Rollback removes the bulk-loaded rows too.
+//
+// A Reader (destination.Reader) runs the same reading queries as a Session, in a read-only
+// transaction the destination begins its own way, with no lock. The reads scan into the
+// destination's row types with sqlx, by their db tags.
 package sqlload
 
 import (

@@ -200,7 +200,7 @@ func (l *Load) Prune(ctx context.Context, table string, keep []string) error {
 		return err
 	}
 	if _, open := l.tables[table]; !open {
-		ok, err := l.s.tableExists(ctx, l.s.dataset, table)
+		ok, err := l.s.reads().tableExists(ctx, table)
 		if err != nil {
 			return l.fail(err)
 		}
@@ -654,7 +654,7 @@ func (l *Load) lockDDL(ctx context.Context) error {
 	if !ok || l.ddlLocked {
 		return nil
 	}
-	if err := lk.LockDDL(ctx, l.s.conn, l.s.dataset); err != nil {
+	if err := lk.LockDDL(ctx, l.s.conn.Conn, l.s.dataset); err != nil {
 		return l.fail(fmt.Errorf("locking dataset %q for schema changes: %w", l.s.dataset, err))
 	}
 	l.ddlLocked = true
@@ -727,7 +727,7 @@ func (w *writer) Write(ctx context.Context, rows [][]any) error {
 		}
 		rows = staged
 	}
-	if err := l.s.d.Append(ctx, l.s.conn, w.targetDataset, w.name, cols, rows); err != nil {
+	if err := l.s.d.Append(ctx, l.s.conn.Conn, w.targetDataset, w.name, cols, rows); err != nil {
 		return l.fail(fmt.Errorf("writing %d rows to %s.%s: %w", len(rows), w.targetDataset, w.name, err))
 	}
 	return nil

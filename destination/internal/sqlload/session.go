@@ -6,29 +6,25 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"github.com/sfdlt/sfdlt/destination"
-	"github.com/sfdlt/sfdlt/schema"
 )
 
-// Session is a destination.Session (and destination.Inspector) on one dedicated
-// connection of a database/sql pool.
+// Session is a destination.Session on one dedicated connection of a database/sql pool.
 type Session struct {
 	d       Dialect
 	dataset string
 	opts    Options
 
 	mu     sync.Mutex
-	conn   *sql.Conn
+	conn   *sqlx.Conn
 	load   *Load
 	closed bool
 }
 
-var (
-	_ destination.Session   = (*Session)(nil)
-	_ destination.Inspector = (*Session)(nil)
-)
+var _ destination.Session = (*Session)(nil)
 
 // Options are what a destination hooks into a session's life.
 type Options struct {
@@ -45,11 +41,11 @@ type Options struct {
 
 // Open takes a connection from db for the session and creates the dataset when it is
 // missing. Open runs opts.AfterClose too when it fails.
-func Open(ctx context.Context, db *sql.DB, d Dialect, dataset string, opts Options) (*Session, error) {
+func Open(ctx context.Context, db *sqlx.DB, d Dialect, dataset string, opts Options) (*Session, error) {
 	if err := checkIdentifier(d, "dataset", dataset); err != nil {
 		return nil, closeAll(err, nil, opts)
 	}
-	conn, err := db.Conn(ctx)
+	conn, err := db.Connx(ctx)
 	if err != nil {
 		return nil, closeAll(fmt.Errorf("connecting to dataset %q: %w", dataset, err), nil, opts)
 	}
@@ -59,7 +55,7 @@ func Open(ctx context.Context, db *sql.DB, d Dialect, dataset string, opts Optio
 // OpenConn is Open on a connection the destination has already taken (and perhaps locked
 // with): the session owns conn from now on and closes it at Close, or before returning an
 // error.
-func OpenConn(ctx context.Context, conn *sql.Conn, d Dialect, dataset string, opts Options) (*Session, error) {
+func OpenConn(ctx context.Context, conn *sqlx.Conn, d Dialect, dataset string, opts Options) (*Session, error) {
 	if dataset == "" {
 		return nil, closeAll(errors.New("sqlload: empty dataset name; pass the dataset (schema) to load into, e.g. \"salesforce_data\""), conn, opts)
 	}
@@ -75,11 +71,11 @@ func OpenConn(ctx context.Context, conn *sql.Conn, d Dialect, dataset string, op
 
 // closeAll gives up a session that failed to open: it runs the close hooks and returns
 // err with whatever they reported.
-func closeAll(err error, conn *sql.Conn, opts Options) error {
+func closeAll(err error, conn *sqlx.Conn, opts Options) error {
 	errs := []error{err}
 	if conn != nil {
 		if opts.BeforeClose != nil {
-			errs = append(errs, opts.BeforeClose(context.Background(), conn))
+			errs = append(errs, opts.BeforeClose(context.Background(), conn.Conn))
 		}
 		errs = append(errs, conn.Close())
 	}
@@ -154,7 +150,7 @@ func (s *Session) Close() error {
 		errs = append(errs, s.load.rollbackLocked())
 	}
 	if s.opts.BeforeClose != nil {
-		errs = append(errs, s.opts.BeforeClose(context.Background(), s.conn))
+		errs = append(errs, s.opts.BeforeClose(context.Background(), s.conn.Conn))
 	}
 	// ErrConnDone: database/sql closed the connection already, when the driver found it
 	// broken (a killed backend); there is nothing left to return.
@@ -165,17 +161,6 @@ func (s *Session) Close() error {
 		errs = append(errs, s.opts.AfterClose())
 	}
 	return errors.Join(errs...)
-}
-
-// tableExists reports whether dataset.table exists, as seen by the session's connection.
-func (s *Session) tableExists(ctx context.Context, dataset, table string) (bool, error) {
-	var n int
-	err := s.conn.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.tables
-		WHERE table_catalog = current_database() AND table_schema = $1 AND table_name = $2`, dataset, table).Scan(&n)
-	if err != nil {
-		return false, fmt.Errorf("looking up table %s.%s: %w", dataset, table, err)
-	}
-	return n > 0, nil
 }
 
 // columns returns the names of the columns dataset.table has; empty when it does not exist.
@@ -200,8 +185,6 @@ func (s *Session) columns(ctx context.Context, dataset, table string) (map[strin
 	return cols, nil
 }
 
-func (s *Session) table(name string) string { return s.d.Quote(s.dataset) + "." + s.d.Quote(name) }
-
 // Schema returns the newest row of _dlt_version for the named schema (dlt orders by
 // inserted_at), or destination.ErrNotFound.
 func (s *Session) Schema(ctx context.Context, name string) (*destination.SchemaRow, error) {
@@ -210,22 +193,7 @@ func (s *Session) Schema(ctx context.Context, name string) (*destination.SchemaR
 	if err := s.ready(); err != nil {
 		return nil, err
 	}
-	ok, err := s.tableExists(ctx, s.dataset, schema.TableVersion)
-	if err != nil || !ok {
-		return nil, notFound(err, "schema %q: dataset %q has no %s table", name, s.dataset, schema.TableVersion)
-	}
-	var r destination.SchemaRow
-	err = s.conn.QueryRowContext(ctx, `SELECT version, engine_version, inserted_at, schema_name, version_hash, `+s.d.Quote("schema")+`
-		FROM `+s.table(schema.TableVersion)+` WHERE schema_name = $1
-		ORDER BY inserted_at DESC, version DESC LIMIT 1`, name).
-		Scan(&r.Version, &r.EngineVersion, &r.InsertedAt, &r.SchemaName, &r.VersionHash, &r.Schema)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound(nil, "schema %q: no version stored in dataset %q", name, s.dataset)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading schema %q from %s.%s: %w", name, s.dataset, schema.TableVersion, err)
-	}
-	return &r, nil
+	return s.reads().schema(ctx, name)
 }
 
 // PipelineState returns the state in force for the pipeline: its newest _dlt_pipeline_state
@@ -236,106 +204,11 @@ func (s *Session) PipelineState(ctx context.Context, pipeline string) (*destinat
 	if err := s.ready(); err != nil {
 		return nil, err
 	}
-	for _, t := range []string{schema.TablePipelineState, schema.TableLoads} {
-		ok, err := s.tableExists(ctx, s.dataset, t)
-		if err != nil || !ok {
-			return nil, notFound(err, "state of pipeline %q: dataset %q has no %s table", pipeline, s.dataset, t)
-		}
-	}
-	var r destination.StateRow
-	var hash sql.NullString
-	err := s.conn.QueryRowContext(ctx, `SELECT s.version, s.engine_version, s.pipeline_name, s.state, s.created_at, s.version_hash, s._dlt_load_id
-		FROM `+s.table(schema.TablePipelineState)+` AS s
-		WHERE s.pipeline_name = $1 AND EXISTS (
-			SELECT 1 FROM `+s.table(schema.TableLoads)+` AS l WHERE l.load_id = s._dlt_load_id AND l.status = $2)
-		ORDER BY s._dlt_load_id DESC, s.created_at DESC, s.version DESC LIMIT 1`, pipeline, schema.LoadStatusComplete).
-		Scan(&r.Version, &r.EngineVersion, &r.PipelineName, &r.State, &r.CreatedAt, &hash, &r.LoadID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound(nil, "state of pipeline %q: no completed load in dataset %q", pipeline, s.dataset)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading the state of pipeline %q from %s.%s: %w", pipeline, s.dataset, schema.TablePipelineState, err)
-	}
-	r.VersionHash = hash.String
-	return &r, nil
+	return s.reads().pipelineState(ctx, pipeline)
 }
 
-func notFound(err error, format string, args ...any) error {
-	if err != nil {
-		return fmt.Errorf(format+": %w", append(args, err)...)
-	}
-	return fmt.Errorf(format+": %w", append(args, destination.ErrNotFound)...)
-}
-
-// Tables lists the dataset's tables with their row counts, by name.
-func (s *Session) Tables(ctx context.Context) ([]destination.TableStats, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.ready(); err != nil {
-		return nil, err
-	}
-	rows, err := s.conn.QueryContext(ctx, `SELECT table_name FROM information_schema.tables
-		WHERE table_catalog = current_database() AND table_schema = $1 AND table_type = 'BASE TABLE'
-		ORDER BY table_name`, s.dataset)
-	if err != nil {
-		return nil, fmt.Errorf("listing the tables of dataset %q: %w", s.dataset, err)
-	}
-	var stats []destination.TableStats
-	for rows.Next() {
-		var t destination.TableStats
-		if err := rows.Scan(&t.Name); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("listing the tables of dataset %q: %w", s.dataset, err)
-		}
-		stats = append(stats, t)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("listing the tables of dataset %q: %w", s.dataset, err)
-	}
-	for i := range stats {
-		if err := s.conn.QueryRowContext(ctx, "SELECT count(*) FROM "+s.table(stats[i].Name)).Scan(&stats[i].Rows); err != nil {
-			return nil, fmt.Errorf("counting the rows of %s.%s: %w", s.dataset, stats[i].Name, err)
-		}
-	}
-	return stats, nil
-}
-
-// Loads returns up to limit rows of _dlt_loads, newest first; none for a fresh dataset.
-func (s *Session) Loads(ctx context.Context, limit int) ([]destination.LoadRow, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.ready(); err != nil {
-		return nil, err
-	}
-	if ok, err := s.tableExists(ctx, s.dataset, schema.TableLoads); err != nil || !ok {
-		return nil, err
-	}
-	if limit <= 0 {
-		return nil, nil
-	}
-	rows, err := s.conn.QueryContext(ctx, `SELECT load_id, schema_name, status, inserted_at, schema_version_hash
-		FROM `+s.table(schema.TableLoads)+` ORDER BY inserted_at DESC, load_id DESC LIMIT $1`, limit)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s.%s: %w", s.dataset, schema.TableLoads, err)
-	}
-	defer rows.Close()
-	var loads []destination.LoadRow
-	for rows.Next() {
-		var r destination.LoadRow
-		var name, hash sql.NullString
-		var at time.Time
-		if err := rows.Scan(&r.LoadID, &name, &r.Status, &at, &hash); err != nil {
-			return nil, fmt.Errorf("reading %s.%s: %w", s.dataset, schema.TableLoads, err)
-		}
-		r.SchemaName, r.SchemaVersionHash, r.InsertedAt = name.String, hash.String, at
-		loads = append(loads, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reading %s.%s: %w", s.dataset, schema.TableLoads, err)
-	}
-	return loads, nil
-}
+// reads runs the dataset's queries on the session's connection.
+func (s *Session) reads() reads { return reads{q: s.conn, d: s.d, dataset: s.dataset} }
 
 // isEmpty reports whether dataset.table holds no rows, as the session's transaction sees it.
 func (s *Session) isEmpty(ctx context.Context, dataset, table string) (bool, error) {
