@@ -31,15 +31,6 @@ func (r *Extractor) bulkAllowed(o *objectRun) bool {
 	return true
 }
 
-// bulkQuery is o's query for a Bulk job: every field in one SELECT (the SOQL travels in the
-// request body, up to 100,000 characters), and no ORDER BY, which would only slow the job
-// (it turns off PK chunking).
-func (o *objectRun) bulkQuery() query {
-	q := o.q
-	q.order = nil
-	return q
-}
-
 // bulkFallback reports whether a Bulk failure is one REST can do better: Bulk cannot select
 // something, its limits are used up, or the job failed or hung. The org's daily API limit is
 // not among them: REST would be refused too.

@@ -5,9 +5,13 @@
 // on to the loader with the resource's mark: where a commit may cut the read and how a later run
 // goes on from there.
 //
-// One place builds SOQL (query, in extract.go); the read strategies are in rest.go's functions
-// readREST, readWindows and readKeyset, keyed.go (cursor recovery and budget), wide.go and
-// bulk.go; chunks.go decides how a commit can cut each read.
+// A run of one Salesforce resource (object.go) describes the object, plans its read and picks a
+// strategy: REST pages (rest.go: readREST, split into SystemModstamp windows by readWindows and
+// walked by Id by readKeyset when Salesforce times a query out), with cursor recovery and the
+// run's cursor budget (keyed.go), wide objects in parts joined by Id (wide.go), or Bulk API 2.0
+// (bulk.go). query.go is the one place SOQL is built; decode.go turns JSON and CSV values into
+// typed column values; chunks.go decides how a commit can cut each read; mirror.go handles
+// deletions after long gaps and the API-usage guard; gofunc.go runs resources written in Go.
 package extract
 
 import (

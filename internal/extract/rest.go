@@ -1,0 +1,214 @@
+package extract
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"sync"
+	"time"
+
+	"github.com/sfdlt/sfdlt/client"
+	"github.com/sfdlt/sfdlt/internal/normalize"
+)
+
+// REST reads: a query's pages (readREST), fetched one page ahead; a query Salesforce times out
+// is split into SystemModstamp windows (readWindows), and a window too dense for time to split
+// is walked by Id (readKeyset).
+
+// extractREST reads the object with query (replace) or queryAll (merge: deletions since the
+// last run arrive as IsDeleted=true rows, so the mirror records them), fetching the next page
+// while the current one is decoded and loaded.
+// With bulkFrom > 0, a result of at least that many records stops at the first page with
+// errUseBulk, before anything is written. A query that Salesforce times out (QUERY_TIMEOUT,
+// common on big Task and Event tables) is split into SystemModstamp windows and read window by
+// window, never abandoned.
+func (r *Extractor) extractREST(ctx context.Context, o *objectRun, bulkFrom int) error {
+	err := r.readREST(ctx, o, o.q, bulkFrom)
+	if errors.Is(err, errTimedOut) && bulkFrom > 0 {
+		// Too slow for REST (a big table, sorted for chunked commits): a Bulk candidate, and
+		// should Bulk fail, REST reads it in windows.
+		return errUseBulk
+	}
+	if !errors.Is(err, errTimedOut) {
+		return err
+	}
+	if !o.hasStamp {
+		return fmt.Errorf("querying %s: Salesforce timed out the query, and the object has no SystemModstamp to split it by: %w", o.object, client.ErrQueryTimeout)
+	}
+	from := time.Date(1999, 1, 1, 0, 0, 0, 0, time.UTC) // before any Salesforce org existed
+	if o.res.inc != nil {
+		if t, ok := asTime(o.res.inc.LastValue()); ok {
+			from = t
+		}
+	}
+	to := r.started.Add(24 * time.Hour) // past any stamp a record can have during the run
+	r.note(fmt.Sprintf("%s: Salesforce timed out the query; read it in SystemModstamp windows instead", o.res.name))
+	o.positioned = false // windows do not read in Id order
+	return r.readWindows(ctx, o, from, to, 0)
+}
+
+// errTimedOut marks a query Salesforce timed out before its first page.
+var errTimedOut = errors.New("query timed out")
+
+// maxWindowDepth bounds the halving of a timed-out window: 40 halvings of 27 years are
+// windows of about a millisecond.
+const maxWindowDepth = 40
+
+// readWindows reads [from, to), halving a window whenever its query times out.
+func (r *Extractor) readWindows(ctx context.Context, o *objectRun, from, to time.Time, depth int) error {
+	err := r.readREST(ctx, o, o.q.window(from, to), 0)
+	if !errors.Is(err, errTimedOut) {
+		return err
+	}
+	if depth >= maxWindowDepth || to.Sub(from) < 2*time.Millisecond {
+		// Too many records share one stamp (a bulk import) for time to split them: walk the
+		// window by Id, a page at a time. Until the window is read, the cursor cannot move.
+		o.frozen++
+		defer func() { o.frozen-- }()
+		return r.readKeyset(ctx, o, o.q.window(from, to))
+	}
+	mid := from.Add(to.Sub(from) / 2).Truncate(time.Millisecond)
+	if err := r.readWindows(ctx, o, from, mid, depth+1); err != nil {
+		return err
+	}
+	return r.readWindows(ctx, o, mid, to, depth+1)
+}
+
+// readKeyset reads a query keysetSize records at a time, in Id order, each query starting after
+// the last Id read.
+func (r *Extractor) readKeyset(ctx context.Context, o *objectRun, q query) error {
+	last, size := "", keysetSize
+	for {
+		o.lastID, o.read = "", 0
+		err := r.readREST(ctx, o, q.afterID(last, size), 0)
+		if errors.Is(err, errTimedOut) {
+			if size /= 2; size >= minKeysetSize {
+				continue
+			}
+			return fmt.Errorf("querying %s: Salesforce times out even on %d records by Id after %q: %w", o.object, minKeysetSize, last, client.ErrQueryTimeout)
+		}
+		if err != nil {
+			return err
+		}
+		if o.read < size {
+			return nil
+		}
+		if !validID(o.lastID) {
+			return fmt.Errorf("querying %s: record Id %q is not a Salesforce Id", o.object, o.lastID)
+		}
+		last = o.lastID
+	}
+}
+
+// readREST reads one query's pages into the table, within the run's cursor budget, going on
+// after the last record read when Salesforce releases the query's cursor (see readKeyed). A wide
+// object is read in parts joined by Id (see readParts).
+func (r *Extractor) readREST(ctx context.Context, o *objectRun, q query, bulkFrom int) error {
+	k, err := o.keyedOf(q)
+	if err != nil {
+		return err
+	}
+	held, err := r.cursors.acquire(ctx, r.ranks[o.res], o.cursorsNeeded())
+	if err != nil {
+		return err
+	}
+	var once sync.Once
+	release := func() { once.Do(func() { r.cursors.release(held) }) }
+	defer release()
+	dec := o.decoder(0)
+	var misfits []normalize.Misfit
+	return r.readKeyed(ctx, o, o.partQuery(q, 0), true, func(page *client.Page, recovered bool) ([]any, error) {
+		if !recovered && bulkFrom > 0 && page.Number == 1 && page.TotalSize >= bulkFrom {
+			return nil, errUseBulk
+		}
+		var rows [][]any
+		var last []any
+		if o.parts == nil {
+			rows = make([][]any, 0, len(page.Records))
+			for i, raw := range page.Records {
+				row := make([]any, len(o.t.Columns))
+				misfits, err = dec.decode(raw, row, misfits[:0])
+				if err != nil {
+					return nil, fmt.Errorf("page %d, record %d: %w", page.Number, i+1, err)
+				}
+				o.read++
+				if o.idCol >= 0 {
+					if id, ok := row[o.idCol].(string); ok {
+						o.lastID = id
+					}
+				}
+				if i == len(page.Records)-1 {
+					last = k.of(row)
+				}
+				keep, row, err := o.w.FinishRow(row, misfits)
+				if err != nil {
+					return nil, fmt.Errorf("page %d: %w", page.Number, err)
+				}
+				if keep {
+					rows = append(rows, row)
+				}
+			}
+		} else if rows, last, err = r.readWidePage(ctx, o, q, k, dec, page); err != nil {
+			return nil, fmt.Errorf("page %d: %w", page.Number, err)
+		}
+		if page.Done {
+			release() // Salesforce closed the cursor with its last page
+		}
+		if !recovered {
+			o.prog.TotalRows = int64(page.TotalSize)
+		}
+		if err := r.pageDone(ctx, o, rows); err != nil {
+			return nil, err
+		}
+		if !page.Done {
+			if err := r.checkQuota(ctx, fmt.Sprintf("page %d of %s", page.Number+1, o.res.name)); err != nil {
+				return nil, err
+			}
+		}
+		return last, nil
+	})
+}
+
+// prefetch runs a page iterator one page ahead in its own goroutine, so the next page is on
+// its way while the current one is decoded and loaded. Breaking out of the loop stops it.
+func prefetch[T any](ctx context.Context, seq iter.Seq2[T, error]) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		type item struct {
+			v   T
+			err error
+		}
+		ch := make(chan item, 1)
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			defer close(ch)
+			for v, err := range seq {
+				select {
+				case ch <- item{v, err}:
+				case <-stop:
+					return
+				case <-ctx.Done():
+					return
+				}
+				if err != nil {
+					return
+				}
+			}
+		}()
+		defer func() {
+			close(stop)
+			<-done
+		}()
+		for it := range ch {
+			if !yield(it.v, it.err) || it.err != nil {
+				return
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			var zero T
+			yield(zero, err)
+		}
+	}
+}
