@@ -12,6 +12,7 @@ import (
 
 	"github.com/sfdlt/sfdlt"
 	"github.com/sfdlt/sfdlt/client"
+	"github.com/sfdlt/sfdlt/internal/state"
 	"github.com/sfdlt/sfdlt/salesforcetest"
 )
 
@@ -281,8 +282,12 @@ func testChunkedBulkResume(t *testing.T, kind, resource, object, table string, m
 		t.Fatal(err)
 	}
 	rs := st.Sources["salesforce"].Resources[resource]
-	if rs == nil || rs.Resume == nil || rs.Resume.BulkJob == "" || rs.Resume.BulkRows != kept {
-		t.Fatalf("the state holds no Bulk resume point after %d rows: %+v", kept, rs)
+	var pos state.BulkPosition
+	if rs != nil && rs.Resume != nil {
+		pos, _ = state.ParseBulkToken(rs.Resume.Token)
+	}
+	if pos.Job == "" || pos.Rows != kept {
+		t.Fatalf("the state holds no Bulk resume point after %d rows: %+v (%+v)", kept, rs, pos)
 	}
 
 	e.srv.ResetCalls()
@@ -297,10 +302,10 @@ func testChunkedBulkResume(t *testing.T, kind, resource, object, table string, m
 	}
 	deleted := false
 	for _, c := range e.srv.Calls() {
-		deleted = deleted || c.Method == "DELETE" && strings.HasSuffix(c.Path, "/jobs/query/"+rs.Resume.BulkJob) && c.Status < 300
+		deleted = deleted || c.Method == "DELETE" && strings.HasSuffix(c.Path, "/jobs/query/"+pos.Job) && c.Status < 300
 	}
 	if !deleted {
-		t.Errorf("Bulk job %s was not deleted once its rows were committed", rs.Resume.BulkJob)
+		t.Errorf("Bulk job %s was not deleted once its rows were committed", pos.Job)
 	}
 	e.checkTable(table, object, merge)
 	st, err = e.pipeline().State(context.Background())
@@ -324,7 +329,11 @@ func TestChunkedBulkReadStartsOverWhenTheJobIsGone(t *testing.T) {
 		t.Fatal(err)
 	}
 	rs := st.Sources["salesforce"].Resources["contact"]
-	if rs == nil || rs.Resume == nil || rs.Resume.BulkJob == "" {
+	var pos state.BulkPosition
+	if rs != nil && rs.Resume != nil {
+		pos, _ = state.ParseBulkToken(rs.Resume.Token)
+	}
+	if pos.Job == "" {
 		t.Fatalf("no Bulk resume point: %+v", rs)
 	}
 	// The job disappears (as after 7 days), and a contact is deleted meanwhile.
@@ -334,7 +343,7 @@ func TestChunkedBulkReadStartsOverWhenTheJobIsGone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := cl.Do(context.Background(), "DELETE", "jobs/query/"+rs.Resume.BulkJob, nil, nil)
+	resp, err := cl.Do(context.Background(), "DELETE", "jobs/query/"+pos.Job, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -131,7 +131,7 @@ func (r *Extractor) extractBulk(ctx context.Context, o *objectRun) error {
 		}
 		pageEnd := batch.PageEnd && batch.Next != ""
 		if pageEnd {
-			o.bulkPos = &state.Resume{BulkJob: job.Info().ID, BulkLocator: batch.Next, BulkRows: batch.RowsBefore + int64(len(batch.Rows))}
+			o.bulkPos = &state.BulkPosition{Job: job.Info().ID, Locator: batch.Next, Rows: batch.RowsBefore + int64(len(batch.Rows))}
 		}
 		if err := r.pageDone(ctx, o, rows); err != nil {
 			return err

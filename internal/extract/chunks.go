@@ -55,8 +55,8 @@ func (r *Extractor) planChunks(o *objectRun, rp *state.Resume) {
 			o.passStarted = rp.StartedAt
 		}
 		o.fullPass = o.fullPass || rp.FullRead
-		if rp.BulkJob != "" {
-			o.bulkResume, o.resumeLoads = rp, rp.LoadIDs
+		if p, ok := state.ParseBulkToken(rp.Token); ok {
+			o.bulkResume, o.resumeLoads = &p, rp.LoadIDs
 			return
 		}
 		if validID(rp.AfterID) {
@@ -68,8 +68,8 @@ func (r *Extractor) planChunks(o *objectRun, rp *state.Resume) {
 		}
 		return
 	}
-	if res.disposition == schema.Merge && rp != nil && rp.BulkJob != "" {
-		o.bulkResume = rp
+	if p, ok := state.ParseBulkToken(tokenOf(rp)); ok && res.disposition == schema.Merge {
+		o.bulkResume = &p
 	}
 	if res.inc != nil && res.inc.CursorPath == SystemModstamp && !res.inc.fullRead && o.hasStamp {
 		o.ordered = true
@@ -94,18 +94,26 @@ var errBulkJobChanged = errors.New("the Bulk job an earlier run began selects ot
 func (r *Extractor) reattachBulk(ctx context.Context, o *objectRun) error {
 	rp := o.bulkResume
 	o.bulkResume = nil
-	job, err := r.sf.ResumeBulkQuery(ctx, rp.BulkJob, rp.BulkLocator, rp.BulkRows, r.bulkOptions(o))
+	job, err := r.sf.ResumeBulkQuery(ctx, rp.Job, rp.Locator, rp.Rows, r.bulkOptions(o))
 	switch {
 	case err == nil:
 		o.resumedJob = job
-		r.note(fmt.Sprintf("%s: went on with Bulk job %s an earlier run left unfinished, after %d rows", o.res.name, rp.BulkJob, rp.BulkRows))
+		r.note(fmt.Sprintf("%s: went on with Bulk job %s an earlier run left unfinished, after %d rows", o.res.name, rp.Job, rp.Rows))
 		return nil
 	case errors.Is(err, client.ErrRequestLimitExceeded), ctx.Err() != nil:
-		return fmt.Errorf("reattaching Bulk job %s of %s: %w", rp.BulkJob, o.object, err)
+		return fmt.Errorf("reattaching Bulk job %s of %s: %w", rp.Job, o.object, err)
 	}
-	r.note(fmt.Sprintf("%s: could not go on with Bulk job %s an earlier run left unfinished (%v); read it anew", o.res.name, rp.BulkJob, err))
+	r.note(fmt.Sprintf("%s: could not go on with Bulk job %s an earlier run left unfinished (%v); read it anew", o.res.name, rp.Job, err))
 	if o.replacePass {
 		o.resumeLoads = nil
 	}
 	return nil
+}
+
+// tokenOf is rp's token ("" for none).
+func tokenOf(rp *state.Resume) string {
+	if rp == nil {
+		return ""
+	}
+	return rp.Token
 }

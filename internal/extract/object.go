@@ -108,9 +108,9 @@ type objectRun struct {
 	resumeLoads []string // loads an earlier run committed for this replace pass
 	// bulkResume is an earlier run's place in a Bulk job's results; resumedJob the job when it
 	// could be reattached; bulkPos the place after the last results page read in this run.
-	bulkResume *state.Resume
+	bulkResume *state.BulkPosition
 	resumedJob *client.BulkJob
-	bulkPos    *state.Resume
+	bulkPos    *state.BulkPosition
 	resetLoads bool   // the next mark drops the loads an earlier run committed (the pass starts over)
 	readJob    string // a Bulk job read to the end, to delete once its rows are committed
 
@@ -132,7 +132,7 @@ func (o *objectRun) withBulk(rp *state.Resume) *state.Resume {
 	if rp == nil {
 		rp = &state.Resume{FullRead: o.fullPass, StartedAt: o.passStarted}
 	}
-	rp.BulkJob, rp.BulkLocator, rp.BulkRows = o.bulkPos.BulkJob, o.bulkPos.BulkLocator, o.bulkPos.BulkRows
+	rp.Token = o.bulkPos.Token()
 	return rp
 }
 

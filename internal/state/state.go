@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/sfdlt/sfdlt/destination"
 )
@@ -76,12 +77,11 @@ type Resume struct {
 	// StartedAt is when the pass began (RFC 3339); a full read that ends in a later run is
 	// recorded as LastFullRead from this time.
 	StartedAt string `json:"started_at,omitempty"`
-	// BulkJob, BulkLocator and BulkRows: the pass reads the results of a Bulk API 2.0 query job
-	// and committed them up to the results page that starts at BulkLocator (BulkRows rows before
-	// it); a later run reads on from there while Salesforce keeps the job (7 days).
-	BulkJob     string `json:"bulk_job,omitempty"`
-	BulkLocator string `json:"bulk_locator,omitempty"`
-	BulkRows    int64  `json:"bulk_rows,omitempty"`
+	// Token is where the pass's read stands, in a form only sfdlt reads: the place in the
+	// results of a Bulk API 2.0 job the pass reads, committed up to a results page, which a later
+	// run reads on from while Salesforce keeps the job (7 days). Empty when the read is placed by
+	// AfterID or not at all.
+	Token string `json:"token,omitempty"`
 }
 
 // Resource returns a resource's state, creating it.
@@ -284,4 +284,57 @@ type Incremental struct {
 	InitialValue any      `json:"initial_value"`
 	LastValue    any      `json:"last_value"`
 	UniqueHashes []string `json:"unique_hashes"`
+}
+
+// BulkPosition is a place in the results of a Bulk API 2.0 query job: the results page that
+// starts at Locator, with Rows rows before it.
+type BulkPosition struct {
+	Job     string `json:"job"`
+	Locator string `json:"locator"`
+	Rows    int64  `json:"rows"`
+}
+
+// bulkTokenPrefix marks a Resume.Token that holds a BulkPosition.
+const bulkTokenPrefix = "bulk:"
+
+// Token is the position as a Resume.Token.
+func (p BulkPosition) Token() string {
+	b, err := json.Marshal(p)
+	if err != nil {
+		panic(err) // three strings and an int always encode
+	}
+	return bulkTokenPrefix + base64.RawURLEncoding.EncodeToString(b)
+}
+
+// ParseBulkToken reads a Resume.Token that holds a BulkPosition; ok is false for any other.
+func ParseBulkToken(token string) (p BulkPosition, ok bool) {
+	enc, found := strings.CutPrefix(token, bulkTokenPrefix)
+	if !found {
+		return p, false
+	}
+	b, err := base64.RawURLEncoding.DecodeString(enc)
+	if err != nil || json.Unmarshal(b, &p) != nil || p.Job == "" {
+		return BulkPosition{}, false
+	}
+	return p, true
+}
+
+// UnmarshalJSON reads a resume point, also as sfdlt wrote it before the Token (bulk_job,
+// bulk_locator and bulk_rows), so a Bulk read an earlier version left unfinished goes on.
+func (r *Resume) UnmarshalJSON(b []byte) error {
+	type plain Resume
+	var aux struct {
+		plain
+		BulkJob     string `json:"bulk_job"`
+		BulkLocator string `json:"bulk_locator"`
+		BulkRows    int64  `json:"bulk_rows"`
+	}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	*r = Resume(aux.plain)
+	if r.Token == "" && aux.BulkJob != "" {
+		r.Token = BulkPosition{Job: aux.BulkJob, Locator: aux.BulkLocator, Rows: aux.BulkRows}.Token()
+	}
+	return nil
 }
