@@ -224,7 +224,7 @@ func (s *Source) setErr(err error) {
 	}
 }
 
-// Selected returns copies of the resources a run loads, in the source's order.
+// selectedResources returns copies of the resources a run loads, in the source's order.
 func (s *Source) selectedResources() []*Resource {
 	var out []*Resource
 	for _, r := range s.resources {
