@@ -62,11 +62,14 @@ func (r *Extractor) bulkOptions(o *objectRun) client.BulkOptions {
 	return opts
 }
 
-// extractBulk reads the object with a Bulk API 2.0 query job (queryAll for merge resources), or
+// bulkRead reads an object with Bulk API 2.0 (see read).
+type bulkRead struct{}
+
+// read reads the object with a Bulk API 2.0 query job (queryAll for merge resources), or
 // reads on a job an earlier run began (o.resumedJob), and decodes its CSV rows straight into
 // typed rows. After each results page, the place where the next one starts is part of the
 // resource's mark, so a commit records it.
-func (r *Extractor) extractBulk(ctx context.Context, o *objectRun) error {
+func (bulkRead) read(ctx context.Context, r *Extractor, o *objectRun) error {
 	// Bulk returns rows in no order a later run could go on from.
 	o.ordered, o.positioned = false, false
 	job := o.resumedJob

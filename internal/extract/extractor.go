@@ -6,8 +6,8 @@
 // goes on from there.
 //
 // A run of one Salesforce resource (object.go) describes the object, plans its read and picks a
-// strategy: REST pages (rest.go: readREST, split into SystemModstamp windows by readWindows and
-// walked by Id by readKeyset when Salesforce times a query out), with cursor recovery and the
+// strategy (rest.go: restPages, modstampWindows when Salesforce times a query out, idKeyset when
+// a window is too dense to split by time; bulk.go: bulkRead), with cursor recovery and the
 // run's cursor budget (keyed.go), wide objects in parts joined by Id (wide.go), or Bulk API 2.0
 // (bulk.go). query.go is the one place SOQL is built; decode.go turns JSON and CSV values into
 // typed column values; chunks.go decides how a commit can cut each read; mirror.go handles

@@ -199,10 +199,7 @@ func (r *Extractor) extractObject(ctx context.Context, res *resource) error {
 		return err
 	}
 	if o.resumedJob != nil {
-		err := r.extractBulk(ctx, o)
-		if err == nil {
-			return r.finishObject(ctx, o)
-		}
+		err := r.readWith(ctx, o, bulkRead{})
 		if !errors.Is(err, errBulkJobChanged) {
 			return err
 		}
@@ -214,25 +211,24 @@ func (r *Extractor) extractObject(ctx context.Context, res *resource) error {
 	if r.bulkAllowed(o) {
 		// The first REST page says how large the result is (totalSize): a large one switches to
 		// Bulk before anything is written, a small one goes on with no call wasted.
-		err := r.extractREST(ctx, o, r.src.BulkThreshold)
-		if err == nil {
-			return r.finishObject(ctx, o)
-		}
+		err := r.readWith(ctx, o, restPages{bulkFrom: r.src.BulkThreshold})
 		if !errors.Is(err, errUseBulk) {
 			return err
 		}
-		err = r.extractBulk(ctx, o)
-		if err == nil {
-			return r.finishObject(ctx, o)
-		}
-		if o.w.Rows() > 0 || !bulkFallback(err) {
+		err = r.readWith(ctx, o, bulkRead{})
+		if err == nil || o.w.Rows() > 0 || !bulkFallback(err) {
 			return err
 		}
 		// Nothing was written yet: REST reads the same range.
 		r.note(fmt.Sprintf("%s: Bulk API 2.0 failed (%v); read with REST instead", res.name, err))
 		r.cfg.Logger.Warn("bulk query failed, falling back to REST", "resource", res.name, "error", err)
 	}
-	if err := r.extractREST(ctx, o, 0); err != nil {
+	return r.readWith(ctx, o, restPages{})
+}
+
+// readWith reads o with strategy s and, when it read everything, finishes the object.
+func (r *Extractor) readWith(ctx context.Context, o *objectRun, s strategy) error {
+	if err := s.read(ctx, r, o); err != nil {
 		return err
 	}
 	return r.finishObject(ctx, o)

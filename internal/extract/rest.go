@@ -12,20 +12,48 @@ import (
 	"github.com/sfdlt/sfdlt/internal/normalize"
 )
 
-// REST reads: a query's pages (readREST), fetched one page ahead; a query Salesforce times out
-// is split into SystemModstamp windows (readWindows), and a window too dense for time to split
-// is walked by Id (readKeyset).
+// The read strategies an object is read with. Each is a type whose read method reads o's range
+// into its table (see objectRun); extractObject (object.go) picks them:
+//
+//   - restPages: the query's pages (REST query/queryAll), one page fetched ahead while the
+//     current one is decoded and loaded; a query Salesforce times out goes on as modstampWindows.
+//   - modstampWindows: the range cut into SystemModstamp windows, halved while a window's query
+//     times out; a window too dense for time to split is walked as an idKeyset.
+//   - idKeyset: the range read a few thousand records at a time in Id order.
+//   - bulkRead (bulk.go): a Bulk API 2.0 query job, or the one an earlier run left unfinished.
+//
+// Every REST strategy reads its queries with readREST: within the run's cursor budget, going on
+// after the last record read when Salesforce releases a cursor (keyed.go), and in parts joined by
+// Id for a wide object (wide.go).
 
-// extractREST reads the object with query (replace) or queryAll (merge: deletions since the
-// last run arrive as IsDeleted=true rows, so the mirror records them), fetching the next page
-// while the current one is decoded and loaded.
-// With bulkFrom > 0, a result of at least that many records stops at the first page with
-// errUseBulk, before anything is written. A query that Salesforce times out (QUERY_TIMEOUT,
-// common on big Task and Event tables) is split into SystemModstamp windows and read window by
-// window, never abandoned.
-func (r *Extractor) extractREST(ctx context.Context, o *objectRun, bulkFrom int) error {
-	err := r.readREST(ctx, o, o.q, bulkFrom)
-	if errors.Is(err, errTimedOut) && bulkFrom > 0 {
+// strategy is one way of reading an object.
+type strategy interface {
+	read(ctx context.Context, r *Extractor, o *objectRun) error
+}
+
+// restPages reads o's query with REST. With bulkFrom > 0, a result of at least that many records
+// (or one Salesforce times out) stops at its first page with errUseBulk, before anything is
+// written.
+type restPages struct{ bulkFrom int }
+
+// modstampWindows reads o's range in [from, to) by SystemModstamp, window by window; depth is how
+// often the window was halved.
+type modstampWindows struct {
+	from, to time.Time
+	depth    int
+}
+
+// idKeyset reads q keysetSize records at a time, in Id order, each query starting after the
+// last Id read.
+type idKeyset struct{ q query }
+
+// read reads the object with query (replace) or queryAll (merge: deletions since the last run
+// arrive as IsDeleted=true rows, so the mirror records them). A query that Salesforce times out
+// (QUERY_TIMEOUT, common on big Task and Event tables) is split into SystemModstamp windows and
+// read window by window, never abandoned.
+func (s restPages) read(ctx context.Context, r *Extractor, o *objectRun) error {
+	err := r.readREST(ctx, o, o.q, s.bulkFrom)
+	if errors.Is(err, errTimedOut) && s.bulkFrom > 0 {
 		// Too slow for REST (a big table, sorted for chunked commits): a Bulk candidate, and
 		// should Bulk fail, REST reads it in windows.
 		return errUseBulk
@@ -45,7 +73,7 @@ func (r *Extractor) extractREST(ctx context.Context, o *objectRun, bulkFrom int)
 	to := r.started.Add(24 * time.Hour) // past any stamp a record can have during the run
 	r.note(fmt.Sprintf("%s: Salesforce timed out the query; read it in SystemModstamp windows instead", o.res.name))
 	o.positioned = false // windows do not read in Id order
-	return r.readWindows(ctx, o, from, to, 0)
+	return modstampWindows{from: from, to: to}.read(ctx, r, o)
 }
 
 // errTimedOut marks a query Salesforce timed out before its first page.
@@ -55,29 +83,30 @@ var errTimedOut = errors.New("query timed out")
 // windows of about a millisecond.
 const maxWindowDepth = 40
 
-// readWindows reads [from, to), halving a window whenever its query times out.
-func (r *Extractor) readWindows(ctx context.Context, o *objectRun, from, to time.Time, depth int) error {
+// read reads the window, halving it whenever its query times out.
+func (s modstampWindows) read(ctx context.Context, r *Extractor, o *objectRun) error {
+	from, to := s.from, s.to
 	err := r.readREST(ctx, o, o.q.window(from, to), 0)
 	if !errors.Is(err, errTimedOut) {
 		return err
 	}
-	if depth >= maxWindowDepth || to.Sub(from) < 2*time.Millisecond {
+	if s.depth >= maxWindowDepth || to.Sub(from) < 2*time.Millisecond {
 		// Too many records share one stamp (a bulk import) for time to split them: walk the
 		// window by Id, a page at a time. Until the window is read, the cursor cannot move.
 		o.frozen++
 		defer func() { o.frozen-- }()
-		return r.readKeyset(ctx, o, o.q.window(from, to))
+		return idKeyset{q: o.q.window(from, to)}.read(ctx, r, o)
 	}
 	mid := from.Add(to.Sub(from) / 2).Truncate(time.Millisecond)
-	if err := r.readWindows(ctx, o, from, mid, depth+1); err != nil {
+	if err := (modstampWindows{from: from, to: mid, depth: s.depth + 1}).read(ctx, r, o); err != nil {
 		return err
 	}
-	return r.readWindows(ctx, o, mid, to, depth+1)
+	return modstampWindows{from: mid, to: to, depth: s.depth + 1}.read(ctx, r, o)
 }
 
-// readKeyset reads a query keysetSize records at a time, in Id order, each query starting after
-// the last Id read.
-func (r *Extractor) readKeyset(ctx context.Context, o *objectRun, q query) error {
+// read walks the query by Id.
+func (s idKeyset) read(ctx context.Context, r *Extractor, o *objectRun) error {
+	q := s.q
 	last, size := "", keysetSize
 	for {
 		o.lastID, o.read = "", 0
