@@ -43,8 +43,19 @@ type LoadInfo struct {
 	// run's reads (another integration of the same user opened too many, or it sat idle 15
 	// minutes); each read went on after the last record it had read, so nothing was lost.
 	LostCursors int
+	// Skipped lists the objects a whole-org load (AllObjects) left out because Salesforce refused
+	// to read them as a whole (a required filter, no access, not supported), with Salesforce's
+	// reason. The rest of the run was loaded and committed.
+	Skipped []SkippedObject
 	// Notes are things the run did that a user should know (a resource reloaded in full, ...).
 	Notes []string
+}
+
+// SkippedObject is an object a whole-org load left out, and why.
+type SkippedObject struct {
+	Object   string // the Salesforce object's API name
+	Resource string // the resource (table) it would have been
+	Reason   string // Salesforce's answer
 }
 
 // TableRows is a table and the rows a run wrote to it.
@@ -100,6 +111,9 @@ func (li *LoadInfo) String() string {
 	if li.APICalls >= 0 {
 		fmt.Fprintf(&b, "Salesforce API calls used: %d\n", li.APICalls)
 	}
+	for _, sk := range li.Skipped {
+		fmt.Fprintf(&b, "Skipped %s (Salesforce will not read it as a whole): %s\n", sk.Object, sk.Reason)
+	}
 	for _, n := range li.Notes {
 		fmt.Fprintf(&b, "Note: %s\n", n)
 	}
@@ -139,6 +153,9 @@ func loadInfo(i *engine.Info) *LoadInfo {
 	}
 	for _, t := range i.Tables {
 		li.Tables = append(li.Tables, TableRows(t))
+	}
+	for _, sk := range i.Skipped {
+		li.Skipped = append(li.Skipped, SkippedObject(sk))
 	}
 	return li
 }

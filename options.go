@@ -1,12 +1,15 @@
 package sfdlt
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/sfdlt/sfdlt/client"
+	"github.com/sfdlt/sfdlt/internal/engine"
+	"github.com/sfdlt/sfdlt/schema"
 )
 
 // Options follow one rule: an option is named after the setting it sets, with no prefix
@@ -182,6 +185,78 @@ func MaxAPIUsagePercent(p float64) SourceOption {
 // SystemModstamp, are brought up to date. 0 turns it off (the default).
 func FormulaRefresh(every time.Duration) SourceOption {
 	return sourceOption(func(s *Source) { s.spec.FormulaRefresh = every })
+}
+
+// AllObjects makes the source load every object of the org, custom ones too, beside its
+// resources: each object the global describe lists as queryable and that is ordinary data (not a
+// platform or change event, external object or big object), with a disposition and cursor chosen
+// from its describe: merge on Id, incremental on SystemModstamp (or LastModifiedDate); append,
+// incremental on CreatedDate, for objects whose rows never change (history objects); replace when
+// there is no cursor. The standard resources keep their dlt names (User stays sf_user). An object
+// Salesforce refuses to read as a whole (a required filter, no access) is skipped and listed in
+// LoadInfo.Skipped; the run goes on. ObjectsInclude and ObjectsExclude narrow it, ObjectHints
+// overrides what an object gets.
+func AllObjects(on bool) SourceOption {
+	return sourceOption(func(s *Source) { s.spec.AllObjects = on })
+}
+
+// ObjectsInclude limits AllObjects to the objects whose API names match one of the glob patterns
+// ("*__c", "Opportunity*"; case-insensitive).
+func ObjectsInclude(patterns ...string) SourceOption {
+	return sourceOption(func(s *Source) {
+		s.spec.ObjectsInclude = append(s.spec.ObjectsInclude, patterns...)
+		s.checkPatterns(patterns)
+	})
+}
+
+// ObjectsExclude leaves the objects whose API names match one of the glob patterns
+// ("*History", "*Share"; case-insensitive) out of AllObjects.
+func ObjectsExclude(patterns ...string) SourceOption {
+	return sourceOption(func(s *Source) {
+		s.spec.ObjectsExclude = append(s.spec.ObjectsExclude, patterns...)
+		s.checkPatterns(patterns)
+	})
+}
+
+// ObjectHints overrides what the resource of a Salesforce object gets, as dlt's apply_hints does:
+// its write disposition, primary key, merge key, column hints, and cursor (Incremental's
+// CursorPath; NoIncremental for a full read every run). It applies to objects AllObjects finds
+// and to objects added with AddObject or among the standard resources alike; name the object by
+// its API name (Invoice__c).
+func ObjectHints(object string, h Hints) SourceOption {
+	return sourceOption(func(s *Source) {
+		if s.spec.Objects == nil {
+			s.spec.Objects = map[string]engine.ObjectHints{}
+		}
+		oh := engine.ObjectHints{Disposition: h.WriteDisposition, NoCursor: h.NoIncremental}
+		if h.PrimaryKey != nil {
+			oh.PrimaryKey = normalizeNames(h.PrimaryKey)
+		}
+		if h.MergeKey != nil {
+			oh.MergeKey = normalizeNames(h.MergeKey)
+		}
+		if h.Incremental != nil {
+			oh.Cursor = h.Incremental.CursorPath
+		}
+		if len(h.NotNull) > 0 || len(h.Columns) > 0 {
+			oh.Columns = map[string]ColumnHint{}
+			for _, c := range h.NotNull {
+				hint := oh.Columns[schema.NormalizeIdentifier(c)]
+				hint.NotNull = true
+				oh.Columns[schema.NormalizeIdentifier(c)] = hint
+			}
+			for c, hint := range h.Columns {
+				oh.Columns[schema.NormalizeIdentifier(c)] = hint
+			}
+		}
+		if h.WriteDisposition != "" && h.WriteDisposition != Append && h.WriteDisposition != Replace && h.WriteDisposition != Merge {
+			s.setErr(fmt.Errorf("ObjectHints(%q): unknown write disposition %q: use append, replace or merge", object, h.WriteDisposition))
+		}
+		if h.Incremental != nil && !client.ValidAPIName(h.Incremental.CursorPath) {
+			s.setErr(fmt.Errorf("ObjectHints(%q): cursor %q is not a Salesforce field name", object, h.Incremental.CursorPath))
+		}
+		s.spec.Objects[strings.ToLower(object)] = oh
+	})
 }
 
 // Resource options.

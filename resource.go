@@ -46,6 +46,8 @@ type Hints struct {
 	Columns map[string]ColumnHint
 	// Incremental, when set, replaces the resource's incremental cursor.
 	Incremental *Incremental
+	// NoIncremental makes the resource read in full on every run (it wins over Incremental).
+	NoIncremental bool
 }
 
 // RecordsFunc is the body of a resource written in Go, as a function decorated with
@@ -113,6 +115,9 @@ func (r *Resource) ApplyHints(h Hints) *Resource {
 	}
 	if h.Incremental != nil {
 		r.inc = h.Incremental
+	}
+	if h.NoIncremental {
+		r.inc = nil
 	}
 	if r.columns == nil {
 		r.columns = map[string]ColumnHint{}

@@ -210,6 +210,9 @@ func (s *Source) Production() bool { return s.spec.Production }
 // says otherwise (see the FormulaFields option).
 func (s *Source) FormulaFields() bool { return s.spec.Formulas }
 
+// AllObjects reports whether the source loads every object of the org (see the AllObjects option).
+func (s *Source) AllObjects() bool { return s.spec.AllObjects }
+
 // MaxQueryCursors is how many REST query cursors a run holds open at once (see the
 // MaxQueryCursors option).
 func (s *Source) MaxQueryCursors() int { return s.spec.MaxCursors }
@@ -233,4 +236,11 @@ func (s *Source) selectedResources() []*Resource {
 		}
 	}
 	return out
+}
+
+// checkPatterns records an error for a malformed object pattern.
+func (s *Source) checkPatterns(patterns []string) {
+	if err := engine.CheckPatterns(patterns); err != nil {
+		s.setErr(err)
+	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -23,6 +24,10 @@ type runFlags struct {
 	resources    []string
 	objects      []string
 	devMode      bool
+	allObjects   bool
+	include      []string
+	exclude      []string
+	strict       bool
 }
 
 func newRunCmd() *cobra.Command {
@@ -33,7 +38,9 @@ func newRunCmd() *cobra.Command {
 		Long: `Load the Salesforce source into the destination. Credentials and settings come from
 .dlt/secrets.toml and .dlt/config.toml in the working directory, then ~/.dlt/, and environment
 variables such as SOURCES__SALESFORCE__PASSWORD win over both (see 'sfdlt init').
-The exit status is 0 only when everything loaded.`,
+With --all-objects every object of the org is loaded, custom ones too (see README, "The whole
+org"); an object Salesforce refuses to read as a whole is skipped and listed, and the run goes on.
+The exit status is 0 only when everything loaded (skipped objects count as loaded unless --strict).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runPipeline(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), f)
@@ -46,6 +53,10 @@ The exit status is 0 only when everything loaded.`,
 	fl.StringSliceVar(&f.resources, "resources", nil, "load only these resources (tables, e.g. opportunity,contact) and the --objects, comma-separated (default: all)")
 	fl.StringSliceVar(&f.objects, "objects", nil, "also load these Salesforce objects (custom ones too), comma-separated, e.g. Something__c")
 	fl.BoolVar(&f.devMode, "dev-mode", false, "load into a fresh dataset named <dataset>_<timestamp>, from an empty state")
+	fl.BoolVar(&f.allObjects, "all-objects", false, "load every queryable object of the org, custom ones too, beside the standard resources (all_objects)")
+	fl.StringSliceVar(&f.include, "objects-include", nil, "with --all-objects, only objects whose API names match these globs, e.g. '*__c' (objects_include)")
+	fl.StringSliceVar(&f.exclude, "objects-exclude", nil, "with --all-objects, leave out objects whose API names match these globs, e.g. '*History' (objects_exclude)")
+	fl.BoolVar(&f.strict, "strict", false, "exit with status 1 when --all-objects skipped an object Salesforce refused to read")
 	return cmd
 }
 
@@ -83,9 +94,28 @@ func runPipeline(ctx context.Context, stdout, stderr io.Writer, f runFlags) erro
 	if err != nil {
 		return err
 	}
-	src, err := cfg.Source()
+	var extra []sfdlt.SourceOption
+	if f.allObjects {
+		extra = append(extra, sfdlt.AllObjects(true))
+	}
+	if len(f.include) > 0 {
+		extra = append(extra, sfdlt.ObjectsInclude(f.include...))
+	}
+	if len(f.exclude) > 0 {
+		extra = append(extra, sfdlt.ObjectsExclude(f.exclude...))
+	}
+	src, err := cfg.Source(extra...)
 	if err != nil {
 		return err
+	}
+	if err := src.Err(); err != nil {
+		return err
+	}
+	if (len(f.include) > 0 || len(f.exclude) > 0) && !src.AllObjects() {
+		return errors.New("--objects-include and --objects-exclude narrow a whole-org load: add --all-objects (or all_objects = true in the configuration)")
+	}
+	if len(f.resources) > 0 && src.AllObjects() {
+		return errors.New("--resources limits the run to named resources, --all-objects loads every object: choose one (narrow --all-objects with --objects-include and --objects-exclude)")
 	}
 	if src, err = selectResources(src, f.resources, f.objects); err != nil {
 		return err
@@ -97,6 +127,9 @@ func runPipeline(ctx context.Context, stdout, stderr io.Writer, f runFlags) erro
 	info, err := p.Run(ctx, src)
 	if info != nil {
 		fmt.Fprint(stdout, info)
+	}
+	if err == nil && f.strict && info != nil && len(info.Skipped) > 0 {
+		return fmt.Errorf("--strict: %d object(s) were skipped (listed above); the rest is loaded and committed", len(info.Skipped))
 	}
 	return err
 }

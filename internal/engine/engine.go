@@ -21,6 +21,8 @@ type (
 	Resource = extract.Resource
 	Cursor   = extract.Cursor
 	Progress = extract.Progress
+	// ObjectHints override a Salesforce object's disposition, primary key and cursor.
+	ObjectHints = extract.ObjectHints
 )
 
 // Pipeline is what a run needs of the pipeline: its names, where it keeps local state, the
@@ -59,7 +61,13 @@ type Info struct {
 	StateVersion        int64
 	APICalls            int
 	LostCursors         int
+	Skipped             []SkippedObject
 	Notes               []string
+}
+
+// SkippedObject is an object a whole-org load left out because Salesforce refused to read it.
+type SkippedObject struct {
+	Object, Resource, Reason string
 }
 
 // TableRows is a table and the rows a run wrote to it.
@@ -90,3 +98,6 @@ func Run(ctx context.Context, p *Pipeline, src *Source, resources []*Resource) (
 
 // ErrAPIUsageLimit is returned when the source's MaxUsagePct stops a run.
 var ErrAPIUsageLimit = extract.ErrAPIUsageLimit
+
+// CheckPatterns reports the first malformed object glob pattern (see Source.ObjectsInclude).
+func CheckPatterns(patterns []string) error { return extract.CheckPatterns(patterns) }

@@ -59,6 +59,9 @@ func (r *run) do(ctx context.Context) (info *Info, err error) {
 			}
 		}
 		r.info.LostCursors = r.x.LostCursors()
+		for _, sk := range r.x.Skipped() {
+			r.info.Skipped = append(r.info.Skipped, SkippedObject(sk))
+		}
 		if r.loader != nil {
 			r.info.LoadID, r.info.LoadIDs = r.loader.LoadID(), r.loader.LoadIDs()
 			if sv, sh, stv, ok := r.loader.Versions(); ok {
@@ -83,10 +86,13 @@ func (r *run) do(ctx context.Context) (info *Info, err error) {
 	if err := r.loadSchema(ctx, sess, destInfo); err != nil {
 		return r.info, err
 	}
-	r.x.Restore(r.state)
 	if err := r.connect(ctx); err != nil {
 		return r.info, err
 	}
+	if err := r.x.Discover(ctx, r.sf, r.sch); err != nil {
+		return r.info, err
+	}
+	r.x.Restore(r.state)
 
 	r.loader, err = load.New(ctx, load.Config{
 		Pipeline: p.Name, Dataset: p.Dataset, Source: r.src.Name, DestinationName: destInfo.Name, Dir: p.Dir,
@@ -144,7 +150,7 @@ func (r *run) extractAll(ctx context.Context) error {
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.p.Parallelism)
-	for _, i := range r.x.Start(r.sf, r.sch, ops, r.loader.CanFlag(), r.loader.CanPrune()) {
+	for _, i := range r.x.Start(ops, r.loader.CanFlag(), r.loader.CanPrune()) {
 		g.Go(func() error {
 			if gctx.Err() != nil {
 				return nil // the run stopped before this resource began: the failure is reported

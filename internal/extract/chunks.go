@@ -14,7 +14,9 @@ import (
 // Chunked commits (CommitEvery): how each Salesforce resource is read so a commit can cut it and
 // a later run can go on from the cut, neither losing nor duplicating a record.
 //
-//   - Merge resources with a SystemModstamp cursor read in SystemModstamp order: after each page,
+//   - Merge resources with a SystemModstamp cursor read in SystemModstamp order (LastModifiedDate
+//     likewise where an object has no SystemModstamp; history objects append by CreatedDate, which
+//     never changes): after each page,
 //     every record before the newest stamp read has been read (a query sees the records as they
 //     were when it began; a record changed since gets a later stamp), so the cursor state after
 //     the page, with the Ids at its stamp, is exactly where a later run goes on. Reads in no such
@@ -71,9 +73,9 @@ func (r *Extractor) planChunks(o *objectRun, rp *state.Resume) {
 	if p, ok := state.ParseBulkToken(tokenOf(rp)); ok && res.disposition == schema.Merge {
 		o.bulkResume = &p
 	}
-	if res.inc != nil && res.inc.CursorPath == SystemModstamp && !res.inc.fullRead && o.hasStamp {
+	if res.inc != nil && !res.inc.fullRead && o.idCol >= 0 && orderable(res.inc.CursorPath) && o.selects(res.inc.CursorPath) {
 		o.ordered = true
-		o.q.order = []string{SystemModstamp, "Id"}
+		o.q.order = []string{res.inc.CursorPath, "Id"}
 		if rp != nil && rp.FullRead {
 			o.fullPass, o.resumedFull = true, true
 			if rp.StartedAt != "" {
@@ -116,4 +118,13 @@ func tokenOf(rp *state.Resume) string {
 		return ""
 	}
 	return rp.Token
+}
+
+// orderable reports whether a cursor field orders a read so that a commit can cut it: a
+// modification stamp (see modStamp), or CreatedDate (rows that never change).
+func orderable(field string) bool { return modStamp(field) || field == "CreatedDate" }
+
+// selects reports whether o's query selects the field.
+func (o *objectRun) selects(field string) bool {
+	return slices.ContainsFunc(o.fields, func(f selectedField) bool { return f.name == field })
 }

@@ -66,6 +66,7 @@ type Extractor struct {
 	cursors     *cursorBudget
 	ranks       map[*resource]int
 	lostCursors atomic.Int64
+	skipped     skips
 }
 
 // New makes the extractor of the resources given.
@@ -94,11 +95,11 @@ func (r *Extractor) Names() []string {
 
 // NeedsSalesforce reports whether a resource reads from Salesforce (the run logs in only then).
 func (r *Extractor) NeedsSalesforce() bool {
-	return slices.ContainsFunc(r.resources, func(res *resource) bool { return res.object != "" })
+	return r.src.AllObjects || slices.ContainsFunc(r.resources, func(res *resource) bool { return res.object != "" })
 }
 
 // Restore takes from the pipeline state what the reads need: each cursor's last value and the
-// hashes at it, and each resource's resume point and last runs.
+// hashes at it, and each resource's resume point and last runs. Call it after Discover.
 func (r *Extractor) Restore(st *state.Pipeline) {
 	for _, res := range r.resources {
 		if res.inc != nil {
@@ -106,7 +107,6 @@ func (r *Extractor) Restore(st *state.Pipeline) {
 		}
 		if src := st.Sources[r.src.Name]; src != nil && src.Resources[res.name] != nil {
 			rs := *src.Resources[res.name]
-			rs.Incremental = nil
 			if rs.Resume != nil {
 				rp := *rs.Resume
 				rp.LoadIDs = slices.Clone(rp.LoadIDs)
@@ -117,13 +117,12 @@ func (r *Extractor) Restore(st *state.Pipeline) {
 	}
 }
 
-// Start gives the extractor what reading needs: the Salesforce client (nil when no resource
-// reads from Salesforce), the run's schema, where rows go, and what the destination's loads can
-// do. It returns the order to extract the resources in (indices for Extract): the likely largest
+// Start gives the extractor where rows go and what the destination's loads can do (Discover
+// gave it the Salesforce client and the schema). It returns the order to extract the resources in (indices for Extract): the likely largest
 // objects first, ranked first for query cursors, since a run takes as long as its longest
 // resource and that one must not wait behind small ones.
-func (r *Extractor) Start(sf *client.Client, sch *normalize.Schema, ops chan<- load.Op, canFlag, canPrune bool) []int {
-	r.sf, r.sch, r.ops, r.canFlag, r.canPrune = sf, sch, ops, canFlag, canPrune
+func (r *Extractor) Start(ops chan<- load.Op, canFlag, canPrune bool) []int {
+	r.ops, r.canFlag, r.canPrune = ops, canFlag, canPrune
 	r.cursors = newCursorBudget(r.src.MaxCursors)
 	order := make([]int, len(r.resources))
 	for i := range order {
@@ -147,7 +146,15 @@ func (r *Extractor) Extract(ctx context.Context, i int) error {
 	res := r.resources[i]
 	if res.object != "" {
 		defer r.cursors.settle(r.ranks[res])
-		return r.extractObject(ctx, res)
+		err := r.extractObject(ctx, res)
+		if res.discovered && refusal(err) && ctx.Err() == nil && !res.begun {
+			// Salesforce will not read this object as a whole: the whole-org load goes on
+			// without it, and says so.
+			r.skipped.add(Skip{Object: res.object, Resource: res.name, Reason: err.Error()})
+			r.cfg.Logger.Warn("skipped an object Salesforce refuses to read", "object", res.object, "error", err)
+			return nil
+		}
+		return err
 	}
 	return r.extractFunc(ctx, res)
 }

@@ -193,10 +193,12 @@ func (r *Extractor) extractObject(ctx context.Context, res *resource) error {
 			return err
 		}
 	}
-	begin := o.mark(false)
-	begin.Begin, begin.Loads = true, o.resumeLoads
-	if err := o.w.FlushMark(ctx, nil, begin); err != nil {
-		return err
+	if !res.discovered {
+		// The table is part of the load from now on, even if no row comes. A discovered object
+		// begins with its first page instead, so one Salesforce refuses to read leaves nothing.
+		if err := r.begin(ctx, o); err != nil {
+			return err
+		}
 	}
 	if o.resumedJob != nil {
 		err := r.readWith(ctx, o, bulkRead{})
@@ -234,8 +236,26 @@ func (r *Extractor) readWith(ctx context.Context, o *objectRun, s strategy) erro
 	return r.finishObject(ctx, o)
 }
 
+// begin sends the resource's first mark to the loader, once: from then on its table is part of
+// the load (a replace with no records empties it) and commits take the resource into account.
+func (r *Extractor) begin(ctx context.Context, o *objectRun) error {
+	if o.res.begun {
+		return nil
+	}
+	m := o.mark(false)
+	m.Begin, m.Loads = true, o.resumeLoads
+	if err := o.w.FlushMark(ctx, nil, m); err != nil {
+		return err
+	}
+	o.res.begun = true
+	return nil
+}
+
 // pageDone hands a page's rows to the loader and reports the progress (REST and Bulk alike).
 func (r *Extractor) pageDone(ctx context.Context, o *objectRun, rows [][]any) error {
+	if err := r.begin(ctx, o); err != nil {
+		return err
+	}
 	if err := o.w.FlushMark(ctx, rows, o.mark(false)); err != nil {
 		return err
 	}
@@ -247,6 +267,9 @@ func (r *Extractor) pageDone(ctx context.Context, o *objectRun, rows [][]any) er
 
 // finishObject applies the deletions of a long gap and reports the resource done.
 func (r *Extractor) finishObject(ctx context.Context, o *objectRun) error {
+	if err := r.begin(ctx, o); err != nil {
+		return err
+	}
 	if o.lostCursors > 0 {
 		r.note(fmt.Sprintf("%s: Salesforce released or expired its query cursor %d time(s); each time the read went on after the last record read", o.res.name, o.lostCursors))
 	}
@@ -281,6 +304,14 @@ func (r *Extractor) prepareObject(ctx context.Context, res *resource) (*objectRu
 	if err != nil {
 		return nil, err
 	}
+	changed, err := r.chooseMirror(res, fields)
+	if err != nil {
+		return nil, err
+	}
+	if changed && res.inc != nil {
+		res.inc.restore(r.prior[res.name].Incremental[res.inc.CursorPath])
+	}
+	hasIsDeleted := slices.ContainsFunc(fields, func(f selectedField) bool { return f.name == "IsDeleted" })
 	if info := r.cfg.Destination; info.MaxColumns > 0 && len(fields)+len(schema.RootSystemColumns()) > info.MaxColumns {
 		sys := len(schema.RootSystemColumns())
 		return nil, fmt.Errorf("the Salesforce object %s has %d fields to load, and a %s table holds at most %d columns, %d of them for fields (sfdlt adds %d): leave at least %d fields out with sfdlt.ExcludeFields(%q, ...) (or formula fields with FormulaFields(false)); nothing was read",
@@ -290,11 +321,11 @@ func (r *Extractor) prepareObject(ctx context.Context, res *resource) (*objectRu
 	for i, f := range fields {
 		cols[i] = schema.NewColumn(f.column, f.typ)
 	}
-	if res.inc != nil && res.inc.CursorPath == SystemModstamp && res.disposition == schema.Merge {
+	if res.inc != nil && modStamp(res.inc.CursorPath) && res.disposition == schema.Merge {
 		// Several versions of one record in a run (changed while it was read): keep the newest.
-		hint := res.columns[r.sch.Naming().NormalizeIdentifier(SystemModstamp)]
-		if hint.DedupSort == "" {
-			res.columns[r.sch.Naming().NormalizeIdentifier(SystemModstamp)] = schema.ColumnHint{DedupSort: "desc", NotNull: hint.NotNull}
+		col := r.sch.Naming().NormalizeIdentifier(res.inc.CursorPath)
+		if hint := res.columns[col]; hint.DedupSort == "" {
+			res.columns[col] = schema.ColumnHint{DedupSort: "desc", NotNull: hint.NotNull}
 		}
 	}
 	if r.src.HardDeletes && res.disposition == schema.Merge {
@@ -313,8 +344,9 @@ func (r *Extractor) prepareObject(ctx context.Context, res *resource) (*objectRu
 			r.note(fmt.Sprintf("%s: read in full to refresh its formula fields (FormulaRefresh %s)", res.name, r.src.FormulaRefresh))
 		}
 	}
-	// queryAll for merge resources: deletions since the last run arrive as IsDeleted rows.
-	queryAll := res.disposition == schema.Merge
+	// queryAll for merge resources: deletions since the last run arrive as IsDeleted rows (an
+	// object without IsDeleted keeps no deleted records to read).
+	queryAll := res.disposition == schema.Merge && hasIsDeleted
 	rp := r.resumePoint(res)
 	var plan gapPlan
 	reload := false
@@ -328,7 +360,7 @@ func (r *Extractor) prepareObject(ctx context.Context, res *resource) (*objectRu
 		if plan.reload {
 			// The table is replaced by the org as it is: live records, and with soft deletes the
 			// deleted ones still in the recycle bin.
-			res.disposition, res.inc.fullRead, queryAll, reload = schema.Replace, true, !r.src.HardDeletes, true
+			res.disposition, res.inc.fullRead, queryAll, reload = schema.Replace, true, !r.src.HardDeletes && hasIsDeleted, true
 		}
 	}
 	t, err := r.sch.Evolve(normalize.Observed(res.hints(), cols))
@@ -369,3 +401,7 @@ func (r *Extractor) prepareObject(ctx context.Context, res *resource) (*objectRu
 	}
 	return o, nil
 }
+
+// modStamp reports whether a cursor field is a record's modification stamp: a record that
+// changes gets a later value (SystemModstamp always; LastModifiedDate on changes made by users).
+func modStamp(field string) bool { return field == SystemModstamp || field == "LastModifiedDate" }

@@ -29,6 +29,26 @@ type Source struct {
 	// name (the values are the names as the user gave them, for errors).
 	Exclude        map[string]map[string]string
 	FormulaRefresh time.Duration
+
+	// AllObjects adds every object the org's global describe lists as queryable, and that is
+	// ordinary data (see discover.go), beside the resources given; ObjectsInclude and
+	// ObjectsExclude are glob patterns on object API names (case-insensitive) that narrow it.
+	AllObjects                     bool
+	ObjectsInclude, ObjectsExclude []string
+	// Objects overrides, per Salesforce object (by lower-case API name), the disposition,
+	// primary key and cursor a resource of that object would have.
+	Objects map[string]ObjectHints
+}
+
+// ObjectHints override what a Salesforce object's resource would have. Empty fields keep it.
+type ObjectHints struct {
+	Disposition schema.WriteDisposition
+	PrimaryKey  []string // normalized column names
+	MergeKey    []string
+	Columns     map[string]schema.ColumnHint // by normalized column name, merged into the resource's
+	// Cursor is the cursor field ("SystemModstamp"); NoCursor makes the resource not incremental.
+	Cursor   string
+	NoCursor bool
 }
 
 // Resource is one resource of a run: a Salesforce object (Object set) or a Go function
@@ -76,6 +96,11 @@ type resource struct {
 	columns     map[string]schema.ColumnHint
 	fn          func(ctx context.Context, lastValue any) iter.Seq2[map[string]any, error]
 	formulas    *bool
+	// discovered: found by AllObjects. Its disposition and cursor are chosen from its describe
+	// (see chooseMirror), and an object-specific refusal skips it instead of failing the run.
+	discovered bool
+	// begun: the resource's first mark went to the loader (its table is part of the load).
+	begun bool
 }
 
 func newResource(spec *Resource) *resource {
