@@ -2,12 +2,14 @@ package sfdlt
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
 
 	"github.com/sfdlt/sfdlt/destination"
+	"github.com/sfdlt/sfdlt/schema"
 )
 
 // Inspection is what `sfdlt pipeline <name> show` prints: the dataset's tables with their row
@@ -21,6 +23,16 @@ type Inspection struct {
 	State        *PipelineState
 	// StateFrom says where the state was read: "local", "destination" or "new".
 	StateFrom string
+	// Resources says how each resource's table is written, from the stored schema and state.
+	Resources []ResourceInfo
+}
+
+// ResourceInfo is how a resource's table is loaded: its write disposition and, for an
+// incremental resource, its cursor field.
+type ResourceInfo struct {
+	Table       string
+	Disposition WriteDisposition
+	Cursor      string // "" when the table is read in full every run
 }
 
 // Inspect reads the pipeline's dataset and state without changing anything: it takes no lock
@@ -46,7 +58,40 @@ func (p *Pipeline) Inspect(ctx context.Context, loads int) (in *Inspection, err 
 	if in.Loads, err = r.Loads(ctx, loads); err != nil {
 		return nil, fmt.Errorf("reading the loads of %q: %w", p.dataset, err)
 	}
+	row, err := r.Schema(ctx, SourceName)
+	switch {
+	case errors.Is(err, destination.ErrNotFound):
+	case err != nil:
+		return nil, fmt.Errorf("reading the stored schema of %q: %w", p.dataset, err)
+	default:
+		var sch schema.Schema
+		if err := sch.UnmarshalJSON([]byte(row.Schema)); err != nil {
+			return nil, fmt.Errorf("the stored schema of %q (version %d) cannot be read: %w", p.dataset, row.Version, err)
+		}
+		in.Resources = resourcesOf(&sch, in.State)
+	}
 	return in, nil
+}
+
+// resourcesOf lists the root data tables of a schema, with their cursors from the state.
+func resourcesOf(sch *schema.Schema, st *PipelineState) []ResourceInfo {
+	var out []ResourceInfo
+	for _, t := range sch.Tables {
+		if t.Parent != "" || schema.IsSystemTable(t.Name) {
+			continue
+		}
+		ri := ResourceInfo{Table: t.Name, Disposition: t.WriteDisposition}
+		if st != nil && st.Sources[SourceName] != nil {
+			if rs := st.Sources[SourceName].Resources[t.Name]; rs != nil {
+				for _, c := range slices.Sorted(maps.Keys(rs.Incremental)) {
+					ri.Cursor = c
+				}
+			}
+		}
+		out = append(out, ri)
+	}
+	slices.SortFunc(out, func(a, b ResourceInfo) int { return strings.Compare(a.Table, b.Table) })
+	return out
 }
 
 // String prints the inspection as a short report.
@@ -66,7 +111,7 @@ func (in *Inspection) String() string {
 				fmt.Fprintf(&b, "  %-*s (a running load is adding columns; not counted)\n", width, t.Name)
 				continue
 			}
-			fmt.Fprintf(&b, "  %-*s %10d rows\n", width, t.Name, t.Rows)
+			fmt.Fprintf(&b, "  %-*s %10d rows%s\n", width, t.Name, t.Rows, in.how(t.Name))
 		}
 	}
 	if len(in.Loads) > 0 {
@@ -92,4 +137,18 @@ func (in *Inspection) String() string {
 		}
 	}
 	return b.String()
+}
+
+// how says how a table is loaded, for the report: ", merge on SystemModstamp", ", replace".
+func (in *Inspection) how(table string) string {
+	for _, r := range in.Resources {
+		if r.Table != table || r.Disposition == "" {
+			continue
+		}
+		if r.Cursor != "" {
+			return fmt.Sprintf("  %s, incremental on %s", r.Disposition, r.Cursor)
+		}
+		return fmt.Sprintf("  %s", r.Disposition)
+	}
+	return ""
 }

@@ -1,6 +1,7 @@
 package sfdlt_test
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -63,6 +64,31 @@ func TestAllObjectsStandardOrg(t *testing.T) {
 			t.Errorf("second run wrote %d rows of something__c with nothing changed", n)
 		}
 		e.checkTable("something__c", "Something__c", true)
+
+		// show lists each object's disposition and cursor.
+		in, err := e.pipeline().Inspect(context.Background(), 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]sfdlt.ResourceInfo{}
+		for _, r := range in.Resources {
+			got[r.Table] = r
+		}
+		for table, want := range map[string]sfdlt.ResourceInfo{
+			"something__c": {Table: "something__c", Disposition: sfdlt.Merge, Cursor: "SystemModstamp"},
+			"opportunity":  {Table: "opportunity", Disposition: sfdlt.Merge, Cursor: "SystemModstamp"},
+			"sf_user":      {Table: "sf_user", Disposition: sfdlt.Replace},
+		} {
+			if got[table] != want {
+				t.Errorf("Inspect: %s is %+v, want %+v", table, got[table], want)
+			}
+		}
+		if len(in.Resources) != len(standard)+1 {
+			t.Errorf("Inspect lists %d resources, want %d", len(in.Resources), len(standard)+1)
+		}
+		if s := in.String(); !strings.Contains(s, "merge, incremental on SystemModstamp") || !strings.Contains(s, "rows  replace") {
+			t.Errorf("show does not say how tables are loaded:\n%s", s)
+		}
 	})
 }
 
