@@ -189,6 +189,9 @@ func refusal(err error) bool {
 	if err == nil || errors.Is(err, client.ErrRequestLimitExceeded) || errors.Is(err, client.ErrConcurrentLimit) {
 		return false
 	}
+	if errors.Is(err, errNotQueryable) {
+		return true
+	}
 	var ae *client.APIError
 	if !errors.As(err, &ae) {
 		return errors.Is(err, client.ErrBulkUnsupported)

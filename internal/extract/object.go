@@ -298,7 +298,7 @@ func (r *Extractor) prepareObject(ctx context.Context, res *resource) (*objectRu
 		return nil, fmt.Errorf("%w (if Salesforce keeps answering this way, run again later; nothing of this run was committed)", err)
 	}
 	if !d.Queryable {
-		return nil, fmt.Errorf("the Salesforce object %s is not queryable: leave it out", d.Name)
+		return nil, fmt.Errorf("the Salesforce object %s %w: leave it out", d.Name, errNotQueryable)
 	}
 	fields, err := r.objectFields(res, d)
 	if err != nil {
@@ -405,3 +405,6 @@ func (r *Extractor) prepareObject(ctx context.Context, res *resource) (*objectRu
 // modStamp reports whether a cursor field is a record's modification stamp: a record that
 // changes gets a later value (SystemModstamp always; LastModifiedDate on changes made by users).
 func modStamp(field string) bool { return field == SystemModstamp || field == "LastModifiedDate" }
+
+// errNotQueryable is an object whose describe says it cannot be queried.
+var errNotQueryable = errors.New("is not queryable")
