@@ -79,8 +79,12 @@ func (f *tomlFile) record(path []string, key unstable.Iterator) {
 	// The line is the number of line starts at or before the key (Parser.Shape would rescan the
 	// document from the top for every key).
 	line, _ := slices.BinarySearch(f.lineStarts, int(k.Raw.Offset)+1)
-	if _, seen := f.lines[joinPath(path)]; !seen {
-		f.lines[joinPath(path)] = line
+	// The tables a key or header implies ([a.b.c] implies a and a.b) are placed at its line
+	// unless they appear earlier, so that messages about them name a line too.
+	for i := range path {
+		if _, seen := f.lines[joinPath(path[:i+1])]; !seen {
+			f.lines[joinPath(path[:i+1])] = line
+		}
 	}
 }
 
