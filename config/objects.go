@@ -102,7 +102,7 @@ func (c *Config) resolveObjects() []error {
 			if !ok {
 				continue
 			}
-			shown, err := o.set(k.name, h)
+			shown, err := o.set(k, h)
 			if err != nil {
 				errs = append(errs, err)
 				continue
@@ -120,8 +120,12 @@ func (c *Config) resolveObjects() []error {
 	return errs
 }
 
-// set parses the value h of the object key name into o, returning it as String shows it.
-func (o *ObjectSettings) set(name string, h hit) (string, error) {
+// set parses the value h of the object key k into o, returning it as String shows it.
+func (o *ObjectSettings) set(k keySpec, h hit) (string, error) {
+	name := k.name
+	if k.kind == kindList {
+		return o.setList(name, h)
+	}
 	switch name {
 	case "write_disposition":
 		v, err := h.asString(false)
@@ -151,6 +155,11 @@ func (o *ObjectSettings) set(name string, h hit) (string, error) {
 		return "", h.valueError(false, `a field name such as "LastModifiedDate", or "none" for a full read on every run`,
 			`write cursor = "LastModifiedDate" (a Salesforce field API name) or cursor = "none"`)
 	}
+	return "", fmt.Errorf("%s: %s: sfdlt has no such hint", h.origin, h.key())
+}
+
+// setList parses the list key name (primary_key, merge_key, not_null) into o.
+func (o *ObjectSettings) setList(name string, h hit) (string, error) {
 	example := map[string]string{"primary_key": `["Id"]`, "merge_key": `["External_Id__c"]`, "not_null": `["Name"]`}[name]
 	list, err := h.asList(example)
 	if err != nil {
@@ -297,36 +306,6 @@ func objectKeyNames() string {
 		names[i] = k.name
 	}
 	return strings.Join(names, ", ")
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
-// distance is the Levenshtein distance, for "did you mean" suggestions.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func isObjectKey(k string) bool {

@@ -95,8 +95,8 @@ func (c *Config) warnUnknown() {
 	slices.Sort(names)
 	for _, name := range slices.Compact(names) {
 		rest := strings.TrimPrefix(name, prefix)
-		if _, ok := strings.CutPrefix(rest, "OBJECTS__"); ok {
-			continue // below
+		if strings.HasPrefix(rest, "OBJECTS__") {
+			continue // an object's hint: below
 		}
 		credentials := false
 		if r, ok := strings.CutPrefix(rest, "CREDENTIALS__"); ok {
@@ -133,4 +133,34 @@ func (c *Config) warnUnknownObjectKeys(f *tomlFile, path []string, objects any, 
 			}
 		}
 	}
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// distance is the Levenshtein distance, for "did you mean" suggestions.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
