@@ -19,9 +19,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -75,6 +77,9 @@ func (s Settings) clone() Settings {
 	s.Source.Production = clonePtr(s.Source.Production)
 	s.Source.FormulaFields = clonePtr(s.Source.FormulaFields)
 	s.Source.BulkThreshold = clonePtr(s.Source.BulkThreshold)
+	s.Source.ObjectsInclude = slices.Clone(s.Source.ObjectsInclude)
+	s.Source.ObjectsExclude = slices.Clone(s.Source.ObjectsExclude)
+	s.Source.Objects = cloneObjects(s.Source.Objects)
 	s.Pipeline.CommitEvery = clonePtr(s.Pipeline.CommitEvery)
 	return s
 }
@@ -126,12 +131,20 @@ type found struct {
 //     security_token, client_id, client_secret, private_key, private_key_file or
 //     private_key_path, refresh_token, session_id, instance_url); sources.salesforce.<key>,
 //     sources.<key>, <key> for the other source settings (domain, login_url, api_version,
-//     is_production, include_formula_fields, ...); destination.<name>.credentials,
-//     destination.credentials, credentials for destinations.
+//     is_production, include_formula_fields, all_objects, objects_include, ...);
+//     sources.salesforce.objects.<Object>.<key> for an object's hints (write_disposition,
+//     primary_key, merge_key, cursor, not_null), the object's API name matched regardless of
+//     case; destination.<name>.credentials, destination.credentials, credentials for
+//     destinations.
 //
 // An environment variable is the path upper-cased and joined by "__":
-// sources.salesforce.password is SOURCES__SALESFORCE__PASSWORD. Empty values (an empty
-// variable, password = "") count as not set.
+// sources.salesforce.password is SOURCES__SALESFORCE__PASSWORD,
+// sources.salesforce.objects.Invoice__c.cursor is SOURCES__SALESFORCE__OBJECTS__INVOICE__C__CURSOR
+// (an object named only by variables is found when Load knows the whole environment, that is
+// unless only Options.LookupEnv is given). A list (objects_include, primary_key, ...) is a TOML
+// array, or a string: in a file a list of one, in a variable a comma-separated list
+// ("*__c,Opportunity*") or a JSON array. Empty values (an empty variable, password = "") count
+// as not set.
 //
 // Files that do not exist are skipped. Load fails on unreadable files, TOML syntax errors
 // (naming file, line and column) and values of the wrong type (naming key, file and line);
@@ -252,7 +265,8 @@ func (c *Config) Settings() Settings {
 
 // Origin tells where the named setting came from ("env SOURCES__SALESFORCE__PASSWORD",
 // "/home/me/project/.dlt/secrets.toml:3", "default"), for messages. Names are the short
-// Salesforce keys (password, domain, ...), the pipeline settings (pipeline_name, ...),
+// Salesforce keys (password, domain, ...), objects.<Object>.<key> for an object's hints (the
+// object spelled as in Settings().Source.Objects), the pipeline settings (pipeline_name, ...),
 // destination.<name>.credentials and destination.duckdb.memory_limit.
 func (c *Config) Origin(name string) (string, bool) {
 	if c == nil || c.st == nil {
@@ -286,7 +300,15 @@ func (c *Config) String() string {
 		show(k.name)
 	}
 	for _, k := range salesforceKeys {
-		show(k.name)
+		if k.kind != kindObjects {
+			show(k.name)
+			continue
+		}
+		for _, object := range slices.Sorted(maps.Keys(s.settings.Source.Objects)) {
+			for _, key := range objectKeys {
+				show(objectSetting(object, key.name))
+			}
+		}
 	}
 	show("destination.duckdb.credentials")
 	show("destination.duckdb.memory_limit")

@@ -73,7 +73,7 @@ var settingNames = []string{
 	"user_name", "password", "security_token", "client_id", "client_secret", "private_key", "private_key_file",
 	"private_key_path", "refresh_token", "session_id", "instance_url", "domain", "login_url", "api_version",
 	"is_production", "include_formula_fields", "bulk_threshold", "hard_deletes", "lookback",
-	"max_api_usage_percent", "formula_refresh", "max_query_cursors",
+	"max_api_usage_percent", "formula_refresh", "max_query_cursors", "all_objects", "objects_include", "objects_exclude",
 	"destination.duckdb.credentials", "destination.duckdb.memory_limit", "destination.postgres.credentials",
 }
 
@@ -908,4 +908,331 @@ func mustLoad(t *testing.T, conf string, env ...string) *config.Config {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// sfCreds are credentials in the environment, so that the tests can build the source.
+var sfCreds = []string{"SOURCES__SALESFORCE__USER_NAME=ada@example.com", "SOURCES__SALESFORCE__PASSWORD=pw-SEKRET"}
+
+// mustSource builds the configuration's source and fails the test if it, or its options, fail.
+func mustSource(t *testing.T, c *config.Config) *sfdlt.Source {
+	t.Helper()
+	src, err := c.Source()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := src.Err(); err != nil {
+		t.Fatalf("the source refuses the configuration's options: %v", err)
+	}
+	return src
+}
+
+func TestAllObjectsKeys(t *testing.T) {
+	type lists struct{ include, exclude []string }
+	tests := []struct {
+		name, conf string
+		env        []string
+		want       lists
+		origin     string // of objects_include, "" for none
+	}{
+		{name: "toml", conf: "[sources.salesforce]\nall_objects = true\nobjects_include = [\"*__c\", \" Opportunity* \"]\nobjects_exclude = \"*History\"\n",
+			want: lists{[]string{"*__c", "Opportunity*"}, []string{"*History"}}, origin: "config.toml:3"},
+		{name: "env", env: []string{"SOURCES__SALESFORCE__ALL_OBJECTS=true", "SOURCES__SALESFORCE__OBJECTS_INCLUDE=*__c, Opportunity*,",
+			"SOURCES__SALESFORCE__OBJECTS_EXCLUDE=*Share"},
+			want: lists{[]string{"*__c", "Opportunity*"}, []string{"*Share"}}, origin: "env SOURCES__SALESFORCE__OBJECTS_INCLUDE"},
+		{name: "env JSON array, as dlt writes lists", env: []string{"SOURCES__SALESFORCE__ALL_OBJECTS=1", `SOURCES__SALESFORCE__OBJECTS_INCLUDE=["[A-C]*", "Invoice__c"]`},
+			want: lists{include: []string{"[A-C]*", "Invoice__c"}}, origin: "env SOURCES__SALESFORCE__OBJECTS_INCLUDE"},
+		{name: "env glob starting with a set", env: []string{"SOURCES__SALESFORCE__ALL_OBJECTS=1", "SOURCES__SALESFORCE__OBJECTS_INCLUDE=[A-C]*,X*"},
+			want: lists{include: []string{"[A-C]*", "X*"}}, origin: "env SOURCES__SALESFORCE__OBJECTS_INCLUDE"},
+		{name: "env wins", conf: "[sources.salesforce]\nall_objects = true\nobjects_include = [\"A*\", \"B*\"]\nobjects_exclude = [\"*History\"]\n",
+			env:  []string{"SOURCES__SALESFORCE__OBJECTS_INCLUDE=C*"},
+			want: lists{[]string{"C*"}, []string{"*History"}}, origin: "env SOURCES__SALESFORCE__OBJECTS_INCLUDE"},
+		{name: "all objects alone", conf: "[sources.salesforce]\nall_objects = true\n"},
+		{name: "pipeline section wins", conf: "[salesforce.sources.salesforce]\nobjects_include = [\"P*\"]\n[sources.salesforce]\nall_objects = true\nobjects_include = [\"Q*\"]\n",
+			want: lists{include: []string{"P*"}}, origin: "config.toml:2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := loadConfigText(t, tt.conf, append(tt.env, sfCreds...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(c.Warnings) > 0 {
+				t.Errorf("warnings: %q", c.Warnings)
+			}
+			ss := c.Settings().Source
+			if !ss.AllObjects || !reflect.DeepEqual(ss.ObjectsInclude, tt.want.include) || !reflect.DeepEqual(ss.ObjectsExclude, tt.want.exclude) {
+				t.Errorf("all_objects %v include %q exclude %q, want true %q %q", ss.AllObjects, ss.ObjectsInclude, ss.ObjectsExclude, tt.want.include, tt.want.exclude)
+			}
+			if !mustSource(t, c).AllObjects() {
+				t.Error("the source does not load all objects")
+			}
+			o, ok := c.Origin("objects_include")
+			if ok != (tt.origin != "") || !strings.HasSuffix(o, tt.origin) {
+				t.Errorf("objects_include comes from %q (%v), want %q", o, ok, tt.origin)
+			}
+			if len(tt.want.include) > 0 {
+				line := fmt.Sprintf("objects_include = %q (", strings.Join(tt.want.include, ","))
+				if !strings.Contains(c.String(), line) {
+					t.Errorf("String lacks %q:\n%s", line, c)
+				}
+			}
+		})
+	}
+
+	// Not set: not loaded, and nothing to narrow.
+	c := mustLoad(t, "", sfCreds...)
+	if ss := c.Settings().Source; ss.AllObjects || ss.ObjectsInclude != nil || ss.ObjectsExclude != nil || mustSource(t, c).AllObjects() {
+		t.Errorf("no keys: %+v", ss)
+	}
+	// Settings returns a copy.
+	c = mustLoad(t, "[sources.salesforce]\nall_objects = true\nobjects_include = [\"A*\"]\n")
+	c.Settings().Source.ObjectsInclude[0] = "B*"
+	if got := c.Settings().Source.ObjectsInclude; got[0] != "A*" {
+		t.Errorf("changing what Settings returned changed the configuration: %q", got)
+	}
+}
+
+func TestAllObjectsKeyErrors(t *testing.T) {
+	for _, bad := range []struct {
+		conf string
+		env  []string
+		want []string // all in the error
+	}{
+		{conf: "all_objects = true\nobjects_include = [\"[abc\"]\n", want: []string{"config.toml:3",
+			`sources.salesforce.objects_include: pattern "[abc" is not a valid glob`, "close every ["}},
+		{conf: "all_objects = true\nobjects_exclude = [\"*__c\", \"\\\\\"]\n", want: []string{"config.toml:3",
+			`sources.salesforce.objects_exclude: pattern "\\" is not a valid glob`}},
+		{conf: "all_objects = true\nobjects_include = \"*__c,Opportunity*\"\n", want: []string{"config.toml:3",
+			`pattern "*__c,Opportunity*" holds a comma or a space`, `objects_include = ["*__c", "Opportunity*"]`}},
+		{conf: "all_objects = true\nobjects_include = [\"*__c\", 3]\n", want: []string{"config.toml:3",
+			"sources.salesforce.objects_include: expected a list of strings, found a list holding an integer"}},
+		{conf: "all_objects = true\nobjects_include = []\n", want: []string{"config.toml:3", "sources.salesforce.objects_include: the list is empty"}},
+		{conf: "all_objects = true\nobjects_include = [\"\"]\n", want: []string{"sources.salesforce.objects_include: the list holds an empty string"}},
+		{conf: "all_objects = true\nobjects_exclude = 7\n", want: []string{"sources.salesforce.objects_exclude: expected a list of strings, found an integer"}},
+		{conf: "all_objects = \"all\"\n", want: []string{"sources.salesforce.all_objects: expected true or false"}},
+		{env: []string{"SOURCES__SALESFORCE__ALL_OBJECTS=true", "SOURCES__SALESFORCE__OBJECTS_INCLUDE=*__c,Opp[ty*"},
+			want: []string{"env SOURCES__SALESFORCE__OBJECTS_INCLUDE: sources.salesforce.objects_include: pattern \"Opp[ty*\" is not a valid glob"}},
+		{env: []string{"SOURCES__SALESFORCE__ALL_OBJECTS=true", "SOURCES__SALESFORCE__OBJECTS_INCLUDE=Invoice c"},
+			want: []string{`pattern "Invoice c" holds a comma or a space`, "SOURCES__SALESFORCE__OBJECTS_INCLUDE=*__c,Opportunity*"}},
+		{env: []string{"SOURCES__SALESFORCE__OBJECTS_INCLUDE= , "}, want: []string{"the list is empty",
+			"set SOURCES__SALESFORCE__OBJECTS_INCLUDE to a comma-separated list such as *__c,Opportunity*"}},
+		// objects_include and objects_exclude narrow a whole-org load: without one they are refused.
+		{conf: "objects_include = [\"*__c\"]\nobjects_exclude = [\"*History\"]\n", want: []string{"config.toml:2",
+			"sources.salesforce.objects_include and sources.salesforce.objects_exclude narrow a whole-org load, but all_objects is not set",
+			"add all_objects = true under [sources.salesforce]"}},
+		{conf: "all_objects = false\nobjects_exclude = [\"*History\"]\n", want: []string{"config.toml:3",
+			"sources.salesforce.objects_exclude narrows a whole-org load, but all_objects is false (", "config.toml:2)", "add all_objects = true"}},
+		{conf: "all_objects = true\nobjects_include = [\"*__c\"]\n", env: []string{"SOURCES__SALESFORCE__ALL_OBJECTS=false"},
+			want: []string{"all_objects is false (env SOURCES__SALESFORCE__ALL_OBJECTS)"}},
+	} {
+		conf := ""
+		if bad.conf != "" {
+			conf = "[sources.salesforce]\n" + bad.conf
+		}
+		_, err := loadConfigText(t, conf, bad.env...)
+		for _, want := range bad.want {
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("%q %q: %v, want an error with %q", bad.conf, bad.env, err, want)
+			}
+		}
+	}
+}
+
+func TestObjectHintsKeys(t *testing.T) {
+	const invoice = `[sources.salesforce.objects.Invoice__c]
+write_disposition = "merge"
+primary_key = "Id"
+merge_key = ["Account__c", "Period__c"]
+cursor = "LastModifiedDate"
+not_null = ["Name", "Amount__c"]
+
+[sources.salesforce.objects.Payment__c]
+write_disposition = "Replace"
+cursor = "none"
+`
+	invoiceWant := config.ObjectSettings{WriteDisposition: sfdlt.Merge, PrimaryKey: []string{"Id"}, MergeKey: []string{"Account__c", "Period__c"},
+		Cursor: "LastModifiedDate", NotNull: []string{"Name", "Amount__c"}}
+	paymentWant := config.ObjectSettings{WriteDisposition: sfdlt.Replace, NoIncremental: true}
+	tests := []struct {
+		name, conf string
+		env        []string
+		want       map[string]config.ObjectSettings
+		origins    map[string]string // Origin name -> suffix of its origin
+	}{
+		{name: "toml", conf: invoice, want: map[string]config.ObjectSettings{"Invoice__c": invoiceWant, "Payment__c": paymentWant},
+			origins: map[string]string{"objects.Invoice__c.write_disposition": "config.toml:2", "objects.Invoice__c.not_null": "config.toml:6",
+				"objects.Payment__c.cursor": "config.toml:10"}},
+		{name: "env", env: []string{"SOURCES__SALESFORCE__OBJECTS__INVOICE__C__WRITE_DISPOSITION=append",
+			"SOURCES__SALESFORCE__OBJECTS__INVOICE__C__PRIMARY_KEY=Id, Name", "SOURCES__SALESFORCE__OBJECTS__INVOICE__C__CURSOR=CreatedDate",
+			`SOURCES__SALESFORCE__OBJECTS__NS__PAYMENT__C__NOT_NULL=["Amount__c"]`, "SOURCES__SALESFORCE__OBJECTS__ACCOUNT__MERGE_KEY=External_Id__c"},
+			want: map[string]config.ObjectSettings{
+				"INVOICE__C":     {WriteDisposition: sfdlt.Append, PrimaryKey: []string{"Id", "Name"}, Cursor: "CreatedDate"},
+				"NS__PAYMENT__C": {NotNull: []string{"Amount__c"}},
+				"ACCOUNT":        {MergeKey: []string{"External_Id__c"}},
+			},
+			origins: map[string]string{"objects.INVOICE__C.cursor": "env SOURCES__SALESFORCE__OBJECTS__INVOICE__C__CURSOR"}},
+		{name: "env wins, the object matched regardless of case", conf: invoice,
+			env: []string{"SOURCES__SALESFORCE__OBJECTS__INVOICE__C__CURSOR=none", "SOURCES__SALESFORCE__OBJECTS__INVOICE__C__PRIMARY_KEY=Name",
+				"SOURCES__SALESFORCE__OBJECTS__PAYMENT__C__CURSOR=SystemModstamp"},
+			want: map[string]config.ObjectSettings{
+				"Invoice__c": {WriteDisposition: sfdlt.Merge, PrimaryKey: []string{"Name"}, MergeKey: []string{"Account__c", "Period__c"},
+					NoIncremental: true, NotNull: []string{"Name", "Amount__c"}},
+				"Payment__c": {WriteDisposition: sfdlt.Replace, Cursor: "SystemModstamp"},
+			},
+			origins: map[string]string{"objects.Invoice__c.cursor": "env SOURCES__SALESFORCE__OBJECTS__INVOICE__C__CURSOR",
+				"objects.Invoice__c.write_disposition": "config.toml:2"}},
+		{name: "pipeline section wins", conf: "[salesforce.sources.salesforce.objects.invoice__c]\ncursor = \"CreatedDate\"\n" + invoice,
+			env: []string{"SALESFORCE__SOURCES__SALESFORCE__OBJECTS__PAYMENT__C__WRITE_DISPOSITION=append"},
+			want: map[string]config.ObjectSettings{
+				"invoice__c": {WriteDisposition: sfdlt.Merge, PrimaryKey: []string{"Id"}, MergeKey: []string{"Account__c", "Period__c"},
+					Cursor: "CreatedDate", NotNull: []string{"Name", "Amount__c"}},
+				"Payment__c": {WriteDisposition: sfdlt.Append, NoIncremental: true},
+			},
+			origins: map[string]string{"objects.invoice__c.cursor": "config.toml:2", "objects.invoice__c.primary_key": "config.toml:5",
+				"objects.Payment__c.write_disposition": "env SALESFORCE__SOURCES__SALESFORCE__OBJECTS__PAYMENT__C__WRITE_DISPOSITION"}},
+		{name: "merge without a key is the run's to check", conf: "[sources.salesforce.objects.Invoice__c]\nwrite_disposition = \"merge\"\n",
+			want: map[string]config.ObjectSettings{"Invoice__c": {WriteDisposition: sfdlt.Merge}}},
+		{name: "an empty table sets nothing", conf: "[sources.salesforce.objects.Invoice__c]\n"},
+		{name: "inline tables", conf: "[sources.salesforce]\nobjects = { Invoice__c = { cursor = \"none\" } }\n",
+			want: map[string]config.ObjectSettings{"Invoice__c": {NoIncremental: true}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := loadConfigText(t, tt.conf, append(tt.env, sfCreds...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(c.Warnings) > 0 {
+				t.Errorf("warnings: %q", c.Warnings)
+			}
+			if got := c.Settings().Source.Objects; !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("objects\n%+v\nwant\n%+v", got, tt.want)
+			}
+			for name, want := range tt.origins {
+				if o, _ := c.Origin(name); !strings.HasSuffix(o, want) {
+					t.Errorf("%s comes from %q, want %q", name, o, want)
+				}
+			}
+			mustSource(t, c)
+		})
+	}
+
+	// String shows each hint with its origin; Settings returns a copy.
+	c := mustLoad(t, invoice)
+	for _, line := range []string{`sources.salesforce.objects.Invoice__c.write_disposition = "merge" (`,
+		`sources.salesforce.objects.Invoice__c.merge_key = "Account__c,Period__c" (`, `sources.salesforce.objects.Payment__c.cursor = "none" (`} {
+		if !strings.Contains(c.String(), line) {
+			t.Errorf("String lacks %q:\n%s", line, c)
+		}
+	}
+	c.Settings().Source.Objects["Invoice__c"].PrimaryKey[0] = "Name"
+	if got := c.Settings().Source.Objects["Invoice__c"].PrimaryKey; got[0] != "Id" {
+		t.Errorf("changing what Settings returned changed the configuration: %q", got)
+	}
+}
+
+// TestObjectHintsAcrossFiles: each key is looked up on its own, the working directory's files
+// first, with the object's name matched regardless of case.
+func TestObjectHintsAcrossFiles(t *testing.T) {
+	work, home := configTree(t, "", false)
+	for dir, conf := range map[string]string{
+		work: "[sources.salesforce.objects.invoice__c]\ncursor = \"CreatedDate\"\n",
+		home: "[sources.salesforce.objects.Invoice__c]\ncursor = \"LastModifiedDate\"\nwrite_disposition = \"append\"\n",
+	} {
+		if err := os.MkdirAll(filepath.Join(dir, ".dlt"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, ".dlt", "config.toml"), []byte(conf), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := config.Load(config.Options{WorkDir: work, HomeDir: home, Environ: []string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]config.ObjectSettings{"invoice__c": {WriteDisposition: sfdlt.Append, Cursor: "CreatedDate"}}
+	if got := c.Settings().Source.Objects; !reflect.DeepEqual(got, want) {
+		t.Errorf("objects %+v, want %+v", got, want)
+	}
+	if o, _ := c.Origin("objects.invoice__c.write_disposition"); o != filepath.Join(home, ".dlt", "config.toml")+":3" {
+		t.Errorf("write_disposition comes from %q", o)
+	}
+}
+
+func TestObjectHintsKeyErrors(t *testing.T) {
+	const table = "[sources.salesforce.objects.Invoice__c]\n"
+	for _, bad := range []struct {
+		conf string
+		env  []string
+		want []string // all in the error
+	}{
+		{conf: table + "write_disposition = \"upsert\"\n", want: []string{"config.toml:2",
+			`sources.salesforce.objects.Invoice__c.write_disposition: expected "append", "replace" or "merge", found a string "upsert"`}},
+		{conf: table + "write_disposition = 1\n", want: []string{"sources.salesforce.objects.Invoice__c.write_disposition: expected a string, found an integer"}},
+		{conf: table + "cursor = \"Last Modified\"\n", want: []string{"config.toml:2",
+			`sources.salesforce.objects.Invoice__c.cursor: expected a field name such as "LastModifiedDate", or "none" for a full read on every run`}},
+		{conf: table + "cursor = \"\"\n"}, // empty: not set
+		{conf: table + "primary_key = [\"Id\", 3]\n", want: []string{"config.toml:2",
+			"sources.salesforce.objects.Invoice__c.primary_key: expected a list of strings, found a list holding an integer"}},
+		{conf: table + "merge_key = \"Account Id\"\n", want: []string{`sources.salesforce.objects.Invoice__c.merge_key: "Account Id" is not a field name`}},
+		{conf: table + "not_null = []\n", want: []string{"sources.salesforce.objects.Invoice__c.not_null: the list is empty"}},
+		{conf: table + "not_null = true\n", want: []string{"sources.salesforce.objects.Invoice__c.not_null: expected a list of strings, found a boolean"}},
+		{conf: "[sources.salesforce.objects.\"Invoice c\"]\ncursor = \"none\"\n", want: []string{"config.toml:1",
+			`sources.salesforce.objects.Invoice c: "Invoice c" is not a Salesforce object API name`, "[sources.salesforce.objects.Invoice__c]"}},
+		{conf: "[sources.salesforce.objects.1Invoice]\ncursor = \"none\"\n", want: []string{`"1Invoice" is not a Salesforce object API name`}},
+		{conf: "[sources.salesforce]\nobjects = [\"Invoice__c\"]\n", want: []string{"config.toml:2",
+			"sources.salesforce.objects: expected a table per Salesforce object, found a list", "all_objects = true"}},
+		{conf: "[sources.salesforce.objects]\nInvoice__c = \"merge\"\n", want: []string{"config.toml:2",
+			"sources.salesforce.objects.Invoice__c: expected a table of the object's hints, found a string",
+			"write_disposition, primary_key, merge_key, cursor, not_null"}},
+		{conf: table + "cursor = \"none\"\n[sources.salesforce.objects.INVOICE__c]\ncursor = \"none\"\n",
+			want: []string{"sources.salesforce.objects.INVOICE__c and sources.salesforce.objects.Invoice__c name the same object"}},
+		{env: []string{"SOURCES__SALESFORCE__OBJECTS__INVOICE__C__WRITE_DISPOSITION=upsert"}, want: []string{
+			`env SOURCES__SALESFORCE__OBJECTS__INVOICE__C__WRITE_DISPOSITION: sources.salesforce.objects.INVOICE__C.write_disposition: expected "append", "replace" or "merge"`}},
+		{env: []string{"SOURCES__SALESFORCE__OBJECTS__INVOICE-C__CURSOR=none"}, want: []string{
+			`env SOURCES__SALESFORCE__OBJECTS__INVOICE-C__CURSOR: sources.salesforce.objects.INVOICE-C: "INVOICE-C" is not a Salesforce object API name`}},
+		// Every malformed value is reported, not only the first.
+		{conf: table + "write_disposition = \"upsert\"\ncursor = \"a b\"\n[sources.salesforce.objects.\"x y\"]\ncursor = \"none\"\n",
+			want: []string{"3 invalid value(s)"}},
+	} {
+		_, err := loadConfigText(t, bad.conf, bad.env...)
+		if len(bad.want) == 0 && err != nil {
+			t.Errorf("%q: %v", bad.conf, err)
+		}
+		for _, want := range bad.want {
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("%q %q: %v, want an error with %q", bad.conf, bad.env, err, want)
+			}
+		}
+	}
+}
+
+func TestObjectHintsTypoWarnings(t *testing.T) {
+	c := mustLoad(t, `[sources.salesforce.objects.Invoice__c]
+curser = "LastModifiedDate"
+write_dispositon = "merge"
+primary_key = "Id"
+[sources.salesforce.object.Payment__c]
+cursor = "none"
+`, "SOURCES__SALESFORCE__OBJECTS__INVOICE__C__NOTNULL=Name", "SOURCES__SALESFORCE__OBJECTS__CURSOR=none")
+	warnings := strings.Join(c.Warnings, "\n")
+	for _, want := range []string{
+		"config.toml:2: unknown key sources.salesforce.objects.Invoice__c.curser (did you mean cursor?): sfdlt ignores it (an object's hints are write_disposition, primary_key, merge_key, cursor, not_null)",
+		"config.toml:3: unknown key sources.salesforce.objects.Invoice__c.write_dispositon (did you mean write_disposition?)",
+		"config.toml:5: unknown key sources.salesforce.object (did you mean objects?)",
+		"environment variable SOURCES__SALESFORCE__OBJECTS__INVOICE__C__NOTNULL is not a setting sfdlt reads (did you mean SOURCES__SALESFORCE__OBJECTS__INVOICE__C__NOT_NULL?)",
+		"environment variable SOURCES__SALESFORCE__OBJECTS__CURSOR is not a setting sfdlt reads: an object's hint is SOURCES__SALESFORCE__OBJECTS__<OBJECT>__<KEY>",
+	} {
+		if !strings.Contains(warnings, want) {
+			t.Errorf("warnings lack %q:\n%s", want, warnings)
+		}
+	}
+	if len(c.Warnings) != 5 {
+		t.Errorf("%d warnings, want 5:\n%s", len(c.Warnings), warnings)
+	}
+	// What is known is read, what is not is not.
+	want := map[string]config.ObjectSettings{"Invoice__c": {PrimaryKey: []string{"Id"}}}
+	if got := c.Settings().Source.Objects; !reflect.DeepEqual(got, want) {
+		t.Errorf("objects %+v, want %+v", got, want)
+	}
 }

@@ -79,8 +79,12 @@ func (f *tomlFile) record(path []string, key unstable.Iterator) {
 	// The line is the number of line starts at or before the key (Parser.Shape would rescan the
 	// document from the top for every key).
 	line, _ := slices.BinarySearch(f.lineStarts, int(k.Raw.Offset)+1)
-	if _, seen := f.lines[joinPath(path)]; !seen {
-		f.lines[joinPath(path)] = line
+	// The tables a key or header implies ([a.b.c] implies a and a.b) are placed at its line
+	// unless they appear earlier, so that messages about them name a line too.
+	for i := range path {
+		if _, seen := f.lines[joinPath(path[:i+1])]; !seen {
+			f.lines[joinPath(path[:i+1])] = line
+		}
 	}
 }
 
@@ -116,6 +120,28 @@ func (f *tomlFile) get(path []string) (any, bool) {
 	return cur, true
 }
 
+// getFold is get with path[i] matched regardless of case (an object's API name, which
+// Salesforce matches so); it returns the path as the file spells it. An exact match wins.
+func (f *tomlFile) getFold(path []string, i int) ([]string, any, bool) {
+	if v, ok := f.get(path); ok {
+		return path, v, true
+	}
+	parent, _ := f.get(path[:i])
+	m, ok := parent.(map[string]any)
+	if !ok {
+		return nil, nil, false
+	}
+	for _, k := range sortedKeys(m) {
+		if k != path[i] && strings.EqualFold(k, path[i]) {
+			at := slices.Concat(path[:i], []string{k}, path[i+1:])
+			if v, ok := f.get(at); ok {
+				return at, v, true
+			}
+		}
+	}
+	return nil, nil, false
+}
+
 func (f *tomlFile) origin(path []string) string {
 	if line := f.lines[joinPath(path)]; line > 0 {
 		return fmt.Sprintf("%s:%d", f.path, line)
@@ -130,7 +156,7 @@ var quoted = regexp.MustCompile(`"[^"]*"`)
 func knownKey(key string) bool {
 	parts := strings.Split(strings.TrimSpace(key), ".")
 	last := strings.Trim(strings.TrimSpace(parts[len(parts)-1]), `"'`)
-	for _, keys := range [][]keySpec{salesforceKeys, postgresFields, pipelineKeys} {
+	for _, keys := range [][]keySpec{salesforceKeys, objectKeys, postgresFields, pipelineKeys} {
 		for _, k := range keys {
 			if k.name == last {
 				return true

@@ -24,6 +24,9 @@ func FuzzSecretsTOML(f *testing.F) {
 		"[sources.salesforce]\nprivate_key = \"\"\"\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC==SEKRET\n",
 		"credentials=\"://\" ", // found by the fuzzer: a URL at the least specific path
 		"[sources.salesforce]\nmax_api_usage_percent = nan\nlookback = \"-1s\"\nbulk_threshold = 1e3\n",
+		"[sources.salesforce]\nobjects_include = [\"[\", 1]\nobjects_exclude = \"a,b\"\nobjects = 3\n",
+		"[sources.salesforce.objects.Invoice__c]\nwrite_disposition = 1\ncursor = \"a b\"\nprimary_key = []\n[sources.salesforce.objects.INVOICE__C]\nx = 1\n",
+		"[sources.salesforce.objects]\n\"\" = {cursor = \"none\"}\n\"a.b\" = 2\n",
 	} {
 		f.Add([]byte(seed))
 	}

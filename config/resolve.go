@@ -1,9 +1,11 @@
 package config
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -22,6 +24,11 @@ const (
 	kindInt
 	kindDuration // a Go duration such as "15m"
 	kindPercent  // a number from 0 to 100
+	kindList     // a list of strings (see asList)
+	kindPatterns // a list of glob patterns on object API names, such as ["*__c"]
+	// kindObjects is the table of per-object tables [sources.salesforce.objects.<Object>]
+	// (see objects.go).
+	kindObjects
 )
 
 // keySpec describes one configuration key.
@@ -53,6 +60,15 @@ func envName(path []string) string { return strings.ToUpper(strings.Join(path, "
 // find looks a value up by dlt's rules: the pipeline section first (when scoped), then the
 // providers (environment, secrets files, config files), then the paths in the order given.
 func (s *state) find(paths [][]string, scoped bool) (hit, bool) {
+	return s.search(paths, scoped, func(f *tomlFile, p []string) ([]string, any, bool) {
+		v, ok := f.get(p)
+		return p, v, ok
+	})
+}
+
+// search is find with get reading a path from a file: get returns the path as the file spells
+// it, which may differ from the path asked for (see findObjectKey).
+func (s *state) search(paths [][]string, scoped bool, get func(f *tomlFile, p []string) ([]string, any, bool)) (hit, bool) {
 	for _, ps := range s.passes(paths, scoped) {
 		for _, p := range ps {
 			name := envName(p)
@@ -66,8 +82,8 @@ func (s *state) find(paths [][]string, scoped bool) (hit, bool) {
 					if f.secrets != secrets {
 						continue
 					}
-					if v, ok := f.get(p); ok {
-						return hit{raw: v, path: p, origin: f.origin(p), file: f}, true
+					if at, v, ok := get(f, p); ok {
+						return hit{raw: v, path: at, origin: f.origin(at), file: f}, true
 					}
 				}
 			}
@@ -218,6 +234,89 @@ func (h hit) asPercent() (float64, error) {
 		return 0, h.valueError(false, "a percentage from 0 to 100", fmt.Sprintf("write %s = 90", h.name()))
 	}
 	return f, nil
+}
+
+// asList reads a list of strings: a TOML array of strings, or a string, which in a file is a
+// list of one and in an environment variable a comma-separated list (or a JSON array, the
+// form dlt reads lists from variables in). Items are trimmed; example is the list the fix shows.
+func (h hit) asList(example string) ([]string, error) {
+	name := h.name()
+	fix := fmt.Sprintf("write %s = %s", name, example)
+	if h.env {
+		fix = fmt.Sprintf("set %s to a comma-separated list such as %s", strings.TrimPrefix(h.origin, "env "), listEnvExample(example))
+	}
+	var items []string
+	switch v := h.raw.(type) {
+	case []any:
+		for _, e := range v {
+			s, ok := e.(string)
+			if !ok {
+				return nil, fmt.Errorf("%s: %s: expected a list of strings, found a list holding %s: %s", h.origin, h.key(), describe(e), fix)
+			}
+			items = append(items, s)
+		}
+	case string:
+		items = []string{v}
+		if h.env {
+			var list []string
+			if strings.HasPrefix(strings.TrimSpace(v), "[") && json.Unmarshal([]byte(v), &list) == nil {
+				items = list
+			} else {
+				items = nil
+				for part := range strings.SplitSeq(v, ",") {
+					if part = strings.TrimSpace(part); part != "" {
+						items = append(items, part) // "a,b," is a list of two
+					}
+				}
+			}
+		}
+	default:
+		return nil, h.valueError(false, "a list of strings", fix)
+	}
+	out := make([]string, 0, len(items))
+	for _, it := range items {
+		if it = strings.TrimSpace(it); it == "" {
+			return nil, fmt.Errorf("%s: %s: the list holds an empty string: remove it (%s)", h.origin, h.key(), fix)
+		}
+		out = append(out, it)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: %s: the list is empty: %s, or remove %s to keep the default", h.origin, h.key(), fix, name)
+	}
+	return out, nil
+}
+
+// listEnvExample turns a TOML list such as ["a", "b"] into its environment form, a,b.
+func listEnvExample(example string) string {
+	var list []string
+	if json.Unmarshal([]byte(example), &list) != nil {
+		return example
+	}
+	return strings.Join(list, ",")
+}
+
+// asPatterns reads a list of glob patterns on object API names (objects_include,
+// objects_exclude), each checked as path.Match reads it.
+func (h hit) asPatterns() ([]string, error) {
+	const example = `["*__c", "Opportunity*"]`
+	patterns, err := h.asList(example)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range patterns {
+		if strings.ContainsAny(p, ", \t") {
+			fix := fmt.Sprintf("write one string per pattern: %s = %s", h.name(), example)
+			if h.env {
+				fix = fmt.Sprintf("separate the patterns with commas: %s=%s", strings.TrimPrefix(h.origin, "env "), listEnvExample(example))
+			}
+			return nil, fmt.Errorf("%s: %s: pattern %q holds a comma or a space, which no object API name has: %s", h.origin, h.key(), p, fix)
+		}
+		if _, err := path.Match(p, ""); err != nil {
+			return nil, fmt.Errorf(`%s: %s: pattern %q is not a valid glob (%v): use * for any characters, ? for one, [abc] or [a-z] for one of a set (close every [), as in "*__c"`,
+				h.origin, h.key(), p, err)
+		}
+	}
+	return patterns, nil
 }
 
 // resolve resolves every known setting into typed values, collecting the errors of all

@@ -29,6 +29,17 @@ type SourceSettings struct {
 	FormulaRefresh     time.Duration // formula_refresh
 	// MaxQueryCursors is max_query_cursors, from 1 to 9 (0: sfdlt.DefaultMaxQueryCursors).
 	MaxQueryCursors int
+	// AllObjects is all_objects: load every object of the org beside the standard resources
+	// (see sfdlt.AllObjects).
+	AllObjects bool
+	// ObjectsInclude and ObjectsExclude are objects_include and objects_exclude: glob patterns on
+	// object API names that narrow AllObjects (see sfdlt.ObjectsInclude); nil when not set. A
+	// configuration that sets them without all_objects = true does not load.
+	ObjectsInclude, ObjectsExclude []string
+	// Objects are the hints of [sources.salesforce.objects.<Object>] tables, by object API name
+	// as the configuration spells it (upper case for an object named only by environment
+	// variables: Salesforce matches names regardless of case); nil when there are none.
+	Objects map[string]ObjectSettings
 }
 
 // sourceName is the second section of the source's keys: sources.salesforce.
@@ -63,6 +74,10 @@ var salesforceKeys = []keySpec{
 	{name: "max_api_usage_percent", kind: kindPercent},
 	{name: "formula_refresh", kind: kindDuration},
 	{name: "max_query_cursors", kind: kindInt},
+	{name: "all_objects", kind: kindBool},
+	{name: "objects_include", kind: kindPatterns},
+	{name: "objects_exclude", kind: kindPatterns},
+	{name: "objects", kind: kindObjects},
 }
 
 // salesforcePaths are the paths of a Salesforce key, most specific first.
@@ -95,6 +110,10 @@ func (c *Config) resolveSource() []error {
 	cr := &s.creds
 	var errs []error
 	for _, k := range salesforceKeys {
+		if k.kind == kindObjects {
+			errs = append(errs, c.resolveObjects()...)
+			continue
+		}
 		h, ok := s.find(salesforcePaths(k), true)
 		if !ok {
 			continue
@@ -113,6 +132,8 @@ func (c *Config) resolveSource() []error {
 					src.FormulaFields = &b
 				case "hard_deletes":
 					src.HardDeletes = b
+				case "all_objects":
+					src.AllObjects = b
 				}
 			}
 		case kindVersion:
@@ -147,6 +168,17 @@ func (c *Config) resolveSource() []error {
 		case kindPercent:
 			src.MaxAPIUsagePercent, err = h.asPercent()
 			shown = strconv.FormatFloat(src.MaxAPIUsagePercent, 'f', -1, 64)
+		case kindPatterns:
+			var patterns []string
+			if patterns, err = h.asPatterns(); err == nil {
+				shown = strings.Join(patterns, ",")
+				switch k.name {
+				case "objects_include":
+					src.ObjectsInclude = patterns
+				case "objects_exclude":
+					src.ObjectsExclude = patterns
+				}
+			}
 		default:
 			var v string
 			if v, err = h.asString(k.secret); err == nil {
@@ -162,7 +194,42 @@ func (c *Config) resolveSource() []error {
 		}
 		c.set(k.name, h, shown, k.secret)
 	}
+	if err := c.checkAllObjects(); err != nil {
+		errs = append(errs, err)
+	}
 	return errs
+}
+
+// checkAllObjects refuses objects_include and objects_exclude without all_objects = true: they
+// narrow a whole-org load, and would otherwise be ignored without a word.
+func (c *Config) checkAllObjects() error {
+	s := c.st
+	if s.settings.Source.AllObjects {
+		return nil
+	}
+	var set []string
+	var first found
+	for _, name := range []string{"objects_include", "objects_exclude"} {
+		if f, ok := s.found[name]; ok {
+			if set == nil {
+				first = f
+			}
+			set = append(set, f.key)
+		}
+	}
+	if set == nil {
+		return nil
+	}
+	off := "all_objects is not set"
+	if f, ok := s.found["all_objects"]; ok {
+		off = fmt.Sprintf("all_objects is false (%s)", f.origin)
+	}
+	keys, verb := strings.Join(set, " and "), "narrows"
+	if len(set) > 1 {
+		verb = "narrow"
+	}
+	return fmt.Errorf("%s: %s %s a whole-org load, but %s: add all_objects = true under [sources.salesforce] (or set SOURCES__SALESFORCE__ALL_OBJECTS=true), or remove %s",
+		first.origin, keys, verb, off, keys)
 }
 
 // setString stores the string key name and returns it as stored: paths made absolute, a
@@ -240,7 +307,16 @@ func (ss SourceSettings) options() []sfdlt.SourceOption {
 	if ss.MaxQueryCursors != 0 {
 		opts = append(opts, sfdlt.MaxQueryCursors(ss.MaxQueryCursors))
 	}
-	return opts
+	if ss.AllObjects {
+		opts = append(opts, sfdlt.AllObjects(true))
+	}
+	if len(ss.ObjectsInclude) > 0 {
+		opts = append(opts, sfdlt.ObjectsInclude(ss.ObjectsInclude...))
+	}
+	if len(ss.ObjectsExclude) > 0 {
+		opts = append(opts, sfdlt.ObjectsExclude(ss.ObjectsExclude...))
+	}
+	return append(opts, objectOptions(ss.Objects)...)
 }
 
 // Source makes the Salesforce source from the configuration's credentials and source

@@ -18,10 +18,10 @@ func (c *Config) warnUnknown() {
 		}
 		return false
 	}
-	// suggest returns " (did you mean <key>?)" for the known key nearest to k, if one is near.
-	suggest := func(k string, spell func(string) string) string {
+	// suggest returns " (did you mean <key>?)" for the key of keys nearest to k, if one is near.
+	suggest := func(keys []keySpec, k string, spell func(string) string) string {
 		best, bestD := "", 4
-		for _, sk := range salesforceKeys {
+		for _, sk := range keys {
 			if d := distance(strings.ToLower(k), sk.name); d < bestD {
 				best, bestD = sk.name, d
 			}
@@ -56,14 +56,18 @@ func (c *Config) warnUnknown() {
 						if !known(ck, true) {
 							cp := append(slices.Clone(path), ck)
 							c.Warnings = append(c.Warnings, fmt.Sprintf("%s: unknown key %s%s: sfdlt ignores it",
-								f.origin(cp), strings.Join(cp, "."), suggest(ck, asIs)))
+								f.origin(cp), strings.Join(cp, "."), suggest(salesforceKeys, ck, asIs)))
 						}
 					}
 					continue
 				}
+				if k == "objects" {
+					c.warnUnknownObjectKeys(f, path, m[k], func(k string) string { return suggest(objectKeys, k, asIs) })
+					continue
+				}
 				if !known(k, false) {
 					c.Warnings = append(c.Warnings, fmt.Sprintf("%s: unknown key %s%s: sfdlt ignores it",
-						f.origin(path), strings.Join(path, "."), suggest(k, asIs)))
+						f.origin(path), strings.Join(path, "."), suggest(salesforceKeys, k, asIs)))
 				}
 			}
 		}
@@ -91,13 +95,42 @@ func (c *Config) warnUnknown() {
 	slices.Sort(names)
 	for _, name := range slices.Compact(names) {
 		rest := strings.TrimPrefix(name, prefix)
+		if strings.HasPrefix(rest, "OBJECTS__") {
+			continue // an object's hint: below
+		}
 		credentials := false
 		if r, ok := strings.CutPrefix(rest, "CREDENTIALS__"); ok {
 			rest, credentials = r, true
 		}
 		if !known(strings.ToLower(rest), credentials) {
-			hint := suggest(rest, func(k string) string { return strings.TrimSuffix(name, rest) + strings.ToUpper(k) })
+			hint := suggest(salesforceKeys, rest, func(k string) string { return strings.TrimSuffix(name, rest) + strings.ToUpper(k) })
 			c.Warnings = append(c.Warnings, fmt.Sprintf("environment variable %s is not a setting sfdlt reads%s: it is ignored", name, hint))
+		}
+	}
+	for _, v := range s.objectVariables() {
+		switch {
+		case v.key == "":
+			c.Warnings = append(c.Warnings, fmt.Sprintf("environment variable %s is not a setting sfdlt reads: an object's hint is %s<OBJECT>__<KEY>, such as %sINVOICE__C__CURSOR: it is ignored",
+				v.name, strings.TrimSuffix(v.name, v.object), strings.TrimSuffix(v.name, v.object)))
+		case !isObjectKey(v.key):
+			hint := suggest(objectKeys, v.key, func(k string) string { return v.name[:len(v.name)-len(v.key)] + strings.ToUpper(k) })
+			c.Warnings = append(c.Warnings, fmt.Sprintf("environment variable %s is not a setting sfdlt reads%s: it is ignored", v.name, hint))
+		}
+	}
+}
+
+// warnUnknownObjectKeys warns about keys of the objects' tables under path that are not hints
+// sfdlt reads; suggest names the nearest hint. What is not a table is an error of resolve.
+func (c *Config) warnUnknownObjectKeys(f *tomlFile, path []string, objects any, suggest func(string) string) {
+	m, _ := objects.(map[string]any)
+	for _, object := range sortedKeys(m) {
+		t, _ := m[object].(map[string]any)
+		for _, k := range sortedKeys(t) {
+			if !isObjectKey(k) {
+				kp := append(slices.Clone(path), object, k)
+				c.Warnings = append(c.Warnings, fmt.Sprintf("%s: unknown key %s%s: sfdlt ignores it (an object's hints are %s)",
+					f.origin(kp), strings.Join(kp, "."), suggest(k), objectKeyNames()))
+			}
 		}
 	}
 }

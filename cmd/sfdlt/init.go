@@ -65,7 +65,8 @@ func newInitCmd() *cobra.Command {
 
 // initFiles returns the .dlt/secrets.toml and .dlt/config.toml that `sfdlt init <dest>` writes,
 // as dlt init writes them: placeholders to replace for user_name, password and security_token
-// (and for the postgres credentials), every other key commented out with its default. The
+// (and for the postgres credentials), every other key commented out with its default or an
+// example value. The
 // config package recognizes the placeholders and reports them as not configured.
 // dest is "duckdb" or "postgres".
 func initFiles(dest string) (secretsTOML, configTOML string, err error) {
@@ -109,6 +110,18 @@ security_token = "security_token" # please set me up! (Salesforce: Settings > Re
 # max_api_usage_percent = 0             # stop cleanly when the org's daily API usage reaches this share (0: off)
 # formula_refresh = "0s"                # read incremental resources in full this often, to refresh formula fields (e.g. "168h")
 # max_query_cursors = 8                 # REST query cursors a run holds open at once (1-9; Salesforce allows a user 10, shared with its other integrations)
+# all_objects = true                    # load every queryable object of the org, custom ones too, beside the standard resources (default false)
+# objects_include = ["*__c", "Opportunity*"]  # with all_objects: only objects whose API names match these globs (case-insensitive)
+# objects_exclude = ["*History", "*Share"]    # with all_objects: leave out objects whose API names match these globs
+
+# Hints for one Salesforce object, as dlt's apply_hints: a table named after its API name.
+# Environment variables: SOURCES__SALESFORCE__OBJECTS__INVOICE__C__CURSOR and so on.
+# [sources.salesforce.objects.Invoice__c]
+# write_disposition = "merge"           # "append", "replace" or "merge"
+# primary_key = "Id"                    # a field, or a list of fields: ["Account__c", "Period__c"]
+# merge_key = ["Account__c"]            # dlt's merge_key: rows whose merge key is loaded again are deleted first
+# cursor = "LastModifiedDate"           # the field it loads incrementally on; "none" reads it in full on every run
+# not_null = ["Name"]                   # columns that must never be null
 `)
 	switch dest {
 	case "duckdb":

@@ -4,9 +4,12 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/sfdlt/sfdlt"
 	"github.com/sfdlt/sfdlt/config"
 )
 
@@ -25,7 +28,9 @@ func TestInitFiles(t *testing.T) {
 				}
 			}
 			for _, want := range []string{"# pipeline_name", "# dataset_name", "# pipelines_dir", "# dev_mode", "# domain",
-				"# login_url", "# api_version", "# is_production", "# include_formula_fields"} {
+				"# login_url", "# api_version", "# is_production", "# include_formula_fields", "# all_objects",
+				"# objects_include", "# objects_exclude", "# [sources.salesforce.objects.Invoice__c]", "# write_disposition",
+				"# primary_key", "# merge_key", "# cursor", "# not_null"} {
 				if !strings.Contains(conf, want) {
 					t.Errorf("config.toml lacks %q", want)
 				}
@@ -54,6 +59,25 @@ func TestInitFiles(t *testing.T) {
 			if len(c.Warnings) > 0 {
 				t.Errorf("the templates give warnings: %q", c.Warnings)
 			}
+			// Every key shown commented out loads as it stands, without a warning.
+			uncommented := regexp.MustCompile(`(?m)^# ([a-z_]+ = |\[)`).ReplaceAllString(conf, "$1")
+			if err := os.WriteFile(filepath.Join(dir, "config.toml"), []byte(uncommented), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			all, err := config.Load(config.Options{WorkDir: work, HomeDir: home, Environ: []string{}})
+			if err != nil {
+				t.Fatalf("the %s config.toml with every key uncommented does not load: %v\n%s", dest, err, uncommented)
+			}
+			if len(all.Warnings) > 0 {
+				t.Errorf("the config.toml with every key uncommented gives warnings: %q", all.Warnings)
+			}
+			src := all.Settings().Source
+			want := config.ObjectSettings{WriteDisposition: sfdlt.Merge, PrimaryKey: []string{"Id"}, MergeKey: []string{"Account__c"},
+				Cursor: "LastModifiedDate", NotNull: []string{"Name"}}
+			if !src.AllObjects || len(src.ObjectsInclude) != 2 || len(src.ObjectsExclude) != 2 || !reflect.DeepEqual(src.Objects["Invoice__c"], want) {
+				t.Errorf("the uncommented template reads as %+v", src)
+			}
+
 			_, err = c.Credentials()
 			if err == nil || !strings.Contains(err.Error(), "still hold the placeholders sfdlt init wrote") ||
 				!strings.Contains(err.Error(), filepath.Join(dir, "secrets.toml")+":6") {
