@@ -71,6 +71,9 @@ func NewSource(creds Credentials, opts ...SourceOption) (*Source, error) {
 	if s.spec.MaxCursors < 1 || s.spec.MaxCursors >= salesforceCursorLimit {
 		return nil, fmt.Errorf("MaxQueryCursors(%d): use 1 to %d: Salesforce keeps at most %d query cursors open per user, shared with the user's other integrations", s.spec.MaxCursors, salesforceCursorLimit-1, salesforceCursorLimit)
 	}
+	if (len(s.spec.ObjectsInclude) > 0 || len(s.spec.ObjectsExclude) > 0) && !s.spec.AllObjects {
+		s.setErr(fmt.Errorf("ObjectsInclude and ObjectsExclude narrow a whole-org load: add sfdlt.AllObjects(true) (all_objects = true, sfdlt run --all-objects), or leave the patterns out"))
+	}
 	if creds == (Credentials{}) {
 		return nil, fmt.Errorf("salesforce source: no credentials given: set user_name, password and security_token (or an OAuth client id with a key, secret or refresh token, or a session id and instance URL)")
 	}

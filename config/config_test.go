@@ -1016,14 +1016,6 @@ func TestAllObjectsKeyErrors(t *testing.T) {
 			want: []string{`pattern "Invoice c" holds a comma or a space`, "SOURCES__SALESFORCE__OBJECTS_INCLUDE=*__c,Opportunity*"}},
 		{env: []string{"SOURCES__SALESFORCE__OBJECTS_INCLUDE= , "}, want: []string{"the list is empty",
 			"set SOURCES__SALESFORCE__OBJECTS_INCLUDE to a comma-separated list such as *__c,Opportunity*"}},
-		// objects_include and objects_exclude narrow a whole-org load: without one they are refused.
-		{conf: "objects_include = [\"*__c\"]\nobjects_exclude = [\"*History\"]\n", want: []string{"config.toml:2",
-			"sources.salesforce.objects_include and sources.salesforce.objects_exclude narrow a whole-org load, but all_objects is not set",
-			"add all_objects = true under [sources.salesforce]"}},
-		{conf: "all_objects = false\nobjects_exclude = [\"*History\"]\n", want: []string{"config.toml:3",
-			"sources.salesforce.objects_exclude narrows a whole-org load, but all_objects is false (", "config.toml:2)", "add all_objects = true"}},
-		{conf: "all_objects = true\nobjects_include = [\"*__c\"]\n", env: []string{"SOURCES__SALESFORCE__ALL_OBJECTS=false"},
-			want: []string{"all_objects is false (env SOURCES__SALESFORCE__ALL_OBJECTS)"}},
 	} {
 		conf := ""
 		if bad.conf != "" {
@@ -1034,6 +1026,40 @@ func TestAllObjectsKeyErrors(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), want) {
 				t.Errorf("%q %q: %v, want an error with %q", bad.conf, bad.env, err, want)
 			}
+		}
+	}
+}
+
+// objects_include and objects_exclude narrow a whole-org load: without one the source is refused,
+// unless the caller turns it on (the CLI's --all-objects).
+func TestPatternsNeedAllObjects(t *testing.T) {
+	const creds = "user_name = \"u\"\npassword = \"p\"\nsecurity_token = \"t\"\n"
+	for _, bad := range []struct {
+		conf string
+		env  []string
+		want []string
+	}{
+		{conf: "objects_include = [\"*__c\"]\nobjects_exclude = [\"*History\"]\n", want: []string{"config.toml:2",
+			"sources.salesforce.objects_include and sources.salesforce.objects_exclude narrow a whole-org load, but all_objects is not set",
+			"add all_objects = true under [sources.salesforce]"}},
+		{conf: "all_objects = false\nobjects_exclude = [\"*History\"]\n", want: []string{"config.toml:3",
+			"sources.salesforce.objects_exclude narrows a whole-org load, but all_objects is false (", "config.toml:2)", "add all_objects = true"}},
+		{conf: "all_objects = true\nobjects_include = [\"*__c\"]\n", env: []string{"SOURCES__SALESFORCE__ALL_OBJECTS=false"},
+			want: []string{"all_objects is false (env SOURCES__SALESFORCE__ALL_OBJECTS)"}},
+	} {
+		c, err := loadConfigText(t, "[sources.salesforce]\n"+bad.conf+creds, bad.env...)
+		if err != nil {
+			t.Fatalf("%q: Load: %v (the check belongs to Source)", bad.conf, err)
+		}
+		_, err = c.Source()
+		for _, want := range bad.want {
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("%q %q: %v, want an error with %q", bad.conf, bad.env, err, want)
+			}
+		}
+		src, err := c.Source(sfdlt.AllObjects(true))
+		if err != nil || !src.AllObjects() {
+			t.Errorf("%q: Source(AllObjects(true)) = %v, want a whole-org source", bad.conf, err)
 		}
 	}
 }

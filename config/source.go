@@ -33,8 +33,8 @@ type SourceSettings struct {
 	// (see sfdlt.AllObjects).
 	AllObjects bool
 	// ObjectsInclude and ObjectsExclude are objects_include and objects_exclude: glob patterns on
-	// object API names that narrow AllObjects (see sfdlt.ObjectsInclude); nil when not set. A
-	// configuration that sets them without all_objects = true does not load.
+	// object API names that narrow AllObjects (see sfdlt.ObjectsInclude); nil when not set.
+	// Source refuses them without all_objects = true (or the CLI's --all-objects).
 	ObjectsInclude, ObjectsExclude []string
 	// Objects are the hints of [sources.salesforce.objects.<Object>] tables, by object API name
 	// as the configuration spells it (upper case for an object named only by environment
@@ -194,14 +194,12 @@ func (c *Config) resolveSource() []error {
 		}
 		c.set(k.name, h, shown, k.secret)
 	}
-	if err := c.checkAllObjects(); err != nil {
-		errs = append(errs, err)
-	}
 	return errs
 }
 
 // checkAllObjects refuses objects_include and objects_exclude without all_objects = true: they
-// narrow a whole-org load, and would otherwise be ignored without a word.
+// narrow a whole-org load, and would otherwise be ignored without a word. Source checks it once
+// the options are all applied, so the CLI's --all-objects counts too.
 func (c *Config) checkAllObjects() error {
 	s := c.st
 	if s.settings.Source.AllObjects {
@@ -327,7 +325,16 @@ func (c *Config) Source(extra ...sfdlt.SourceOption) (*sfdlt.Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	return sfdlt.NewSource(creds, append(c.st.settings.Source.options(), extra...)...)
+	src, err := sfdlt.NewSource(creds, append(c.st.settings.Source.options(), extra...)...)
+	if err != nil {
+		return nil, err
+	}
+	if !src.AllObjects() {
+		if err := c.checkAllObjects(); err != nil {
+			return nil, err
+		}
+	}
+	return src, nil
 }
 
 // Credentials returns the Salesforce credentials. With none configured at all, or with only

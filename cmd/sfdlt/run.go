@@ -54,8 +54,8 @@ The exit status is 0 only when everything loaded (skipped objects count as loade
 	fl.StringSliceVar(&f.objects, "objects", nil, "also load these Salesforce objects (custom ones too), comma-separated, e.g. Something__c")
 	fl.BoolVar(&f.devMode, "dev-mode", false, "load into a fresh dataset named <dataset>_<timestamp>, from an empty state")
 	fl.BoolVar(&f.allObjects, "all-objects", false, "load every queryable object of the org, custom ones too, beside the standard resources (all_objects)")
-	fl.StringSliceVar(&f.include, "objects-include", nil, "with --all-objects, only objects whose API names match these globs, e.g. '*__c' (objects_include)")
-	fl.StringSliceVar(&f.exclude, "objects-exclude", nil, "with --all-objects, leave out objects whose API names match these globs, e.g. '*History' (objects_exclude)")
+	fl.StringSliceVar(&f.include, "objects-include", nil, "with --all-objects, only objects whose API names match these globs, e.g. '*__c' (added to objects_include)")
+	fl.StringSliceVar(&f.exclude, "objects-exclude", nil, "with --all-objects, leave out objects whose API names match these globs, e.g. '*History' (added to objects_exclude)")
 	fl.BoolVar(&f.strict, "strict", false, "exit with status 1 when --all-objects skipped an object Salesforce refused to read")
 	return cmd
 }
@@ -110,9 +110,6 @@ func runPipeline(ctx context.Context, stdout, stderr io.Writer, f runFlags) erro
 	}
 	if err := src.Err(); err != nil {
 		return err
-	}
-	if (len(f.include) > 0 || len(f.exclude) > 0) && !src.AllObjects() {
-		return errors.New("--objects-include and --objects-exclude narrow a whole-org load: add --all-objects (or all_objects = true in the configuration)")
 	}
 	if len(f.resources) > 0 && src.AllObjects() {
 		return errors.New("--resources limits the run to named resources, --all-objects loads every object: choose one (narrow --all-objects with --objects-include and --objects-exclude)")
