@@ -19,9 +19,10 @@ import (
 var updateGolden = flag.Bool("update", false, "rewrite the golden files under testdata")
 
 // orgFingerprint is one line per response a client sees of an org: the global describe, every
-// object's describe (with its Last-Modified) and the first page of a query of every scalar field of every object (by Id
-// and by SystemModstamp order), each as a SHA-256 of its body with the server's address taken
-// out. Two orgs with equal fingerprints answer those calls byte for byte alike.
+// object's describe (with its Last-Modified) and the first page of a query of every scalar field
+// (the first 100 of a wide object) of each object, by Id and by SystemModstamp order, each as a
+// SHA-256 of its body with the server's address taken out. Two orgs with equal fingerprints
+// answer those calls byte for byte alike.
 func orgFingerprint(t *testing.T, s *salesforcetest.Server, objects []string) string {
 	t.Helper()
 	tok := soapLogin(t, s)
@@ -45,7 +46,7 @@ func orgFingerprint(t *testing.T, s *salesforcetest.Server, objects []string) st
 		}
 		var fields []string
 		for _, f := range obj.Fields {
-			if f.Type != "address" && f.Type != "location" {
+			if f.Type != "address" && f.Type != "location" && len(fields) < 100 { // a wide object's SELECT stays under the URI limit
 				fields = append(fields, f.Name)
 			}
 		}

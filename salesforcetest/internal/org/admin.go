@@ -52,6 +52,7 @@ func (o *Org) CreateObject(name, label string, fields ...Field) error {
 		if err != nil {
 			return err
 		}
+		nf.Custom = true // its name ends in __c
 		for _, d := range s.defs {
 			if strings.EqualFold(d.f.Name, nf.Name) {
 				return errorf("DUPLICATE_DEVELOPER_NAME", "%s: two fields are named %s: choose another name", name, nf.Name)
