@@ -3,6 +3,7 @@ package org
 import (
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -179,5 +180,51 @@ func TestNextCustomPrefix(t *testing.T) {
 	}
 	if obj, _ := o.Object("Q__c"); obj.KeyPrefix != "a07" {
 		t.Errorf("a deleted object's key prefix was given again: %s", obj.KeyPrefix)
+	}
+}
+
+// TestWholeOrgConcurrency reads Id-ordered objects and the object list while opportunities
+// change (writing history rows) and objects come and go; run it with -race.
+func TestWholeOrgConcurrency(t *testing.T) {
+	o := New(Config{Seed: 12, WholeOrg: true})
+	var opps []string
+	for _, r := range scan(t, o, "Opportunity", false, time.Time{})[:50] {
+		opps = append(opps, r.ID())
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for k := range 400 {
+			switch k % 4 {
+			case 0, 1:
+				_ = o.Update("Opportunity", []string{opps[k%len(opps)]}, map[string]any{"NextStep": "step " + strings.Repeat("x", k%7)})
+			case 2:
+				if err := o.CreateObject("Tmp"+string(rune('A'+k%26))+strconv.Itoa(k)+"__c", ""); err != nil {
+					t.Error(err)
+				}
+			default:
+				_ = o.DeleteObject("Tmp" + string(rune('A'+(k-1)%26)) + strconv.Itoa(k-1) + "__c")
+			}
+		}
+	}()
+	for round := 0; ; round++ {
+		select {
+		case <-done:
+			return
+		default:
+		}
+		c, err := o.Cursor("OpportunityFieldHistory", round%2 == 0, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := ""
+		for r, ok := c.Next(); ok; r, ok = c.Next() {
+			if r.ID() <= last {
+				t.Fatalf("history went back: %s after %s", r.ID(), last)
+			}
+			last = r.ID()
+		}
+		_ = o.Objects()
+		_ = o.ListModified()
 	}
 }
