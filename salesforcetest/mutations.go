@@ -64,6 +64,8 @@ func (s *Server) UpdateAt(object string, ids []string, values map[string]any, st
 }
 
 // Delete moves records to the recycle bin: query hides them, queryAll shows them with IsDeleted.
+// Records of the whole-org objects without IsDeleted (Group, GroupMember, ...) have no recycle
+// bin and are removed for good.
 func (s *Server) Delete(object string, ids ...string) error {
 	defer s.invalidate()
 	if err := s.org.Delete(object, ids...); err != nil {

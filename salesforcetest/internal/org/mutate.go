@@ -347,7 +347,8 @@ func (o *Org) update(object string, ids []string, values map[string]any, at time
 
 // Delete moves records to the recycle bin: IsDeleted becomes true and SystemModstamp takes one
 // new stamp (LastModifiedDate is kept). Deleted records are visible only to cursors with
-// includeDeleted and to Deleted.
+// includeDeleted and to Deleted. A whole-org object without IsDeleted has no recycle bin: its
+// deleted records are gone at once, also for includeDeleted.
 func (o *Org) Delete(object string, ids ...string) error {
 	return o.setDeleted(object, ids, true)
 }
