@@ -235,6 +235,9 @@ func (o *Org) Insert(object string, values map[string]any) (id string, err error
 	if !obj.Createable {
 		return "", errorf("INVALID_OPERATION", "%s records cannot be created through the API", obj.Name)
 	}
+	if t.event {
+		return "", errorf("INVALID_OPERATION", "%s is an event: a real org publishes it to the event bus and stores no record; the emulator has no event bus", obj.Name)
+	}
 	vals, err := resolveValues(obj, values, true)
 	if err != nil {
 		return "", err

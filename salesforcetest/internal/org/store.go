@@ -74,6 +74,7 @@ type table struct {
 	// good. Only whole-org objects set it; UserRole keeps the soft delete it always had.
 	hardDelete  bool
 	restriction *Restriction // how queries of the object are refused (restrict.go); nil: never
+	event       bool         // a platform or change event: never any records
 
 	ids []any // boxed Ids of base records of small tables, so lookups do not allocate
 
@@ -260,6 +261,7 @@ func (o *Org) addTable(d objDef, n int, lastModified time.Time) *table {
 	_, hasDeleted := obj.Field("IsDeleted")
 	t.byID = !hasStamp
 	t.hardDelete = d.hardDelete && !hasDeleted
+	t.event = d.noRecords
 	for i, fd := range s.defs {
 		if fn := d.formulas[fd.f.Name]; fd.f.Calculated && fn != nil {
 			t.formulas = append(t.formulas, formula{idx: i, fn: fn})

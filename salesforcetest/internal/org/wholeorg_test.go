@@ -33,6 +33,11 @@ func TestWholeOrgDescribes(t *testing.T) {
 		if event && (obj.Queryable || o.Count(name, true) != 0) {
 			t.Errorf("%s: an event is queryable or has records", name)
 		}
+		if event {
+			if _, err := o.Insert(name, map[string]any{}); err == nil || err.(*Error).Code != "INVALID_OPERATION" {
+				t.Errorf("inserting into %s: %v, want INVALID_OPERATION", name, err)
+			}
+		}
 		if !event && o.Count(name, false) != counts[name] {
 			t.Errorf("%s: %d records, want %d", name, o.Count(name, false), counts[name])
 		}
