@@ -72,9 +72,10 @@ type bulkJob struct {
 	polls    int
 	modstamp time.Time
 	errMsg   string
-	fail     bool // decided at creation: the job ends Failed (Faults.BulkJobFailRate)
-	stuck    bool // decided at creation: the job never leaves InProgress (Faults.BulkJobStuck)
-	entity   bool // the object is in Options.BulkUnsupported: the job ends Failed
+	fail     bool   // decided at creation: the job ends Failed (Faults.BulkJobFailRate)
+	stuck    bool   // decided at creation: the job never leaves InProgress (Faults.BulkJobStuck)
+	entity   bool   // the object is in Options.BulkUnsupported (or external): the job ends Failed
+	refused  string // the errorMessage of a query the org refuses when it runs: the job ends Failed
 	deleted  bool
 }
 
@@ -163,6 +164,11 @@ func (s *Server) serveBulkCreate(c *reqCtx) {
 		restError(c.w, http.StatusBadRequest, codeBulkAPIError, msg)
 		return
 	}
+	refusal, atRun := s.queryRefusal(q)
+	if refusal != nil && !atRun {
+		queryError(c.w, refusal)
+		return
+	}
 
 	now := s.org.Now()
 	job := &bulkJob{
@@ -178,6 +184,9 @@ func (s *Server) serveBulkCreate(c *reqCtx) {
 	s.mu.Unlock()
 	job.stuck = f.BulkJobStuck
 	job.entity = s.bulkUnsupportedObject(obj)
+	if refusal != nil {
+		job.refused = "Failed to process query: " + refusal.Code + ": " + refusal.Message
+	}
 	s.bulk.mu.Lock()
 	s.bulk.seq++
 	s.bulk.created++
@@ -191,8 +200,8 @@ func (s *Server) serveBulkCreate(c *reqCtx) {
 
 	all := req.Operation == "queryAll"
 	gen := s.cacheGen()
-	if src := s.cachedSource(req.Query, all); src != nil || job.entity {
-		job.src = src // nil for an unsupported object: the job fails without reading
+	if src := s.cachedSource(req.Query, all); src != nil || job.entity || job.refused != "" {
+		job.src = src // nil for an unsupported object or a refused query: the job fails without reading
 		close(job.counted)
 	} else {
 		go func() {
@@ -291,6 +300,8 @@ func (s *Server) advanceLocked(job *bulkJob, poll bool) {
 	switch {
 	case job.entity:
 		job.state, job.errMsg = stateFailed, fmt.Sprintf("Entity '%s' is not supported by the Bulk API.", job.object)
+	case job.refused != "":
+		job.state, job.errMsg = stateFailed, job.refused
 	case job.cerr != nil:
 		job.state, job.errMsg = stateFailed, "InternalServerError : the emulator could not read the rows: "+job.cerr.Error()
 	case job.fail:
@@ -653,8 +664,12 @@ func (s *Server) bulkPage(ctx context.Context, job *bulkJob, offset, n int) (*bu
 	return pg, nil
 }
 
-// bulkUnsupportedObject reports whether Options.BulkUnsupported names an object.
+// bulkUnsupportedObject reports whether the Bulk API does not support an object: one
+// Options.BulkUnsupported names, or an external object of Options.WholeOrg.
 func (s *Server) bulkUnsupportedObject(object string) bool {
+	if s.restrictedBulk(object) {
+		return true
+	}
 	for _, name := range s.opts.BulkUnsupported {
 		if strings.EqualFold(name, object) {
 			return true

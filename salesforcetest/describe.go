@@ -246,11 +246,11 @@ type sobjectSummary struct {
 func (s *Server) summary(ver int, o *org.Object) sobjectSummary {
 	return sobjectSummary{
 		Createable: o.Createable, Custom: o.Custom, Deletable: o.Deletable,
-		FeedEnabled: o.Createable && !o.Custom, KeyPrefix: strOrNull(o.KeyPrefix),
-		Label: o.Label, LabelPlural: o.LabelPlural, Layoutable: o.Createable,
-		Mergeable: o.Name == "Account" || o.Name == "Contact" || o.Name == "Lead", MruEnabled: o.Createable,
+		FeedEnabled: o.Createable && o.Layoutable && !o.Custom, KeyPrefix: strOrNull(o.KeyPrefix),
+		Label: o.Label, LabelPlural: o.LabelPlural, Layoutable: o.Layoutable,
+		Mergeable: o.Name == "Account" || o.Name == "Contact" || o.Name == "Lead", MruEnabled: o.Createable && o.Layoutable,
 		Name: o.Name, Queryable: o.Queryable, Replicateable: o.Replicateable, Retrieveable: o.Retrieveable,
-		Searchable: o.Searchable, Triggerable: o.Createable, Undeletable: o.Deletable, Updateable: o.Updateable,
+		Searchable: o.Searchable, Triggerable: o.Triggerable, Undeletable: o.Deletable, Updateable: o.Updateable,
 		URLs: s.objectURLs(ver, o, false),
 	}
 }
@@ -277,7 +277,8 @@ func notModified(c *reqCtx, last time.Time) bool {
 // serveGlobalDescribe answers GET /sobjects.
 func (s *Server) serveGlobalDescribe(c *reqCtx) {
 	objs := s.org.Objects()
-	var last time.Time
+	// Deleting an object changes the list without changing any describe left in it.
+	last := s.org.ListModified()
 	list := make([]sobjectSummary, 0, len(objs))
 	for _, o := range objs {
 		if o.LastModified.After(last) {
@@ -407,7 +408,7 @@ func (s *Server) serveDescribe(c *reqCtx) {
 		Updateable            bool                `json:"updateable"`
 		URLs                  describeURLs        `json:"urls"`
 	}{
-		ActionOverrides: []any{}, ChildRelationships: children, CompactLayoutable: o.Createable,
+		ActionOverrides: []any{}, ChildRelationships: children, CompactLayoutable: sum.Layoutable,
 		Createable: o.Createable, Custom: o.Custom, Deletable: o.Deletable, FeedEnabled: sum.FeedEnabled,
 		Fields: fields, KeyPrefix: sum.KeyPrefix, Label: o.Label, LabelPlural: o.LabelPlural,
 		Layoutable: sum.Layoutable, Mergeable: sum.Mergeable, MruEnabled: sum.MruEnabled, Name: o.Name,

@@ -16,7 +16,7 @@
 //	client secret    sfdlt-emulator-client-secret (DefaultClientSecret)
 //	org id           00DSf00000DLTeMMAX
 //	user id          005Sf00000DLTuSIAX
-//	record counts    DefaultCounts()
+//	record counts    DefaultCounts() (and WholeOrgCounts() with Options.WholeOrg)
 //
 // Credentials also returns a refresh token and the PEM private key whose public half the JWT
 // bearer flow trusts (both generated per server). API versions 31.0 to 67.0 are served; 30.0 and
@@ -85,6 +85,81 @@
 // SELECT of all of them is over the URI limit), and Options.BulkUnsupported makes the Bulk API
 // refuse objects (their jobs end Failed), as some orgs do.
 //
+// # Whole org
+//
+// Options.WholeOrg adds the objects a real enterprise org lists in global describe beside the
+// default org's 16, so that whole-org discovery ("load every queryable object") meets what
+// it meets in production. Off (the zero value), the org is exactly what it always was. Record
+// counts are WholeOrgCounts(); Options.Counts and Options.Wide apply to these objects too.
+//
+//	object                       cursor fields           what a query gets
+//	OpportunityFieldHistory      CreatedDate, IsDeleted  rows; they never change (see below)
+//	AccountShare                 LastModifiedDate,       rows
+//	                             IsDeleted
+//	Group, RecordType            SystemModstamp          rows (no IsDeleted)
+//	GroupMember                  SystemModstamp only     rows (no IsDeleted, no created or
+//	                                                     last-modified fields)
+//	ContentDocumentLink          SystemModstamp,         rows only with its filter, else 400
+//	                             IsDeleted               MALFORMED_QUERY (below)
+//	EventLogFile                 SystemModstamp,         400 INVALID_TYPE (below)
+//	                             IsDeleted
+//	SetupAuditTrail              CreatedDate             400 INSUFFICIENT_ACCESS_OR_READONLY
+//	Order_Event__e               (platform event)        queryable false: 400 INVALID_TYPE
+//	AccountChangeEvent,          (change events, no      queryable false: 400 INVALID_TYPE
+//	OpportunityChangeEvent,      keyPrefix)
+//	Something__ChangeEvent
+//	Legacy_Invoice__x            none (external object)  rows over REST; Bulk jobs fail
+//	Meter_Reading__c             all, IsDeleted          5,000 rows (a large custom object)
+//	Customer_Profile__c          all, IsDeleted          500 extra custom fields (Wide): a
+//	                                                     SELECT of every field is over the
+//	                                                     URI limit
+//	Very_Long_Custom_Object_     all, IsDeleted          40 characters before __c (Salesforce's
+//	Name_For_Testing__c                                  maximum), with 40-character fields
+//
+// The objects that refuse queries, and why:
+//
+//   - ContentDocumentLink answers, when the WHERE clause does not filter ContentDocumentId or
+//     LinkedEntityId by = or IN (alone or in a top-level AND), 400 MALFORMED_QUERY "Implementation
+//     restriction: ContentDocumentLink requires a filter by a single Id on ContentDocumentId or
+//     LinkedEntityId using the equals operator or multiple Id's using the IN operator.", the text
+//     real orgs send. The restriction bites when the query runs, so a Bulk job of it is created
+//     and ends Failed with errorMessage "Failed to process query: MALFORMED_QUERY:
+//     Implementation restriction: ..." (the same text).
+//   - EventLogFile is listed queryable, but SOQL does not know it: 400 INVALID_TYPE with the
+//     positioned "sObject type 'EventLogFile' is not supported. If you are attempting to use a
+//     custom object, be sure to append the '__c' after the entity name. Please reference your WSDL
+//     or the describe call for the appropriate names.", what a user without the View Event Log
+//     Files permission (or an org without the feature) gets. Bulk job creation answers the same.
+//   - SetupAuditTrail is listed queryable; its fields are checked (an unknown one is
+//     INVALID_FIELD), then every query answers 400 INSUFFICIENT_ACCESS_OR_READONLY "insufficient
+//     access rights on object id", Salesforce's access error, as for a user without View Setup and
+//     Configuration. Bulk job creation answers the same.
+//   - Order_Event__e and the change events say queryable false; SOQL cannot read events, so a
+//     query answers INVALID_TYPE like an unknown object. Their describes work; they never hold
+//     records.
+//   - Legacy_Invoice__x is served rather than failing as an unreachable external data source
+//     would: an external object whose source answers is read like any object, and it is the one
+//     object with no cursor field at all (Id, ExternalId, DisplayUrl and custom fields), which a
+//     loader must replace on every run. Bulk API 2.0 does not support external objects: its
+//     jobs end Failed with "Entity 'Legacy_Invoice__x' is not supported by the Bulk API.".
+//
+// Objects without SystemModstamp are read in Id order (an update leaves a row in its place) and
+// say replicateable false, as replication works on SystemModstamp. Objects without IsDeleted have
+// no recycle bin: Delete removes their records for good (queryAll no longer returns them,
+// Undelete fails); UserRole, of the default org, keeps the soft delete it always had. "FROM Group"
+// reads the object Group although GROUP is a reserved word, as in Salesforce.
+//
+// OpportunityFieldHistory tracks Amount, CloseDate, StageName, Probability, OwnerId, Name,
+// NextStep, Type and ForecastCategoryName: Update writes one row per tracked field it changes
+// (OldValue and NewValue are anyType: dates as yyyy-MM-dd text, numbers as numbers), Insert a
+// "created" row, both with the change's stamp as CreatedDate and CreatedById the API user. History
+// rows cannot be inserted, updated or deleted. The generated rows are plausible values, not a
+// replay of each opportunity's own changes.
+//
+// CreateObject adds an empty custom object (then Insert its records) and DeleteObject removes an
+// object; both move global describe's Last-Modified, so a second run's If-Modified-Since sees
+// them, while record changes leave it alone (answer 304).
+//
 // # Benchmarks
 //
 // Options.CachePages keeps rendered pages; PrerenderQuery and PrerenderBulk render a query's
@@ -98,7 +173,7 @@
 // SOAP login, an expired password and irregular page sizes. They are drawn from a generator
 // seeded with Faults.Seed, so a failing run can be replayed.
 //
-// The test mutation methods (Insert, Update, Delete, Undelete, AddField, SetFormula, Advance)
-// change the org between two loads, to test incremental extraction. Advance also ages query
-// locators (Limits.CursorIdle) without waiting.
+// The test mutation methods (Insert, Update, Delete, Undelete, AddField, SetFormula, Advance,
+// CreateObject, DeleteObject) change the org between two loads, to test incremental extraction
+// and discovery. Advance also ages query locators (Limits.CursorIdle) without waiting.
 package salesforcetest

@@ -109,3 +109,44 @@ func ExampleLimits() {
 	// 400 [{"message":"invalid query locator","errorCode":"INVALID_QUERY_LOCATOR"}]
 	// 200
 }
+
+// ExampleOptions_wholeOrg shows what whole-org discovery meets: objects global describe calls
+// not queryable, and one it calls queryable that refuses a query without its filter.
+func ExampleOptions_wholeOrg() {
+	s := salesforcetest.NewServer(salesforcetest.Options{Seed: 1, WholeOrg: true})
+	defer s.Close()
+	for _, o := range s.Objects() {
+		if !o.Queryable {
+			fmt.Println("not queryable:", o.Name)
+		}
+	}
+	c := s.Credentials()
+	resp, err := http.PostForm(s.URL()+"/services/oauth2/token", url.Values{
+		"grant_type": {"client_credentials"}, "client_id": {c.ClientID}, "client_secret": {c.ClientSecret},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&tok)
+	resp.Body.Close()
+	req, _ := http.NewRequest(http.MethodGet, s.URL()+"/services/data/v62.0/query?q="+url.QueryEscape("SELECT Id FROM ContentDocumentLink"), nil)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Println(resp.StatusCode, string(body))
+	// Output:
+	// not queryable: AccountChangeEvent
+	// not queryable: OpportunityChangeEvent
+	// not queryable: Order_Event__e
+	// not queryable: Something__ChangeEvent
+	// 400 [{"message":"Implementation restriction: ContentDocumentLink requires a filter by a single Id on ContentDocumentId or LinkedEntityId using the equals operator or multiple Id's using the IN operator.","errorCode":"MALFORMED_QUERY"}]
+}

@@ -64,6 +64,8 @@ func (s *Server) UpdateAt(object string, ids []string, values map[string]any, st
 }
 
 // Delete moves records to the recycle bin: query hides them, queryAll shows them with IsDeleted.
+// Records of the whole-org objects without IsDeleted (Group, GroupMember, ...) have no recycle
+// bin and are removed for good.
 func (s *Server) Delete(object string, ids ...string) error {
 	defer s.invalidate()
 	if err := s.org.Delete(object, ids...); err != nil {
@@ -119,4 +121,31 @@ func (s *Server) Deleted(object string, start, end time.Time) (records []Deleted
 		return nil, time.Time{}, time.Time{}, fmt.Errorf("salesforcetest: listing deleted %s records: %w", object, err)
 	}
 	return records, earliest, latest, nil
+}
+
+// CreateObject adds an empty custom object to the org, as an admin creating one in Setup between
+// two loads: the system fields every custom object has (Id, OwnerId, IsDeleted, Name,
+// CreatedDate, CreatedById, LastModifiedDate, LastModifiedById, SystemModstamp, LastViewedDate,
+// LastReferencedDate) and fields (custom fields, names ending in __c). It appears in global
+// describe, whose Last-Modified moves on; add records with Insert (Name is required). The name
+// must end in __c with at most 40 characters before it, and must not be one the org has or had.
+func (s *Server) CreateObject(name, label string, fields ...Field) error {
+	defer s.invalidate()
+	if err := s.org.CreateObject(name, label, fields...); err != nil {
+		return fmt.Errorf("salesforcetest: creating object %s: %w", name, err)
+	}
+	return nil
+}
+
+// DeleteObject removes an object from the org, as an admin deleting a custom object (or, for a
+// standard object, as the user losing access to it): it leaves global describe, whose
+// Last-Modified moves on, its describe answers 404 NOT_FOUND and its queries 400 INVALID_TYPE.
+// Other objects' records keep their values, lookups to its records included. Its name cannot be
+// used again by CreateObject.
+func (s *Server) DeleteObject(name string) error {
+	defer s.invalidate()
+	if err := s.org.DeleteObject(name); err != nil {
+		return fmt.Errorf("salesforcetest: deleting object %s: %w", name, err)
+	}
+	return nil
 }

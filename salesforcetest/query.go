@@ -32,6 +32,9 @@ func (s schema) Object(name string) (string, bool) {
 	if !ok || !o.Queryable {
 		return "", false
 	}
+	if r, ok := s.org.Restriction(o.Name); ok && r.Hidden {
+		return "", false // listed queryable, but the user's licence or permissions lack it
+	}
 	return o.Name, true
 }
 
@@ -152,6 +155,10 @@ func (s *Server) runQuery(c *reqCtx, all bool) {
 	obj, ok := s.org.Object(q.From)
 	if !ok {
 		restError(c.w, http.StatusBadRequest, "INVALID_TYPE", fmt.Sprintf("sObject type '%s' is not supported.", q.From))
+		return
+	}
+	if refusal, _ := s.queryRefusal(q); refusal != nil {
+		queryError(c.w, refusal)
 		return
 	}
 	f := s.currentFaults()
@@ -364,7 +371,13 @@ func (rs *resultSet) page(o *org.Org, offset int, f Faults) ([]*org.Record, int,
 		}
 		skip = 0
 	}
-	cur, err := o.Cursor(rs.obj.Name, rs.all, since)
+	var cur *org.Cursor
+	var err error
+	if offset > 0 && !rs.hasStamp {
+		cur, err = o.CursorAfter(rs.obj.Name, rs.all, key.id) // Id order: seek to the key
+	} else {
+		cur, err = o.Cursor(rs.obj.Name, rs.all, since)
+	}
 	if err != nil {
 		return nil, 0, err
 	}

@@ -154,7 +154,13 @@ func (src *rowSource) each(ctx context.Context, o *org.Org, offset, n int, fn fu
 		}
 		skip = offset - k*markEvery
 	}
-	cur, err := o.Cursor(src.obj.Name, src.all, since)
+	var cur *org.Cursor
+	var err error
+	if k > 0 && !src.hasStamp {
+		cur, err = o.CursorAfter(src.obj.Name, src.all, key.id) // Id order: seek to the mark
+	} else {
+		cur, err = o.Cursor(src.obj.Name, src.all, since)
+	}
 	if err != nil {
 		return 0, err
 	}

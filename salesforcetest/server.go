@@ -74,12 +74,24 @@ type Options struct {
 	// jobs end Failed with "Entity 'X' is not supported by the Bulk API.", and a client must
 	// fall back to REST.
 	BulkUnsupported []string
+
+	// WholeOrg adds the objects a real enterprise org lists in global describe beyond the ones
+	// dlt's source loads, for testing whole-org discovery: field history, share, restricted,
+	// event, change event and external objects, objects without IsDeleted or SystemModstamp,
+	// and large, wide and long-named custom objects (see the package documentation, "Whole
+	// org"). Their record counts are WholeOrgCounts, which Counts overrides. Off (the zero
+	// value), the org is exactly the one it always was.
+	WholeOrg bool
 }
 
 // String redacts the secrets so that Options can be logged safely.
 func (o Options) String() string {
-	return fmt.Sprintf("salesforcetest.Options{Seed:%d Counts:%v UserName:%q ClientID:%q Faults:%+v Limits:%+v Wide:%v}",
-		o.Seed, o.Counts, o.UserName, o.ClientID, o.Faults, o.Limits, o.Wide)
+	whole := ""
+	if o.WholeOrg {
+		whole = " WholeOrg:true"
+	}
+	return fmt.Sprintf("salesforcetest.Options{Seed:%d Counts:%v UserName:%q ClientID:%q Faults:%+v Limits:%+v Wide:%v%s}",
+		o.Seed, o.Counts, o.UserName, o.ClientID, o.Faults, o.Limits, o.Wide, whole)
 }
 
 // GoString redacts the secrets, like String.
@@ -162,6 +174,11 @@ type (
 
 // DefaultCounts returns the number of records generated per object when Options.Counts omits it.
 func DefaultCounts() map[string]int { return org.DefaultCounts() }
+
+// WholeOrgCounts returns the number of records generated per object that Options.WholeOrg adds,
+// when Options.Counts omits it. Events (Order_Event__e, the change events) never have records
+// and are not listed.
+func WholeOrgCounts() map[string]int { return org.WholeOrgCounts() }
 
 // Server is an emulated Salesforce org listening on a local address.
 type Server struct {
@@ -259,9 +276,9 @@ func newServer(opts Options) (*Server, error) {
 	def(&opts.ClientSecret, DefaultClientSecret)
 	wide := map[string]int{}
 	for name, n := range opts.Wide {
-		obj, ok := org.KnownObject(name)
+		obj, ok := org.KnownObject(name, opts.WholeOrg)
 		if !ok {
-			return nil, fmt.Errorf("salesforcetest: Options.Wide names %q, which the emulated org does not have (objects: see DefaultCounts)", name)
+			return nil, fmt.Errorf("salesforcetest: Options.Wide names %q, which the emulated org does not have (objects: see DefaultCounts, and WholeOrgCounts with Options.WholeOrg)", name)
 		}
 		if n < 0 {
 			return nil, fmt.Errorf("salesforcetest: Options.Wide[%q] is %d: give a number of fields, 0 or more", name, n)
@@ -270,7 +287,7 @@ func newServer(opts Options) (*Server, error) {
 	}
 	s := &Server{
 		opts:     opts,
-		org:      org.New(org.Config{Seed: opts.Seed, Counts: opts.Counts, Wide: wide}),
+		org:      org.New(org.Config{Seed: opts.Seed, Counts: opts.Counts, Wide: wide, WholeOrg: opts.WholeOrg}),
 		orgID:    orgID,
 		userID:   userID,
 		refresh:  "5Aep861" + randomToken(40),

@@ -10,6 +10,13 @@ type objDef struct {
 	obj      *Object
 	schema   *schema
 	formulas map[string]func(*Record) any
+
+	// Whole-org objects (wholeorg.go) only.
+	hardDelete    bool         // without IsDeleted, the object has no recycle bin: Delete is for good
+	wide          int          // extra custom fields when Config.Wide does not name the object
+	noRecords     bool         // events: never any records, whatever the counts say
+	changeEventOf string       // a change event copies this object's fields (schema set by New)
+	restriction   *Restriction // how queries of the object are refused
 }
 
 func newObject(name, label, plural, prefix string) *Object {
@@ -17,7 +24,7 @@ func newObject(name, label, plural, prefix string) *Object {
 		Name: name, Label: label, LabelPlural: plural, KeyPrefix: prefix,
 		Custom:    strings.HasSuffix(name, "__c"),
 		Queryable: true, Replicateable: true, Retrieveable: true, Searchable: true,
-		Createable: true, Updateable: true, Deletable: true,
+		Createable: true, Updateable: true, Deletable: true, Layoutable: true, Triggerable: true,
 	}
 }
 

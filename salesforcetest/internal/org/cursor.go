@@ -10,6 +10,9 @@ import (
 // first because every mutation stamps after Base. A Cursor is not safe for concurrent use by
 // several goroutines, but mutations may run while it is open: a record changed after the cursor
 // passed it shows up again at its new stamp, the way an incremental load would see it.
+//
+// An object without SystemModstamp (history, share and external objects) is walked in Id order
+// instead, changed records in their place: there is no stamp to order by.
 type Cursor struct {
 	o              *Org
 	t              *table
@@ -33,8 +36,28 @@ func (o *Org) Cursor(object string, includeDeleted bool, since time.Time) (*Curs
 		return nil, err
 	}
 	c := &Cursor{o: o, t: t, includeDeleted: includeDeleted, since: since}
-	if !since.IsZero() {
+	if !since.IsZero() && !t.byID {
 		c.pos = t.firstAtOrAfter(since)
+	}
+	return c, nil
+}
+
+// CursorAfter opens a cursor on an object without SystemModstamp (walked in Id order) at the
+// first record whose Id is greater than afterID, so that a page deep in a result needs no walk
+// from the start. On other objects, and for an Id that is not the object's, it starts at the
+// beginning.
+func (o *Org) CursorAfter(object string, includeDeleted bool, afterID string) (*Cursor, error) {
+	o.mu.RLock()
+	defer o.mu.RUnlock()
+	t, err := o.table(object)
+	if err != nil {
+		return nil, err
+	}
+	c := &Cursor{o: o, t: t, includeDeleted: includeDeleted}
+	if t.byID {
+		if i, ok := o.indexOf(t, afterID); ok {
+			c.pos = i + 1
+		}
 	}
 	return c, nil
 }
@@ -47,6 +70,9 @@ func (c *Cursor) Next() (*Record, bool) {
 	c.o.mu.RLock()
 	defer c.o.mu.RUnlock()
 	t := c.t
+	if t.byID {
+		return c.nextByID()
+	}
 	if c.phase == 0 {
 		for c.pos < t.n {
 			i := c.pos
@@ -72,6 +98,26 @@ func (c *Cursor) Next() (*Record, bool) {
 			continue
 		}
 		return c.o.materialize(t, e.idx), true
+	}
+	c.phase = 2
+	return nil, false
+}
+
+// nextByID is Next for objects walked in Id order (Id order is index order); c.o.mu is held.
+func (c *Cursor) nextByID() (*Record, bool) {
+	t := c.t
+	for c.pos < t.n+t.inserted {
+		i := c.pos
+		c.pos++
+		if e, ok := t.overlay[i]; ok {
+			if e.purged || e.deleted && !c.includeDeleted {
+				continue
+			}
+			return c.o.materialize(t, i), true
+		}
+		if i < t.n {
+			return c.o.generate(t, i), true
+		}
 	}
 	c.phase = 2
 	return nil, false

@@ -163,6 +163,12 @@ func (f *Field) ro() *Field {
 	return f
 }
 
+// fixed marks a field set when a record is created and never changed after.
+func (f *Field) fixed() *Field {
+	f.Updateable = false
+	return f
+}
+
 // req marks a field that may not be null.
 func (f *Field) req() *Field {
 	f.Nillable = false
@@ -199,5 +205,29 @@ func (f *Field) formula(expr string) *Field {
 // ext marks an external id.
 func (f *Field) ext() *Field {
 	f.ExternalID, f.Unique, f.IDLookup = true, true, true
+	return f
+}
+
+// fAny is an anyType field (the OldValue and NewValue of field history): its values keep the
+// type of the field they come from; it can be neither filtered, sorted nor grouped.
+func fAny(name, label string) *Field {
+	f := base(name, label, "anyType", "xsd:anyType")
+	f.Length, f.ByteLength = 255, 765
+	f.Filterable, f.Sortable, f.Groupable = false, false, false
+	return f
+}
+
+// fBase64 is a file body (base64): not filterable, sortable or groupable.
+func fBase64(name, label string) *Field {
+	f := base(name, label, "base64", "xsd:base64Binary")
+	f.Filterable, f.Sortable, f.Groupable = false, false, false
+	return f
+}
+
+// fComplex is a change event's ChangeEventHeader: a structured value, never filtered.
+func fComplex(name, label, soap string) *Field {
+	f := base(name, label, "ComplexValue", soap)
+	f.Filterable, f.Sortable, f.Groupable = false, false, false
+	f.Nillable = false
 	return f
 }

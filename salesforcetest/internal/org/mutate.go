@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/big"
 	"sort"
-	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -236,6 +235,9 @@ func (o *Org) Insert(object string, values map[string]any) (id string, err error
 	if !obj.Createable {
 		return "", errorf("INVALID_OPERATION", "%s records cannot be created through the API", obj.Name)
 	}
+	if t.event {
+		return "", errorf("INVALID_OPERATION", "%s is an event: a real org publishes it to the event bus and stores no record; the emulator has no event bus", obj.Name)
+	}
 	vals, err := resolveValues(obj, values, true)
 	if err != nil {
 		return "", err
@@ -270,6 +272,9 @@ func (o *Org) Insert(object string, values map[string]any) (id string, err error
 	personName(r)
 	t.inserted++
 	t.store(idx, r, stamp)
+	if h, ht := o.historyOf(t); ht != nil {
+		o.addHistoryRow(h, ht, id, "created", trackedDataType("created"), nil, nil, stamp)
+	}
 	return id, nil
 }
 
@@ -301,6 +306,9 @@ func (o *Org) update(object string, ids []string, values map[string]any, at time
 	if err != nil {
 		return err
 	}
+	if !t.obj.Updateable {
+		return errorf("INVALID_OPERATION", "%s records cannot be updated through the API", t.obj.Name)
+	}
 	vals, err := resolveValues(t.obj, values, false)
 	if err != nil {
 		return err
@@ -318,8 +326,13 @@ func (o *Org) update(object string, ids []string, values map[string]any, at time
 	if stamp.IsZero() {
 		stamp = o.tick()
 	}
+	h, ht := o.historyOf(t)
 	for _, i := range idxs {
 		r := o.materialize(t, i)
+		var before []any
+		if ht != nil {
+			before = h.trackedValues(r)
+		}
 		for k, v := range vals {
 			r.vals[k] = v
 		}
@@ -328,13 +341,17 @@ func (o *Org) update(object string, ids []string, values map[string]any, at time
 		r.set("LastModifiedById", o.apiUser())
 		personName(r)
 		t.store(i, r, stamp)
+		if ht != nil {
+			o.recordChanges(h, ht, r, before, stamp)
+		}
 	}
 	return nil
 }
 
 // Delete moves records to the recycle bin: IsDeleted becomes true and SystemModstamp takes one
 // new stamp (LastModifiedDate is kept). Deleted records are visible only to cursors with
-// includeDeleted and to Deleted.
+// includeDeleted and to Deleted. A whole-org object without IsDeleted has no recycle bin: its
+// deleted records are gone at once, also for includeDeleted.
 func (o *Org) Delete(object string, ids ...string) error {
 	return o.setDeleted(object, ids, true)
 }
@@ -352,7 +369,10 @@ func (o *Org) setDeleted(object string, ids []string, del bool) error {
 		return err
 	}
 	if !t.obj.Deletable {
-		return errorf("INVALID_OPERATION", "%s records cannot be deleted or undeleted: deactivate them instead", t.obj.Name)
+		if t.obj.Name == "User" {
+			return errorf("INVALID_OPERATION", "%s records cannot be deleted or undeleted: deactivate them instead", t.obj.Name)
+		}
+		return errorf("INVALID_OPERATION", "%s records cannot be deleted or undeleted through the API", t.obj.Name)
 	}
 	idxs, err := o.resolveIDs(t, ids)
 	if err != nil {
@@ -367,6 +387,9 @@ func (o *Org) setDeleted(object string, ids []string, del bool) error {
 		if !del && !isDel {
 			return errorf("UNDELETE_FAILED", "%s %s is not in the recycle bin: only deleted records can be undeleted", t.obj.Name, o.idOf(t, i))
 		}
+		if !del && e.purged {
+			return errorf("UNDELETE_FAILED", "%s %s was deleted for good (emptied from the recycle bin, or an object without one): it cannot be undeleted", t.obj.Name, o.idOf(t, i))
+		}
 	}
 	stamp := o.tick()
 	for _, i := range idxs {
@@ -378,6 +401,10 @@ func (o *Org) setDeleted(object string, ids []string, del bool) error {
 		if del {
 			e.deletedAt = stamp
 			t.deleted++
+			if t.hardDelete {
+				e.purged = true // no recycle bin: gone for good, also for queryAll
+				t.purged++
+			}
 		} else {
 			e.deletedAt = time.Time{}
 			t.deleted--
@@ -398,26 +425,15 @@ func (o *Org) AddField(object string, f Field, value func(r *Record) any) error 
 	if err != nil {
 		return err
 	}
-	if f.Name == "" {
-		return errorf("INVALID_FIELD", "%s: the new field has no name: set Field.Name", t.obj.Name)
-	}
-	if _, exists := t.obj.index(f.Name); exists {
+	if _, exists := t.obj.index(f.Name); exists && f.Name != "" {
 		return errorf("DUPLICATE_DEVELOPER_NAME", "%s already has a field named %s: choose another name", t.obj.Name, f.Name)
 	}
-	if f.SoapType == "" {
-		f.SoapType = soapTypeFor(f.Type)
+	nf, err := prepareField(t.obj.Name, f)
+	if err != nil {
+		return err
 	}
-	if f.SoapType == "" {
-		return errorf("INVALID_TYPE", "%s.%s: unknown field type %q: use a describe type such as string, double or datetime", t.obj.Name, f.Name, f.Type)
-	}
-	if f.Label == "" {
-		f.Label = strings.TrimSuffix(f.Name, "__c")
-	}
-	nf := f
-	nf.ReferenceTo = append([]string(nil), f.ReferenceTo...)
-	nf.PicklistValues = append([]string(nil), f.PicklistValues...)
 	obj := *t.obj
-	obj.Fields = append(append([]*Field(nil), t.obj.Fields...), &nf)
+	obj.Fields = append(append([]*Field(nil), t.obj.Fields...), nf)
 	obj.reindex()
 	obj.LastModified = o.tick()
 	t.obj = &obj

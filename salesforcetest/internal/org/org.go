@@ -26,8 +26,9 @@ type Field struct {
 // Object is one sObject's describe. An *Object is never modified after it is published: AddField
 // replaces the org's object with a copy, so readers need no lock.
 type Object struct {
-	Name, Label, LabelPlural, KeyPrefix                                                           string
+	Name, Label, LabelPlural, KeyPrefix                                                           string // KeyPrefix "" means null in JSON
 	Custom, Queryable, Replicateable, Retrieveable, Searchable, Createable, Updateable, Deletable bool
+	Layoutable, Triggerable                                                                       bool
 	Fields                                                                                        []*Field
 	LastModified                                                                                  time.Time // bumps when AddField changes the describe (If-Modified-Since)
 

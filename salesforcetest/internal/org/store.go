@@ -19,6 +19,9 @@ type Config struct {
 	// Wide maps an object name to a number of extra custom fields of every type (see wide.go),
 	// appended to its describe after its own fields.
 	Wide map[string]int
+	// WholeOrg adds the objects of wholeorg.go (history, share, restricted, event, external and
+	// more custom objects) to the ones dlt's source loads; their counts default to WholeOrgCounts.
+	WholeOrg bool
 }
 
 // DefaultCounts returns the record counts used for objects missing from Config.Counts: small
@@ -43,8 +46,12 @@ type Org struct {
 	mu     sync.RWMutex
 	clock  time.Time         // the logical clock; the next mutation's stamp
 	tables map[string]*table // lower-case object name -> table
-	canon  map[string]*table // canonical object name -> table, for generators (no lower-casing)
+	canon  map[string]*table // canonical object name -> table, for generators (no lower-casing); keeps deleted objects
 	sorted []*table          // by object name
+
+	listModified time.Time               // the last change of the object list (CreateObject, DeleteObject)
+	removed      map[string]bool         // lower-case names of objects DeleteObject removed
+	history      map[string]*historySpec // canonical parent object name -> its field history (history.go)
 }
 
 // table is one object's state. n, salt, prefix, offset, start and defs never change after New, so
@@ -60,6 +67,14 @@ type table struct {
 
 	added    map[int]func(*Record) any // non-calculated fields added by AddField
 	formulas []formula                 // calculated fields, in field order
+
+	// byID: the object has no SystemModstamp, so cursors walk it in Id order (cursor.go).
+	byID bool
+	// hardDelete: the object has no IsDeleted (and no recycle bin): Delete removes records for
+	// good. Only whole-org objects set it; UserRole keeps the soft delete it always had.
+	hardDelete  bool
+	restriction *Restriction // how queries of the object are refused (restrict.go); nil: never
+	event       bool         // a platform or change event: never any records
 
 	ids []any // boxed Ids of base records of small tables, so lookups do not allocate
 
@@ -167,14 +182,26 @@ func New(cfg Config) *Org {
 	b = b.UTC().Truncate(time.Millisecond)
 	seed := mix64(uint64(cfg.Seed) ^ 0x5f0e5a1e)
 	o := &Org{
-		seed:   seed,
-		pod:    pods[seed%uint64(len(pods))],
-		base:   b,
-		clock:  b.Add(time.Second),
-		tables: map[string]*table{},
-		canon:  map[string]*table{},
+		seed:    seed,
+		pod:     pods[seed%uint64(len(pods))],
+		base:    b,
+		clock:   b.Add(time.Second),
+		tables:  map[string]*table{},
+		canon:   map[string]*table{},
+		removed: map[string]bool{},
+		history: map[string]*historySpec{},
+		// Describes last changed well before the data; AddField, CreateObject and DeleteObject
+		// move this forward.
+		listModified: b.Add(-spanBack - 24*time.Hour),
 	}
 	counts := DefaultCounts()
+	defs := objectDefs()
+	if cfg.WholeOrg {
+		for k, v := range WholeOrgCounts() {
+			counts[k] = v
+		}
+		defs = append(defs, wholeOrgDefs()...)
+	}
 	for k, v := range cfg.Counts {
 		for name := range counts {
 			if strings.EqualFold(name, k) {
@@ -183,49 +210,76 @@ func New(cfg Config) *Org {
 		}
 		counts[k] = v
 	}
-	for _, d := range objectDefs() {
-		if n := wideCount(cfg.Wide, d.obj.Name); n > 0 {
+	for _, d := range defs {
+		if d.changeEventOf != "" {
+			d.schema = changeEventSchema(o.canon[d.changeEventOf].obj)
+		}
+		n, given := wideCount(cfg.Wide, d.obj.Name)
+		if !given {
+			n = d.wide
+		}
+		if n > 0 {
 			addWide(&d, n)
 		}
-		obj := d.obj
-		s := d.schema
-		obj.Fields = make([]*Field, len(s.defs))
-		for i, fd := range s.defs {
-			obj.Fields[i] = fd.f
+		count := counts[d.obj.Name]
+		if d.noRecords {
+			count = 0
 		}
-		obj.reindex()
-		// Describes last changed well before the data; AddField moves this forward.
-		obj.LastModified = b.Add(-spanBack - 24*time.Hour)
-		n := counts[obj.Name]
-		if n < 0 {
-			n = 0
-		}
-		salt := hash3(seed, hashString(obj.Name), 0x0b)
-		t := &table{
-			obj: obj, defs: s.defs, n: n, salt: salt, prefix: obj.KeyPrefix,
-			// Counters start somewhere in the middle, as in a used org.
-			offset:  10_000_000 + salt%900_000_000,
-			start:   b.Add(-spanBack),
-			added:   map[int]func(*Record) any{},
-			overlay: map[int]*entry{},
-		}
-		for i, fd := range s.defs {
-			if fn := d.formulas[fd.f.Name]; fd.f.Calculated && fn != nil {
-				t.formulas = append(t.formulas, formula{idx: i, fn: fn})
-			}
-		}
-		if n <= idCacheMax {
-			t.ids = make([]any, n)
-			for i := range t.ids {
-				t.ids[i] = o.idOf(t, i)
-			}
-		}
-		o.tables[strings.ToLower(obj.Name)] = t
-		o.canon[obj.Name] = t
-		o.sorted = append(o.sorted, t)
+		o.addTable(d, count, o.listModified)
 	}
-	sort.Slice(o.sorted, func(i, j int) bool { return o.sorted[i].obj.Name < o.sorted[j].obj.Name })
+	if cfg.WholeOrg {
+		o.trackHistory()
+	}
 	return o
+}
+
+// addTable publishes an object with n base records; o.mu must be held for writing (or the org
+// not yet shared).
+func (o *Org) addTable(d objDef, n int, lastModified time.Time) *table {
+	obj := d.obj
+	s := d.schema
+	obj.Fields = make([]*Field, len(s.defs))
+	for i, fd := range s.defs {
+		obj.Fields[i] = fd.f
+	}
+	obj.reindex()
+	obj.LastModified = lastModified
+	if n < 0 {
+		n = 0
+	}
+	salt := hash3(o.seed, hashString(obj.Name), 0x0b)
+	t := &table{
+		obj: obj, defs: s.defs, n: n, salt: salt, prefix: obj.KeyPrefix,
+		// Counters start somewhere in the middle, as in a used org.
+		offset:      10_000_000 + salt%900_000_000,
+		start:       o.base.Add(-spanBack),
+		added:       map[int]func(*Record) any{},
+		overlay:     map[int]*entry{},
+		restriction: d.restriction,
+	}
+	_, hasStamp := obj.Field("SystemModstamp")
+	_, hasDeleted := obj.Field("IsDeleted")
+	t.byID = !hasStamp
+	t.hardDelete = d.hardDelete && !hasDeleted
+	t.event = d.noRecords
+	for i, fd := range s.defs {
+		if fn := d.formulas[fd.f.Name]; fd.f.Calculated && fn != nil {
+			t.formulas = append(t.formulas, formula{idx: i, fn: fn})
+		}
+	}
+	if n <= idCacheMax {
+		t.ids = make([]any, n)
+		for i := range t.ids {
+			t.ids[i] = o.idOf(t, i)
+		}
+	}
+	o.tables[strings.ToLower(obj.Name)] = t
+	o.canon[obj.Name] = t
+	k := sort.Search(len(o.sorted), func(i int) bool { return o.sorted[i].obj.Name >= obj.Name })
+	o.sorted = append(o.sorted, nil)
+	copy(o.sorted[k+1:], o.sorted[k:])
+	o.sorted[k] = t
+	return t
 }
 
 // Objects returns every object's describe, sorted by name.

@@ -261,25 +261,34 @@ func addWide(d *objDef, n int) {
 }
 
 // KnownObject returns the canonical name of an object of the org (any case), whether or not an
-// org was built, for validating configuration.
-func KnownObject(name string) (string, bool) {
+// org was built, for validating configuration; wholeOrg says whether the org has the objects of
+// Config.WholeOrg.
+func KnownObject(name string, wholeOrg bool) (string, bool) {
 	for obj := range DefaultCounts() {
 		if strings.EqualFold(obj, name) {
 			return obj, true
 		}
 	}
+	if wholeOrg {
+		for _, obj := range wholeOrgNames {
+			if strings.EqualFold(obj, name) {
+				return obj, true
+			}
+		}
+	}
 	return "", false
 }
 
-// wideCount finds an object's entry in Config.Wide, case-insensitively.
-func wideCount(wide map[string]int, object string) int {
+// wideCount finds an object's entry in Config.Wide, case-insensitively; given is false when
+// there is none.
+func wideCount(wide map[string]int, object string) (n int, given bool) {
 	if n, ok := wide[object]; ok {
-		return n
+		return n, true
 	}
 	for k, n := range wide {
 		if strings.EqualFold(k, object) {
-			return n
+			return n, true
 		}
 	}
-	return 0
+	return 0, false
 }

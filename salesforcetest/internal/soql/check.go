@@ -47,7 +47,7 @@ func classify(typ string) (valueClass, string) {
 		return clsDateTime, "dateTime"
 	case "time":
 		return clsTime, "time"
-	case "textarea", "address", "location", "base64", "encryptedstring":
+	case "textarea", "address", "location", "base64", "encryptedstring", "anytype", "complexvalue":
 		return clsNoFilter, strings.ToLower(typ)
 	}
 	return clsText, "string"

@@ -65,6 +65,16 @@ func (p *parser) name() (token, error) {
 	return t, nil
 }
 
+// object consumes the object name after FROM. GROUP is a reserved word, yet Salesforce reads
+// "FROM Group" as the standard object Group (and "FROM Group BY" as an error), so it is taken
+// as a name here.
+func (p *parser) object() (token, error) {
+	if t := p.peek(); t.is("GROUP") && !p.peekAt(1).is("BY") {
+		return p.next(), nil
+	}
+	return p.name()
+}
+
 func (p *parser) query() (*Query, error) {
 	q := &Query{Limit: -1, src: p.src}
 	if err := p.expect("SELECT"); err != nil {
@@ -102,7 +112,7 @@ func (p *parser) query() (*Query, error) {
 	if err := p.expect("FROM"); err != nil {
 		return nil, err
 	}
-	obj, err := p.name()
+	obj, err := p.object()
 	if err != nil {
 		return nil, err
 	}
