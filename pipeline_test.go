@@ -194,7 +194,7 @@ func (e *env) checkTable(table, object string, withDeleted bool) {
 	defer db.Close()
 	want := e.srv.Count(object, withDeleted)
 	var n, distinct int
-	if err := db.QueryRow(e.sql(fmt.Sprintf(`SELECT count(*), count(DISTINCT id) FROM {ds}.%s`, table))).Scan(&n, &distinct); err != nil {
+	if err := db.QueryRow(e.sql(fmt.Sprintf(`SELECT count(*), count(DISTINCT id) FROM {ds}."%s"`, table))).Scan(&n, &distinct); err != nil {
 		e.t.Fatalf("%s: %v", table, err)
 	}
 	if n != want || distinct != want {
@@ -215,7 +215,7 @@ func (e *env) checkTable(table, object string, withDeleted bool) {
 		fields = append(fields, f)
 		cols = append(cols, `"`+schema.NormalizeIdentifier(f.Name)+`"`)
 	}
-	rows, err := db.Query(e.sql(fmt.Sprintf(`SELECT %s FROM {ds}.%s`, strings.Join(cols, ", "), table)))
+	rows, err := db.Query(e.sql(fmt.Sprintf(`SELECT %s FROM {ds}."%s"`, strings.Join(cols, ", "), table)))
 	if err != nil {
 		e.t.Fatalf("%s: %v", table, err)
 	}
@@ -275,7 +275,7 @@ func canon(v any, typ string) string {
 		}
 		return fmt.Sprint(x)
 	case float64:
-		if typ == "currency" {
+		if typ == "currency" || typ == "anyType" {
 			r, _ := new(big.Rat).SetString(fmt.Sprint(x))
 			return r.RatString()
 		}
@@ -296,7 +296,7 @@ func canon(v any, typ string) string {
 			}
 		}
 	}
-	if typ == "currency" {
+	if typ == "currency" || typ == "anyType" { // anyType: a number's JSON text, as Salesforce wrote it
 		if r, ok := new(big.Rat).SetString(fmt.Sprint(v)); ok {
 			return r.RatString()
 		}

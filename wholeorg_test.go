@@ -2,11 +2,13 @@ package sfdlt_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/sfdlt/sfdlt"
+	"github.com/sfdlt/sfdlt/salesforcetest"
 	"github.com/sfdlt/sfdlt/schema"
 )
 
@@ -124,4 +126,152 @@ func TestObjectHintsOverrideDisposition(t *testing.T) {
 		t.Fatalf("queries = %q, want one full read (NoIncremental)", q)
 	}
 	e.checkTable("something__c", "Something__c", false)
+}
+
+// wholeOrg lists what an all-objects load of the emulator's whole org gives: each loaded
+// object's table, disposition, cursor and whether deleted rows stay (queryAll).
+var wholeOrg = []struct {
+	table, object, disposition, cursor string
+	withDeleted                        bool
+}{
+	{"opportunity_field_history", "OpportunityFieldHistory", "append", "CreatedDate", false},
+	{"account_share", "AccountShare", "merge", "LastModifiedDate", true},
+	{"group", "Group", "merge", "SystemModstamp", false},
+	{"group_member", "GroupMember", "merge", "SystemModstamp", false},
+	{"record_type", "RecordType", "merge", "SystemModstamp", false},
+	{"meter_reading__c", "Meter_Reading__c", "merge", "SystemModstamp", true},
+	{"customer_profile__c", "Customer_Profile__c", "merge", "SystemModstamp", true},
+	{"very_long_custom_object_name_for_testing__c", "Very_Long_Custom_Object_Name_For_Testing__c", "merge", "SystemModstamp", true},
+	{"something__c", "Something__c", "merge", "SystemModstamp", true},
+}
+
+// wholeOrgSkipped are the objects Salesforce refuses to read as a whole, with what it says.
+var wholeOrgSkipped = map[string]string{
+	"ContentDocumentLink": "Implementation restriction: ContentDocumentLink requires a filter",
+	"EventLogFile":        "INVALID_TYPE",
+	"SetupAuditTrail":     "INSUFFICIENT_ACCESS_OR_READONLY",
+}
+
+func (e *env) checkWholeOrg(info *sfdlt.LoadInfo) {
+	e.t.Helper()
+	for _, s := range standard {
+		e.checkTable(s.table, s.object, s.merge)
+	}
+	for _, w := range wholeOrg {
+		e.checkTable(w.table, w.object, w.withDeleted)
+		if d := e.dispositionOf(w.table); d != w.disposition {
+			e.t.Errorf("%s is %s, want %s", w.table, d, w.disposition)
+		}
+	}
+	got := map[string]string{}
+	for _, sk := range info.Skipped {
+		got[sk.Object] = sk.Reason
+	}
+	if len(got) != len(wholeOrgSkipped) {
+		e.t.Errorf("skipped %v, want %v", info.Skipped, wholeOrgSkipped)
+	}
+	for object, reason := range wholeOrgSkipped {
+		if !strings.Contains(got[object], reason) {
+			e.t.Errorf("%s skipped for %q, want a reason with %q", object, got[object], reason)
+		}
+		if !strings.Contains(info.String(), "Skipped "+object) {
+			e.t.Errorf("the load info does not list %s as skipped:\n%v", object, info)
+		}
+	}
+	tables := e.tables()
+	want := []string{"_dlt_loads", "_dlt_pipeline_state", "_dlt_version"}
+	for _, s := range standard {
+		want = append(want, s.table)
+	}
+	for _, w := range wholeOrg {
+		want = append(want, w.table)
+	}
+	for _, tb := range want {
+		if !slices.Contains(tables, tb) {
+			e.t.Errorf("no table %s; tables %v", tb, tables)
+		}
+	}
+	// Skipped objects, events and external objects leave no table behind.
+	for _, tb := range []string{"content_document_link", "event_log_file", "setup_audit_trail", "order_event__e", "account_change_event", "legacy_invoice__x"} {
+		if slices.Contains(tables, tb) {
+			e.t.Errorf("table %s exists: skipped and left-out objects must leave nothing", tb)
+		}
+	}
+}
+
+// A whole-org load of an org with the objects a real one has: each readable object loaded exactly
+// with its disposition and cursor from describe, the refusing ones skipped with Salesforce's reason,
+// events and external objects left out; then a second run after changes (updates that add history,
+// inserts, deletes, a new custom object, an object deleted from the org) is incremental where a
+// cursor exists and exact everywhere.
+func TestAllObjectsWholeOrg(t *testing.T) {
+	for _, kind := range []string{"duckdb", "postgres"} {
+		t.Run(kind, func(t *testing.T) {
+			e := newEnvWith(t, kind, salesforcetest.Options{Seed: 42, WholeOrg: true,
+				Counts: map[string]int{"Customer_Profile__c": 40, "Meter_Reading__c": 1500}})
+			info := e.run(e.source(sfdlt.AllObjects(true)))
+			e.checkWholeOrg(info)
+
+			// Changes between runs.
+			opps := e.liveIDs("opportunity", 3)
+			if err := e.srv.Update("Opportunity", opps, map[string]any{"StageName": "Closed Won"}); err != nil {
+				t.Fatal(err)
+			}
+			readings := e.liveIDs("meter_reading__c", 2)
+			if err := e.srv.Update("Meter_Reading__c", readings[:1], map[string]any{"Name": "changed"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.srv.Delete("Meter_Reading__c", readings[1]); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.srv.Insert("Meter_Reading__c", map[string]any{"Name": "new reading"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.srv.CreateObject("Invoice__c", "Invoice", salesforcetest.Field{Name: "Amount__c", Type: "currency", Precision: 18, Scale: 2, Nillable: true}); err != nil {
+				t.Fatal(err)
+			}
+			for i := range 3 {
+				if _, err := e.srv.Insert("Invoice__c", map[string]any{"Name": fmt.Sprintf("INV-%d", i)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := e.srv.DeleteObject("Very_Long_Custom_Object_Name_For_Testing__c"); err != nil {
+				t.Fatal(err)
+			}
+
+			e.srv.ResetCalls()
+			info = e.run(e.source(sfdlt.AllObjects(true)))
+			for object, cond := range map[string]string{
+				"Meter_Reading__c": "SystemModstamp >= ", "AccountShare": "LastModifiedDate >= ",
+				"OpportunityFieldHistory": "CreatedDate >= ", "Group": "SystemModstamp >= ",
+			} {
+				q := queriesOf(e.srv, object)
+				if len(q) != 1 || !strings.Contains(q[0], cond) {
+					t.Errorf("second run's queries of %s = %q, want one from its cursor (%s)", object, q, cond)
+				}
+			}
+			if n := info.RowCount("opportunity_field_history"); n == 0 {
+				t.Errorf("the second run appended no history rows; the opportunities' changes added some")
+			}
+			wantSecond := slices.DeleteFunc(slices.Clone(wholeOrg), func(w struct {
+				table, object, disposition, cursor string
+				withDeleted                        bool
+			}) bool {
+				return w.object == "Very_Long_Custom_Object_Name_For_Testing__c"
+			})
+			for _, s := range standard {
+				e.checkTable(s.table, s.object, s.merge)
+			}
+			for _, w := range wantSecond {
+				e.checkTable(w.table, w.object, w.withDeleted)
+			}
+			e.checkTable("invoice__c", "Invoice__c", true)
+			if d := e.dispositionOf("invoice__c"); d != "merge" {
+				t.Errorf("the new custom object is %s, want merge", d)
+			}
+			if len(info.Skipped) != len(wholeOrgSkipped) {
+				t.Errorf("second run skipped %v", info.Skipped)
+			}
+		})
+	}
 }
