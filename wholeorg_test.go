@@ -2,6 +2,7 @@ package sfdlt_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -272,6 +273,78 @@ func TestAllObjectsWholeOrg(t *testing.T) {
 			if len(info.Skipped) != len(wholeOrgSkipped) {
 				t.Errorf("second run skipped %v", info.Skipped)
 			}
+		})
+	}
+}
+
+// Per-object overrides from the configuration's [sources.salesforce.objects.<Object>] tables.
+func TestObjectHintsFromTOML(t *testing.T) {
+	e := newEnvWith(t, "duckdb", salesforcetest.Options{Seed: 42, WholeOrg: true,
+		Counts: map[string]int{"Customer_Profile__c": 10, "Meter_Reading__c": 300}})
+	e.popts = nil
+	c := e.srv.Credentials()
+	writeDlt(t, e.dir, "secrets.toml", fmt.Sprintf("[sources.salesforce]\nuser_name = %q\npassword = %q\nsecurity_token = %q\n", c.UserName, c.Password, c.SecurityToken))
+	writeDlt(t, e.dir, "config.toml", fmt.Sprintf(`[sources.salesforce]
+login_url = %q
+all_objects = true
+objects_include = ["Meter_Reading__c", "AccountShare", "*History"]
+
+[sources.salesforce.objects.Meter_Reading__c]
+write_disposition = "append"
+cursor = "CreatedDate"
+
+[sources.salesforce.objects.AccountShare]
+cursor = "none"
+write_disposition = "replace"
+`, e.srv.URL()))
+	src, err := loadTestConfig(t, e.dir, nil).Source()
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := e.run(src)
+	for table, want := range map[string]string{"meter_reading__c": "append", "account_share": "replace", "opportunity_field_history": "append"} {
+		if d := e.dispositionOf(table); d != want {
+			t.Errorf("%s is %s, want %s", table, d, want)
+		}
+	}
+	for _, tb := range e.tables() {
+		if tb == "group" || tb == "something__c" || tb == "customer_profile__c" {
+			t.Errorf("objects_include let %s in", tb)
+		}
+	}
+	e.checkTable("meter_reading__c", "Meter_Reading__c", false)
+	e.checkTable("account_share", "AccountShare", false)
+	if len(info.Skipped) != 0 {
+		t.Errorf("skipped %v: objects_include named none of the refusing objects", info.Skipped)
+	}
+	e.srv.ResetCalls()
+	e.run(src)
+	if q := queriesOf(e.srv, "Meter_Reading__c"); len(q) != 1 || !strings.Contains(q[0], "CreatedDate >= ") {
+		t.Errorf("queries of Meter_Reading__c = %q, want one from the CreatedDate cursor", q)
+	}
+	if q := queriesOf(e.srv, "AccountShare"); len(q) != 1 || strings.Contains(q[0], "WHERE") {
+		t.Errorf("queries of AccountShare = %q, want one full read (cursor = \"none\")", q)
+	}
+	e.checkTable("meter_reading__c", "Meter_Reading__c", false)
+}
+
+// A whole-org run killed after a chunk committed goes on where it stopped, and ends exact.
+func TestAllObjectsKilledAndResumed(t *testing.T) {
+	for _, kind := range []string{"duckdb", "postgres"} {
+		t.Run(kind, func(t *testing.T) {
+			e := newEnvWith(t, kind, salesforcetest.Options{Seed: 42, WholeOrg: true,
+				Counts: map[string]int{"Customer_Profile__c": 40, "Meter_Reading__c": 6000}})
+			e.popts = []sfdlt.PipelineOption{sfdlt.CommitEvery(2000), sfdlt.Parallelism(1)}
+			src := e.source(sfdlt.AllObjects(true), sfdlt.BulkThreshold(0))
+			info, err := runStoppedAfterPages(e, src, "meter_reading__c", 2)
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("want the run cancelled, got %v\n%v", err, info)
+			}
+			if len(info.LoadIDs) == 0 {
+				t.Fatalf("nothing was committed before the stop:\n%v", info)
+			}
+			info = e.run(src)
+			e.checkWholeOrg(info)
 		})
 	}
 }
