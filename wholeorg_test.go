@@ -228,7 +228,7 @@ func TestAllObjectsWholeOrg(t *testing.T) {
 			if _, err := e.srv.Insert("Meter_Reading__c", map[string]any{"Name": "new reading"}); err != nil {
 				t.Fatal(err)
 			}
-			if err := e.srv.CreateObject("Invoice__c", "Invoice", salesforcetest.Field{Name: "Amount__c", Type: "currency", Precision: 18, Scale: 2, Nillable: true}); err != nil {
+			if err := e.srv.CreateObject("Invoice__c", "Invoice", salesforcetest.Field{Name: "Amount__c", Type: "currency", Precision: 18, Scale: 2, Nillable: true, Createable: true, Updateable: true}); err != nil {
 				t.Fatal(err)
 			}
 			for i := range 3 {

@@ -206,6 +206,26 @@ func refusal(err error) bool {
 	return false
 }
 
+// refusalReason is what Salesforce said, for the load info: its error code and message on one
+// line, without the request that drew it.
+func refusalReason(err error) string {
+	var ae *client.APIError
+	if errors.As(err, &ae) && (ae.ErrorCode != "" || ae.Message != "") {
+		msg := strings.Join(strings.Fields(ae.Message), " ")
+		if i := strings.Index(msg, "ERROR at Row:"); i >= 0 {
+			// INVALID_TYPE and friends quote the query and point at it first: keep the sentence.
+			if j := strings.Index(msg[i:], " sObject"); j >= 0 {
+				msg = msg[i+j+1:]
+			}
+		}
+		if ae.ErrorCode == "" {
+			return msg
+		}
+		return ae.ErrorCode + ": " + msg
+	}
+	return err.Error()
+}
+
 // Skip is an object a whole-org load left out because Salesforce refused to read it.
 type Skip struct {
 	Object, Resource, Reason string

@@ -150,7 +150,7 @@ func (r *Extractor) Extract(ctx context.Context, i int) error {
 		if res.discovered && refusal(err) && ctx.Err() == nil && !res.begun {
 			// Salesforce will not read this object as a whole: the whole-org load goes on
 			// without it, and says so.
-			r.skipped.add(Skip{Object: res.object, Resource: res.name, Reason: err.Error()})
+			r.skipped.add(Skip{Object: res.object, Resource: res.name, Reason: refusalReason(err)})
 			r.cfg.Logger.Warn("skipped an object Salesforce refuses to read", "object", res.object, "error", err)
 			return nil
 		}
