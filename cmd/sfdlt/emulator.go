@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"time"
 
@@ -39,15 +40,21 @@ more (403 REQUEST_LIMIT_EXCEEDED). --no-limits turns them all off.
 --wide gives an object that many extra custom fields of every type (text, long and rich text,
 picklists, numbers, currency, percent, dates, times, lookups, geolocations, encrypted text and
 formulas), with long names like a real org's: --wide Account=800 makes a SELECT of every field far
-longer than the URI limit, to test how a client splits wide objects.`,
+longer than the URI limit, to test how a client splits wide objects.
+
+--whole-org adds the objects a real org has beyond those (see salesforcetest.Options.WholeOrg),
+to try whole-org loads: sfdlt run --all-objects.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if scale <= 0 || math.IsInf(scale, 0) || math.IsNaN(scale) {
 				return fmt.Errorf("--scale must be a positive number, not %v", scale)
 			}
 			opts.Seed = seed
-			opts.Counts = scaledCounts(scale)
+			opts.Counts = scaledCounts(scale, opts.WholeOrg)
 			known := salesforcetest.DefaultCounts()
+			if opts.WholeOrg {
+				maps.Copy(known, salesforcetest.WholeOrgCounts())
+			}
 			for obj, n := range counts {
 				if _, ok := known[obj]; !ok {
 					return fmt.Errorf("--count %s=%d: the emulated org has no object %s", obj, n, obj)
@@ -93,6 +100,7 @@ longer than the URI limit, to test how a client splits wide objects.`,
 	f.Float64Var(&scale, "scale", 1, "multiplies the default record count of every object")
 	f.StringToIntVar(&counts, "count", nil, "record count of one object, e.g. --count Opportunity=1000000 (repeatable; wins over --scale)")
 	f.StringToIntVar(&wide, "wide", nil, "extra custom fields of every type on an object, e.g. --wide Account=800 (repeatable or comma-separated)")
+	f.BoolVar(&opts.WholeOrg, "whole-org", false, "add the objects a real org has beyond the standard ones (field history, shares, filter- and permission-restricted objects, events, an external object, large, wide and long-named custom objects), for sfdlt run --all-objects")
 	f.BoolVar(&noLimits, "no-limits", false, "turn off every limit a real org enforces (query cursors, locator idle time, URI and SOQL length, concurrent long requests)")
 	f.BoolVar(&opts.CachePages, "cache-pages", false, "keep rendered pages in memory and serve them again as bytes (for benchmarks)")
 	f.DurationVar(&latency, "latency", 0, "added to every request, e.g. 100ms")
@@ -104,9 +112,13 @@ longer than the URI limit, to test how a client splits wide objects.`,
 	return cmd
 }
 
-// scaledCounts multiplies the emulator's default counts (at least one record per object).
-func scaledCounts(scale float64) map[string]int {
+// scaledCounts multiplies the emulator's default counts (at least one record per object), with
+// the whole org's objects when wholeOrg.
+func scaledCounts(scale float64, wholeOrg bool) map[string]int {
 	counts := salesforcetest.DefaultCounts()
+	if wholeOrg {
+		maps.Copy(counts, salesforcetest.WholeOrgCounts())
+	}
 	for k, v := range counts {
 		counts[k] = max(1, int(math.Round(float64(v)*scale)))
 	}

@@ -142,3 +142,53 @@ func TestFailedRunLeavesNoDatabase(t *testing.T) {
 		})
 	}
 }
+
+// TestRunAllObjects checks sfdlt run --all-objects: every readable object is loaded, the ones
+// Salesforce refuses are listed as skipped and the exit status is 0, unless --strict; the
+// patterns narrow it; --resources does not mix with it.
+func TestRunAllObjects(t *testing.T) {
+	dir := cleanEnv(t)
+	srv := salesforcetest.NewServer(salesforcetest.Options{Seed: 7, WholeOrg: true,
+		Counts: map[string]int{"Opportunity": 30, "Meter_Reading__c": 40, "Customer_Profile__c": 5, "OpportunityFieldHistory": 20}})
+	t.Cleanup(srv.Close)
+	c := srv.Credentials()
+	t.Setenv("SOURCES__SALESFORCE__CREDENTIALS__USER_NAME", c.UserName)
+	t.Setenv("SOURCES__SALESFORCE__CREDENTIALS__PASSWORD", c.Password)
+	t.Setenv("SOURCES__SALESFORCE__CREDENTIALS__SECURITY_TOKEN", c.SecurityToken)
+	t.Setenv("SOURCES__SALESFORCE__LOGIN_URL", srv.URL())
+	file := filepath.Join(dir, "salesforce.duckdb")
+
+	out, errOut, err := cli(t, dir, "run", "--dataset-name", "org", "--all-objects", "--objects-exclude", "*Share,Group*")
+	if err != nil {
+		t.Fatalf("run: %v\n%s\n%s", err, out, errOut)
+	}
+	for _, want := range []string{"Skipped ContentDocumentLink", "MALFORMED_QUERY", "Skipped EventLogFile", "Skipped SetupAuditTrail"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the output lacks %q:\n%s", want, out)
+		}
+	}
+	tables := tablesIn(t, file, "org")
+	for _, want := range []string{"meter_reading__c", "opportunity_field_history", "record_type", "sf_user"} {
+		if !slices.Contains(tables, want) {
+			t.Errorf("no table %s: %v", want, tables)
+		}
+	}
+	for _, left := range []string{"account_share", "group", "group_member", "legacy_invoice__x"} {
+		if slices.Contains(tables, left) {
+			t.Errorf("table %s loaded: --objects-exclude or the rules should leave it out", left)
+		}
+	}
+
+	_, _, err = cli(t, dir, "run", "--dataset-name", "org", "--all-objects", "--strict")
+	if err == nil || !strings.Contains(err.Error(), "--strict: 3 object(s) were skipped") {
+		t.Errorf("--strict with skipped objects: %v, want an error", err)
+	}
+	_, _, err = cli(t, dir, "run", "--dataset-name", "org", "--all-objects", "--resources", "opportunity")
+	if err == nil || !strings.Contains(err.Error(), "choose one") {
+		t.Errorf("--resources with --all-objects: %v, want an error", err)
+	}
+	_, _, err = cli(t, dir, "run", "--dataset-name", "org", "--objects-include", "*__c")
+	if err == nil || !strings.Contains(err.Error(), "AllObjects") {
+		t.Errorf("--objects-include without --all-objects: %v, want an error", err)
+	}
+}
