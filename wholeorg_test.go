@@ -348,3 +348,44 @@ func TestAllObjectsKilledAndResumed(t *testing.T) {
 		})
 	}
 }
+
+// A whole org of 200 more objects with nothing changed costs about one API call per object: the
+// global describe answers 304, so no object is described again (the describes are kept beside
+// the state), and each object is one query. A field added meanwhile is seen all the same.
+func TestAllObjectsAPICost(t *testing.T) {
+	e := newEnvWith(t, "duckdb", salesforcetest.Options{Seed: 42})
+	e.popts = nil
+	const added = 200
+	for i := range added {
+		name := fmt.Sprintf("Bulk_Object_%03d__c", i)
+		if err := e.srv.CreateObject(name, name, salesforcetest.Field{Name: "Value__c", Type: "double", Precision: 18, Scale: 2, Nillable: true, Createable: true, Updateable: true}); err != nil {
+			t.Fatal(err)
+		}
+		for j := range 2 {
+			if _, err := e.srv.Insert(name, map[string]any{"Name": fmt.Sprintf("r%d", j), "Value__c": float64(j)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	src := e.source(sfdlt.AllObjects(true))
+	first := e.run(src)
+	objects := len(standard) + 1 + added // the standard ones, Something__c and the added ones
+	if len(first.Tables) != objects {
+		t.Fatalf("the first run loaded %d tables, want %d", len(first.Tables), objects)
+	}
+	second := e.run(src)
+	t.Logf("API calls: first run %d, second run %d, for %d objects", first.APICalls, second.APICalls, objects)
+	if second.APICalls > objects+2 {
+		t.Errorf("a run with nothing changed made %d API calls for %d objects, want at most %d (a global describe answered 304 and a query each)", second.APICalls, objects, objects+2)
+	}
+
+	// A new field: the global describe's 304 no longer holds, the object is described again.
+	addTextField(t, e.srv, "Bulk_Object_007__c", "Note__c", func(r *salesforcetest.Record) any { return "note " + r.ID() })
+	third := e.run(src)
+	if got := e.scalar(`SELECT count(*) FROM information_schema.columns WHERE table_schema = '{ds}' AND table_name = 'bulk_object_007__c' AND column_name = 'note__c'`); got != 1 {
+		t.Fatalf("no column note__c: the changed describe was not read\n%v", third)
+	}
+	if third.APICalls <= objects+2 {
+		t.Errorf("after a metadata change the run made %d API calls: the objects must be described again", third.APICalls)
+	}
+}

@@ -141,6 +141,10 @@ type Client struct {
 
 	describeMu sync.Mutex
 	describes  map[string]*describeEntry
+	global     *globalEntry
+	// metadataAt is the global describe's Last-Modified this client last saw answered (200) or
+	// confirmed (304): describes validated under it need no request.
+	metadataAt string
 }
 
 // session is the current access token and where to use it; gen counts logins so that concurrent

@@ -62,13 +62,43 @@ type SObjectSummary struct {
 	URLs                map[string]string `json:"urls"`
 }
 
-// DescribeGlobal lists the org's objects.
+// DescribeGlobal lists the org's objects. The answer is cached (see LoadDescribeCache) and
+// revalidated with If-Modified-Since. Salesforce answers 304 only when no object's metadata
+// changed since (fields included): then the object describes cached under the same answer are
+// current, and Describe returns them without asking again.
 func (c *Client) DescribeGlobal(ctx context.Context) (*GlobalDescribe, error) {
+	c.describeMu.Lock()
+	cached := c.global
+	c.describeMu.Unlock()
+	hdr := http.Header{}
+	if cached != nil && cached.lastModified != "" {
+		hdr.Set("If-Modified-Since", cached.lastModified)
+	}
 	var out GlobalDescribe
-	if _, err := c.getJSON(ctx, c.dataPath("sobjects/"), nil, &out); err != nil {
+	resp, err := c.getJSON(ctx, c.dataPath("sobjects/"), hdr, &out)
+	if err != nil {
 		return nil, fmt.Errorf("describing the org's objects: %w", err)
 	}
+	c.describeMu.Lock()
+	defer c.describeMu.Unlock()
+	if resp.StatusCode == http.StatusNotModified {
+		if cached == nil {
+			return nil, fmt.Errorf("describing the org's objects: Salesforce answered 304 Not Modified to a request without If-Modified-Since")
+		}
+		c.metadataAt = cached.lastModified
+		return cached.g, nil
+	}
+	// Only the server's own Last-Modified can be revalidated against its metadata.
+	lm := resp.Header.Get("Last-Modified")
+	c.global = &globalEntry{g: &out, lastModified: lm}
+	c.metadataAt = lm
 	return &out, nil
+}
+
+// globalEntry is the cached global describe.
+type globalEntry struct {
+	g            *GlobalDescribe
+	lastModified string
 }
 
 // SObjectDescribe is the answer of GET /sobjects/{Name}/describe (the keys sfdlt uses; others
@@ -152,6 +182,9 @@ type RecordTypeInfo struct {
 type describeEntry struct {
 	d            *SObjectDescribe
 	lastModified string
+	// validAt is the global describe's Last-Modified under which d was fetched or revalidated
+	// ("" for none): while the global describe answers 304 to it, d is current.
+	validAt string
 }
 
 var objectNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
@@ -172,7 +205,11 @@ func (c *Client) Describe(ctx context.Context, object string) (*SObjectDescribe,
 	key := strings.ToLower(object)
 	c.describeMu.Lock()
 	cached := c.describes[key]
+	metadataAt := c.metadataAt
 	c.describeMu.Unlock()
+	if cached != nil && metadataAt != "" && cached.validAt == metadataAt {
+		return cached.d, nil // no object's metadata changed since it was fetched (DescribeGlobal)
+	}
 
 	hdr := http.Header{}
 	if cached != nil && cached.lastModified != "" {
@@ -188,6 +225,9 @@ func (c *Client) Describe(ctx context.Context, object string) (*SObjectDescribe,
 		if cached == nil {
 			return nil, fmt.Errorf("describing %s: Salesforce answered 304 Not Modified to a request without If-Modified-Since", object)
 		}
+		c.describeMu.Lock()
+		c.describes[key] = &describeEntry{d: cached.d, lastModified: cached.lastModified, validAt: metadataAt}
+		c.describeMu.Unlock()
 		return cached.d, nil
 	}
 	// Revalidate against the server's clock when it tells us; else our own.
@@ -199,7 +239,7 @@ func (c *Client) Describe(ctx context.Context, object string) (*SObjectDescribe,
 		lm = started.UTC().Format(http.TimeFormat)
 	}
 	c.describeMu.Lock()
-	c.describes[key] = &describeEntry{d: &out, lastModified: lm}
+	c.describes[key] = &describeEntry{d: &out, lastModified: lm, validAt: metadataAt}
 	c.describeMu.Unlock()
 	return &out, nil
 }

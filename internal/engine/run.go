@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -53,6 +55,7 @@ func (r *run) do(ctx context.Context) (info *Info, err error) {
 	defer func() {
 		r.info.Duration = p.Now().Sub(r.started)
 		if r.sf != nil {
+			r.saveDescribes()
 			r.info.APICalls = r.sf.APICalls()
 			if n := r.sf.Throttled(); n > 0 {
 				r.note(fmt.Sprintf("Salesforce's concurrent-request limit (too many long-running requests in the org at once) refused %d request(s); the run waited them out and ran fewer requests at once meanwhile", n))
@@ -249,7 +252,29 @@ func (r *run) connect(ctx context.Context) error {
 		return fmt.Errorf("logging in to Salesforce: %w", err)
 	}
 	r.sf = sf
+	// The describes a run before this one saw: with the global describe's 304 (a whole-org
+	// load) no object needs describing again. A cache that cannot be read is only slower.
+	if b, err := os.ReadFile(filepath.Join(r.p.Dir, describeCacheFile)); err == nil {
+		if err := sf.LoadDescribeCache(b); err != nil {
+			r.p.Logger.Warn("the describe cache is unreadable; objects are described again", "file", filepath.Join(r.p.Dir, describeCacheFile), "error", err)
+		}
+	}
 	return nil
+}
+
+// describeCacheFile is where a pipeline keeps the org's describes between runs, beside its
+// state.
+const describeCacheFile = "describes.json"
+
+// saveDescribes keeps the describes the run saw for the next run (best effort).
+func (r *run) saveDescribes() {
+	b, err := r.sf.SaveDescribeCache()
+	if err == nil {
+		err = state.WriteLocalFile(r.p.Dir, describeCacheFile, b)
+	}
+	if err != nil {
+		r.p.Logger.Warn("could not save the describe cache; the next run describes the objects again", "error", err)
+	}
 }
 
 // deleteBulkJobs deletes Bulk jobs whose rows are committed (best effort: Salesforce deletes

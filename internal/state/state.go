@@ -203,6 +203,17 @@ func WriteLocal(dir string, s *Pipeline) error {
 	return writeFileAtomic(filepath.Join(dir, "state.json"), b)
 }
 
+// WriteLocalFile writes <dir>/<name> (another file of the pipeline's working directory, such as
+// its describe cache) atomically, creating dir.
+func WriteLocalFile(dir, name string, b []byte) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("writing %s: %w", filepath.Join(dir, name), err)
+	}
+	return writeFileAtomic(filepath.Join(dir, name), b)
+}
+
+// writeFileAtomic writes path through a temporary file and a rename, so a crash leaves the old
+// file or the new one.
 func writeFileAtomic(path string, b []byte) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
 	if err != nil {
