@@ -15,7 +15,7 @@ type describeCacheFile struct {
 	// pointed elsewhere) or another API version describes objects differently.
 	Instance   string `json:"instance"`
 	APIVersion string `json:"api_version"`
-	Global  *struct {
+	Global     *struct {
 		LastModified string          `json:"last_modified"`
 		Describe     *GlobalDescribe `json:"describe"`
 	} `json:"global,omitempty"`
