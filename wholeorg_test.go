@@ -96,12 +96,13 @@ func TestAllObjectsStandardOrg(t *testing.T) {
 }
 
 func TestAllObjectsPatterns(t *testing.T) {
-	e := newEnv(t, nil)
-	e.popts = nil
-	info := e.run(e.source(sfdlt.AllObjects(true), sfdlt.ObjectsExclude("something*")))
-	if info.RowCount("something__c") != 0 || slices.Contains(e.tables(), "something__c") {
-		t.Fatalf("ObjectsExclude(\"something*\") loaded something__c: %v", e.tables())
-	}
+	forEachDestination(t, nil, func(t *testing.T, e *env) {
+		e.popts = nil
+		info := e.run(e.source(sfdlt.AllObjects(true), sfdlt.ObjectsExclude("something*")))
+		if info.RowCount("something__c") != 0 || slices.Contains(e.tables(), "something__c") {
+			t.Fatalf("ObjectsExclude(\"something*\") loaded something__c: %v", e.tables())
+		}
+	})
 	src, err := sfdlt.NewSource(sfdlt.Credentials{UserName: "u", Password: "p"}, sfdlt.AllObjects(true), sfdlt.ObjectsInclude("[bad"))
 	if err != nil {
 		t.Fatal(err)
@@ -279,7 +280,13 @@ func TestAllObjectsWholeOrg(t *testing.T) {
 
 // Per-object overrides from the configuration's [sources.salesforce.objects.<Object>] tables.
 func TestObjectHintsFromTOML(t *testing.T) {
-	e := newEnvWith(t, "duckdb", salesforcetest.Options{Seed: 42, WholeOrg: true,
+	for _, kind := range []string{"duckdb", "postgres"} {
+		t.Run(kind, func(t *testing.T) { testObjectHintsFromTOML(t, kind) })
+	}
+}
+
+func testObjectHintsFromTOML(t *testing.T, kind string) {
+	e := newEnvWith(t, kind, salesforcetest.Options{Seed: 42, WholeOrg: true,
 		Counts: map[string]int{"Customer_Profile__c": 10, "Meter_Reading__c": 300}})
 	e.popts = nil
 	c := e.srv.Credentials()
