@@ -16,7 +16,13 @@ import (
 // with password as the password given.
 func emulatorEnv(t *testing.T, password string) *salesforcetest.Server {
 	t.Helper()
-	srv := salesforcetest.NewServer(salesforcetest.Options{Seed: 7, Counts: map[string]int{"Opportunity": 30, "Contact": 20, "Something__c": 15}})
+	return emulatorEnvWith(t, password, salesforcetest.Options{Seed: 7, Counts: map[string]int{"Opportunity": 30, "Contact": 20, "Something__c": 15}})
+}
+
+// emulatorEnvWith is emulatorEnv with an org of the given options.
+func emulatorEnvWith(t *testing.T, password string, opts salesforcetest.Options) *salesforcetest.Server {
+	t.Helper()
+	srv := salesforcetest.NewServer(opts)
 	t.Cleanup(srv.Close)
 	c := srv.Credentials()
 	if password == "" {
@@ -148,14 +154,8 @@ func TestFailedRunLeavesNoDatabase(t *testing.T) {
 // patterns narrow it; --resources does not mix with it.
 func TestRunAllObjects(t *testing.T) {
 	dir := cleanEnv(t)
-	srv := salesforcetest.NewServer(salesforcetest.Options{Seed: 7, WholeOrg: true,
+	emulatorEnvWith(t, "", salesforcetest.Options{Seed: 7, WholeOrg: true,
 		Counts: map[string]int{"Opportunity": 30, "Meter_Reading__c": 40, "Customer_Profile__c": 5, "OpportunityFieldHistory": 20}})
-	t.Cleanup(srv.Close)
-	c := srv.Credentials()
-	t.Setenv("SOURCES__SALESFORCE__CREDENTIALS__USER_NAME", c.UserName)
-	t.Setenv("SOURCES__SALESFORCE__CREDENTIALS__PASSWORD", c.Password)
-	t.Setenv("SOURCES__SALESFORCE__CREDENTIALS__SECURITY_TOKEN", c.SecurityToken)
-	t.Setenv("SOURCES__SALESFORCE__LOGIN_URL", srv.URL())
 	file := filepath.Join(dir, "salesforce.duckdb")
 
 	out, errOut, err := cli(t, dir, "run", "--dataset-name", "org", "--all-objects", "--objects-exclude", "*Share,Group*")
