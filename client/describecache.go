@@ -74,8 +74,8 @@ func (c *Client) LoadDescribeCache(b []byte) error {
 		c.global = &globalEntry{g: f.Global.Describe, lastModified: f.Global.LastModified}
 	}
 	for k, o := range f.Objects {
-		if o.Describe == nil || o.LastModified == "" {
-			continue
+		if o.Describe == nil || o.LastModified == "" && o.ValidAt == "" {
+			continue // nothing could revalidate it
 		}
 		c.describes[k] = &describeEntry{d: o.Describe, lastModified: o.LastModified, validAt: o.ValidAt}
 	}

@@ -140,3 +140,29 @@ func TestDescribeCacheOfAnotherOrgIgnored(t *testing.T) {
 		t.Error("a cache of an unknown layout was accepted")
 	}
 }
+
+// HTTP dates count seconds: an answer whose Last-Modified is within two seconds of its Date
+// cannot be revalidated safely (a change later in that second would answer 304), so it is not.
+func TestSettledLastModified(t *testing.T) {
+	for _, c := range []struct {
+		lm, date, want string
+	}{
+		{"Tue, 01 Dec 2026 10:00:00 GMT", "Tue, 01 Dec 2026 10:00:05 GMT", "Tue, 01 Dec 2026 10:00:00 GMT"},
+		{"Tue, 01 Dec 2026 10:00:00 GMT", "Tue, 01 Dec 2026 10:00:01 GMT", ""},
+		{"Tue, 01 Dec 2026 10:00:00 GMT", "Tue, 01 Dec 2026 10:00:00 GMT", ""},
+		{"Tue, 01 Dec 2026 10:00:00 GMT", "", ""},
+		{"", "Tue, 01 Dec 2026 10:00:05 GMT", ""},
+		{"yesterday", "Tue, 01 Dec 2026 10:00:05 GMT", ""},
+	} {
+		resp := &http.Response{Header: http.Header{}}
+		if c.lm != "" {
+			resp.Header.Set("Last-Modified", c.lm)
+		}
+		if c.date != "" {
+			resp.Header.Set("Date", c.date)
+		}
+		if got := settled(resp); got != c.want {
+			t.Errorf("settled(Last-Modified %q, Date %q) = %q, want %q", c.lm, c.date, got, c.want)
+		}
+	}
+}

@@ -89,10 +89,27 @@ func (c *Client) DescribeGlobal(ctx context.Context) (*GlobalDescribe, error) {
 		return cached.g, nil
 	}
 	// Only the server's own Last-Modified can be revalidated against its metadata.
-	lm := resp.Header.Get("Last-Modified")
+	lm := settled(resp)
 	c.global = &globalEntry{g: &out, lastModified: lm}
 	c.metadataAt = lm
 	return &out, nil
+}
+
+// settled is the response's Last-Modified when it can revalidate the answer later: HTTP dates
+// count whole seconds, so a change made in the same second as Last-Modified but after the answer
+// would be missed by an If-Modified-Since of that second. Unless the answer came at least two
+// seconds after Last-Modified, it returns "": the answer is fetched whole next time.
+func settled(resp *http.Response) string {
+	lm := resp.Header.Get("Last-Modified")
+	at, err := http.ParseTime(lm)
+	if err != nil {
+		return ""
+	}
+	date, err := http.ParseTime(resp.Header.Get("Date"))
+	if err != nil || date.Sub(at) < 2*time.Second {
+		return ""
+	}
+	return lm
 }
 
 // globalEntry is the cached global describe.
@@ -216,7 +233,6 @@ func (c *Client) Describe(ctx context.Context, object string) (*SObjectDescribe,
 		hdr.Set("If-Modified-Since", cached.lastModified)
 	}
 	var out SObjectDescribe
-	started := time.Now()
 	resp, err := c.getJSON(ctx, c.dataPath("sobjects/"+object+"/describe"), hdr, &out)
 	if err != nil {
 		return nil, fmt.Errorf("describing %s: %w", object, err)
@@ -231,13 +247,7 @@ func (c *Client) Describe(ctx context.Context, object string) (*SObjectDescribe,
 		return cached.d, nil
 	}
 	// Revalidate against the server's clock when it tells us; else our own.
-	lm := resp.Header.Get("Last-Modified")
-	if lm == "" {
-		lm = resp.Header.Get("Date")
-	}
-	if lm == "" {
-		lm = started.UTC().Format(http.TimeFormat)
-	}
+	lm := settled(resp)
 	c.describeMu.Lock()
 	c.describes[key] = &describeEntry{d: &out, lastModified: lm, validAt: metadataAt}
 	c.describeMu.Unlock()
