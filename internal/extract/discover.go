@@ -177,7 +177,7 @@ func (r *Extractor) chooseMirror(res *resource, fields []selectedField) (changed
 		res.inc = newCursor(&Cursor{Path: h.Cursor})
 	}
 	if res.disposition == schema.Merge && len(res.primaryKey) == 0 && len(res.mergeKey) == 0 {
-		return false, fmt.Errorf("the hints for object %s make it merge, but it has no primary key or merge key: give one (primary_key = [\"id\"])", res.object)
+		return false, fmt.Errorf("the hints for object %s make it merge, but it has no primary key or merge key: give one (Hints.PrimaryKey in sfdlt.ObjectHints, or primary_key = [\"Id\"] in its [sources.salesforce.objects.%s] table)", res.object, res.object)
 	}
 	return
 }
