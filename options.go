@@ -9,7 +9,6 @@ import (
 
 	"github.com/sfdlt/sfdlt/client"
 	"github.com/sfdlt/sfdlt/internal/engine"
-	"github.com/sfdlt/sfdlt/schema"
 )
 
 // Options follow one rule: an option is named after the setting it sets, with no prefix
@@ -228,26 +227,12 @@ func ObjectHints(object string, h Hints) SourceOption {
 		if s.spec.Objects == nil {
 			s.spec.Objects = map[string]engine.ObjectHints{}
 		}
-		oh := engine.ObjectHints{Disposition: h.WriteDisposition, NoCursor: h.NoIncremental}
-		if h.PrimaryKey != nil {
-			oh.PrimaryKey = normalizeNames(h.PrimaryKey)
-		}
-		if h.MergeKey != nil {
-			oh.MergeKey = normalizeNames(h.MergeKey)
-		}
+		// The hints normalize as Resource.ApplyHints does them.
+		r := (&Resource{}).ApplyHints(h)
+		oh := engine.ObjectHints{Disposition: h.WriteDisposition, NoCursor: h.NoIncremental,
+			PrimaryKey: r.primaryKey, MergeKey: r.mergeKey, Columns: r.columns}
 		if h.Incremental != nil {
 			oh.Cursor = h.Incremental.CursorPath
-		}
-		if len(h.NotNull) > 0 || len(h.Columns) > 0 {
-			oh.Columns = map[string]ColumnHint{}
-			for _, c := range h.NotNull {
-				hint := oh.Columns[schema.NormalizeIdentifier(c)]
-				hint.NotNull = true
-				oh.Columns[schema.NormalizeIdentifier(c)] = hint
-			}
-			for c, hint := range h.Columns {
-				oh.Columns[schema.NormalizeIdentifier(c)] = hint
-			}
 		}
 		if h.WriteDisposition != "" && h.WriteDisposition != Append && h.WriteDisposition != Replace && h.WriteDisposition != Merge {
 			s.setErr(fmt.Errorf("ObjectHints(%q): unknown write disposition %q: use append, replace or merge", object, h.WriteDisposition))

@@ -101,7 +101,7 @@ func (r *run) do(ctx context.Context) (info *Info, err error) {
 		Pipeline: p.Name, Dataset: p.Dataset, Source: r.src.Name, DestinationName: destInfo.Name, Dir: p.Dir,
 		Session: sess, State: r.state, Schema: r.sch, SchemaStored: r.schemaStored,
 		CommitEvery: p.CommitEvery, Started: r.started, Now: p.Now, Logger: p.Logger, Note: r.note,
-		Committed: func(ctx context.Context, jobs []string) { r.deleteBulkJobs(ctx, jobs...) },
+		Committed: func(ctx context.Context, jobs []string) { r.x.DeleteBulkJobs(ctx, jobs...) },
 	})
 	if err != nil {
 		return r.info, err
@@ -274,17 +274,6 @@ func (r *run) saveDescribes() {
 	}
 	if err != nil {
 		r.p.Logger.Warn("could not save the describe cache; the next run describes the objects again", "error", err)
-	}
-}
-
-// deleteBulkJobs deletes Bulk jobs whose rows are committed (best effort: Salesforce deletes
-// them itself after 7 days).
-func (r *run) deleteBulkJobs(ctx context.Context, ids ...string) {
-	if r.sf == nil {
-		return
-	}
-	for _, err := range r.sf.DeleteBulkJobs(ctx, ids...) {
-		r.p.Logger.Warn("could not delete a Bulk job whose rows are loaded; Salesforce deletes it after 7 days", "error", err)
 	}
 }
 

@@ -185,10 +185,13 @@ func (r *Extractor) send(ctx context.Context, op load.Op) error {
 	}
 }
 
-// deleteBulkJobs deletes Bulk jobs no rows of which will be committed (best effort: Salesforce
-// deletes them itself after 7 days).
-func (r *Extractor) deleteBulkJobs(ctx context.Context, ids ...string) {
+// DeleteBulkJobs deletes Bulk jobs the run is done with: read to the end and committed, or of no
+// use any more (best effort: Salesforce deletes them itself after 7 days).
+func (r *Extractor) DeleteBulkJobs(ctx context.Context, ids ...string) {
+	if r.sf == nil {
+		return
+	}
 	for _, err := range r.sf.DeleteBulkJobs(ctx, ids...) {
-		r.cfg.Logger.Warn("could not delete a Bulk job; Salesforce deletes it after 7 days", "error", err)
+		r.cfg.Logger.Warn("could not delete a Bulk job the run is done with; Salesforce deletes it after 7 days", "error", err)
 	}
 }

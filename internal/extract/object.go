@@ -207,7 +207,7 @@ func (r *Extractor) extractObject(ctx context.Context, res *resource) error {
 		}
 		// Nothing of the job was written: read the resource anew below.
 		r.note(fmt.Sprintf("%s: %v; read it anew", res.name, err))
-		r.deleteBulkJobs(ctx, o.resumedJob.Info().ID)
+		r.DeleteBulkJobs(ctx, o.resumedJob.Info().ID)
 		o.resumedJob, o.bulkPos, o.resetLoads = nil, nil, o.replacePass
 	}
 	if r.bulkAllowed(o) {
