@@ -24,7 +24,7 @@ type DuckDBSettings struct {
 	// in the working directory.
 	Path string
 	// MemoryLimit is memory_limit (env DESTINATION__DUCKDB__MEMORY_LIMIT), DuckDB's memory_limit
-	// for sfdlt's connection, such as "256MB"; "" is DuckDB's default, 80% of RAM.
+	// for sfdlt's connection, such as "1GB"; "" is duckdb.DefaultMemoryLimit (128MB).
 	// BENCHMARKS.md measures what it does to peak memory.
 	MemoryLimit string
 }
