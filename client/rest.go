@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"iter"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -315,6 +317,8 @@ type Page struct {
 	Done           bool              `json:"done"`
 	NextRecordsURL string            `json:"nextRecordsUrl"`
 	Records        []json.RawMessage `json:"records"`
+
+	buf []byte // the body Records point into, for Release
 }
 
 // QueryOption adjusts a query.
@@ -393,12 +397,55 @@ func (c *Client) getPage(ctx context.Context, path string, hdr http.Header, p *P
 	for k, vs := range hdr {
 		h[k] = vs
 	}
-	_, err := c.send(ctx, call{method: http.MethodGet, path: path, header: h, auth: true,
+	_, err := c.send(ctx, call{method: http.MethodGet, path: path, header: h, auth: true, pooled: true,
 		decode: func(resp *http.Response, body []byte) error {
-			*p = Page{}
+			*p = Page{buf: body}
 			return parsePage(body, p)
 		}})
 	return err
+}
+
+// pageBufs holds the bodies of released query pages for the next pages to read into. A page
+// of 2,000 records is a few megabytes: read with io.ReadAll, which grows its buffer by
+// doubling, each page cost about twice its size in allocations, the largest share of a REST
+// load's garbage (profiled: 5 KB per Opportunity record of 1.5 KB).
+var pageBufs sync.Pool // of *[]byte
+
+// readPooled reads r to its end into a buffer from pageBufs; size is the body's length when
+// known (Content-Length), else -1.
+func readPooled(r io.Reader, size int64) ([]byte, error) {
+	var b []byte
+	if bp, ok := pageBufs.Get().(*[]byte); ok {
+		b = (*bp)[:0]
+	}
+	if size >= 0 && int64(cap(b)) < size+1 {
+		b = make([]byte, 0, size+1) // +1: room to see EOF without growing
+	}
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
+}
+
+// Release hands the page's memory back for the pages read after it. Call it once nothing
+// refers to Records any more (they point into the page's body); Records is nil afterwards. A
+// page never released is garbage collected as usual.
+func (p *Page) Release() {
+	if p.buf == nil {
+		return
+	}
+	b := p.buf[:0]
+	p.buf, p.Records = nil, nil
+	pageBufs.Put(&b)
 }
 
 // DeletedRecord is one entry of the deleted records list.

@@ -35,6 +35,9 @@ type call struct {
 	header http.Header
 	auth   bool // send the session and renew it on 401
 	stream bool // on success return the body unread (Do)
+	// pooled reads the body into a buffer from pageBufs (query pages, handed back by
+	// Page.Release).
+	pooled bool
 	// classify decides what a fully read response means; nil uses restClassify with decode.
 	classify func(resp *http.Response, body []byte) (action, error)
 	decode   func(resp *http.Response, body []byte) error
@@ -152,7 +155,12 @@ func (c *Client) send(ctx context.Context, cl call) (*http.Response, error) {
 			sl.release(outcomeOK)
 			return resp, nil
 		}
-		body, err := io.ReadAll(resp.Body)
+		var body []byte
+		if cl.pooled {
+			body, err = readPooled(resp.Body, resp.ContentLength)
+		} else {
+			body, err = io.ReadAll(resp.Body)
+		}
 		resp.Body.Close()
 		if err != nil {
 			sl.release(outcomeNeutral)

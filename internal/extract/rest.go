@@ -155,8 +155,11 @@ func (r *Extractor) readREST(ctx context.Context, o *objectRun, q query, bulkFro
 		var last []any
 		if o.parts == nil {
 			rows = make([][]any, 0, len(page.Records))
+			// One allocation for the page's rows, not one per row (they travel together).
+			width := len(o.t.Columns)
+			block := make([]any, len(page.Records)*width)
 			for i, raw := range page.Records {
-				row := make([]any, len(o.t.Columns))
+				row := block[i*width : (i+1)*width : (i+1)*width]
 				misfits, err = dec.decode(raw, row, misfits[:0])
 				if err != nil {
 					return nil, fmt.Errorf("page %d, record %d: %w", page.Number, i+1, err)
