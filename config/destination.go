@@ -24,7 +24,7 @@ type DuckDBSettings struct {
 	// in the working directory.
 	Path string
 	// MemoryLimit is memory_limit (env DESTINATION__DUCKDB__MEMORY_LIMIT), DuckDB's memory_limit
-	// for sfdlt's connection, such as "1GB"; "" is duckdb.DefaultMemoryLimit (128MB).
+	// for sfdlt's connection, such as "1GB"; "" lets sfdlt manage it (duckdb.DefaultMemoryLimit).
 	// BENCHMARKS.md measures what it does to peak memory.
 	MemoryLimit string
 }

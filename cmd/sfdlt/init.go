@@ -128,7 +128,7 @@ security_token = "security_token" # please set me up! (Salesforce: Settings > Re
 		conf.WriteString(`
 [destination.duckdb]
 # credentials = "salesforce.duckdb"     # the database file; default <pipeline_name>.duckdb in this directory
-# memory_limit = "1GB"                  # DuckDB's memory_limit for sfdlt (default 128MB: bounds the process's memory)
+# memory_limit = "1GB"                  # DuckDB's memory_limit (default: sfdlt manages it, 128 MiB raised as a load needs)
 `)
 	case "postgres":
 		sec.WriteString(`

@@ -22,6 +22,7 @@ import (
 // dialect is DuckDB's sqlload.Dialect. Each session has its own: it remembers which tables
 // take rows through the direct table Appender (see Append).
 type dialect struct {
+	mem    *memoryGuard // nil: memory_limit is the user's
 	mu     sync.Mutex
 	direct map[[2]string]map[string]bool // dataset, table -> column -> its type is ColumnType's
 }
@@ -105,6 +106,9 @@ func appendType(c schema.Column) (duckdb.TypeInfo, error) {
 func (d *dialect) Append(ctx context.Context, conn *sql.Conn, dataset, table string, cols []schema.Column, rows [][]any) error {
 	direct, err := d.takesDirect(ctx, conn, dataset, table, cols)
 	if err != nil {
+		return err
+	}
+	if err := d.mem.ensure(ctx, conn, len(cols), appendPerColumn); err != nil {
 		return err
 	}
 	types := make([]duckdb.TypeInfo, len(cols))
@@ -442,4 +446,10 @@ func checkDigits(unscaled *big.Int, precision, scale int, v any) (driver.Value, 
 			v, precision-scale, precision, scale)
 	}
 	return duckdb.Decimal{Width: uint8(precision), Scale: uint8(scale), Value: unscaled}, nil
+}
+
+// PrepareCommit makes room for the commit (sqlload.CommitPreparer): merges write the staging
+// table's rows into their targets, and DuckDB writes out what the transaction holds.
+func (d *dialect) PrepareCommit(ctx context.Context, conn *sql.Conn, widest int) error {
+	return d.mem.ensure(ctx, conn, widest, commitPerColumn)
 }

@@ -44,18 +44,10 @@ var _ destination.Destination = (*Destination)(nil)
 // Option configures a Destination.
 type Option func(*Destination)
 
-// DefaultMemoryLimit is the DuckDB memory_limit sfdlt sets unless WithConfig("memory_limit",
-// ...) says otherwise. DuckDB's own default, 80% of RAM, lets its buffer pool keep every block
-// a load writes: the process grows with the table (about 720 MiB of peak RSS after a million
-// 48-column rows, more after five). Loading needs little of it: written blocks are clean and
-// cheap to evict, and transaction-local data spills to the temporary directory beside the
-// file. At 128 MB a load of any size peaks at about 350 MiB (README, "Memory").
-const DefaultMemoryLimit = "128MB"
-
 // WithConfig sets a DuckDB configuration option for the database, e.g.
 // WithConfig("memory_limit", "2GB") or WithConfig("threads", "4"). It applies when the file
 // is first opened in the process; later Destinations on the same file share that handle.
-// memory_limit defaults to DefaultMemoryLimit.
+// Without memory_limit, sfdlt manages it (see DefaultMemoryLimit).
 func WithConfig(name, value string) Option {
 	return func(d *Destination) { d.config[name] = value }
 }
@@ -69,7 +61,7 @@ func New(path string, opts ...Option) *Destination {
 	if p, ok := strings.CutPrefix(path, "duckdb:///"); ok {
 		path = p
 	}
-	d := &Destination{path: path, config: map[string]string{"memory_limit": DefaultMemoryLimit}}
+	d := &Destination{path: path, config: map[string]string{}}
 	for _, o := range opts {
 		o(d)
 	}
@@ -134,8 +126,11 @@ func (d *Destination) Open(ctx context.Context, dataset, pipeline string) (desti
 		unlock()
 		return nil, err
 	}
-	s, err := sqlload.Open(ctx, sqlx.NewDb(h.db, "duckdb"), &dialect{}, dataset, sqlload.Options{
-		AfterCommit: func() { h.committed.Store(true) },
+	s, err := sqlload.Open(ctx, sqlx.NewDb(h.db, "duckdb"), &dialect{mem: h.mem}, dataset, sqlload.Options{
+		AfterCommit: func() {
+			h.committed.Store(true)
+			h.mem.committed(h.db)
+		},
 		AfterClose: func() error {
 			unlock()
 			return release()
@@ -225,6 +220,8 @@ type shared struct {
 	// that existed are never removed.
 	created   []string
 	committed atomic.Bool
+	// mem manages memory_limit when the configuration does not set it; nil otherwise.
+	mem *memoryGuard
 }
 
 var handles = struct {
@@ -254,6 +251,9 @@ func openShared(file string, config map[string]string) (*shared, func() error, e
 			return nil, nil, err
 		}
 		h = &shared{db: db, created: created}
+		if _, set := config["memory_limit"]; !set {
+			h.mem = newMemoryGuard()
+		}
 		handles.open[file] = h
 	}
 	return h, h.releaser(file), nil
@@ -360,6 +360,9 @@ func openFile(file string, config map[string]string, readOnly bool) (*sql.DB, er
 	q := url.Values{}
 	for k, v := range config {
 		q.Set(k, v)
+	}
+	if _, set := config["memory_limit"]; !set {
+		q.Set("memory_limit", DefaultMemoryLimit)
 	}
 	if readOnly {
 		q.Set("access_mode", "READ_ONLY")

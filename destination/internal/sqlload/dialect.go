@@ -37,6 +37,13 @@ type Dialect interface {
 	Append(ctx context.Context, conn *sql.Conn, dataset, table string, cols []schema.Column, rows [][]any) error
 }
 
+// CommitPreparer is an optional interface of Dialect: PrepareCommit runs on the load's
+// connection before Commit merges and commits, with the column count of the widest table the
+// load wrote (DuckDB makes room in memory there).
+type CommitPreparer interface {
+	PrepareCommit(ctx context.Context, conn *sql.Conn, widest int) error
+}
+
 // StagingDataset is the dataset that holds merge staging tables, named as dlt names it.
 func StagingDataset(dataset string) string { return dataset + "_staging" }
 

@@ -104,6 +104,15 @@ func (l *Load) Commit(ctx context.Context) error {
 	if err := l.check(ctx); err != nil {
 		return err
 	}
+	if cp, ok := l.s.d.(CommitPreparer); ok {
+		widest := 0
+		for _, w := range l.order {
+			widest = max(widest, len(w.table.Columns))
+		}
+		if err := cp.PrepareCommit(ctx, l.s.conn.Conn, widest); err != nil {
+			return l.fail(err)
+		}
+	}
 	for _, w := range l.order {
 		if w.root == w && w.staged {
 			if err := l.merge(ctx, w); err != nil {
