@@ -543,6 +543,7 @@ func (s *Server) serveBulkResults(c *reqCtx) {
 		restError(c.w, http.StatusInternalServerError, "UNKNOWN_EXCEPTION", "emulator could not read the results of job "+job.id+": "+err.Error())
 		return
 	}
+	c.call.Records = pg.rows
 	next := "null"
 	if end := offset + pg.rows; pg.rows > 0 && end < total {
 		next = encodeLocator(end)

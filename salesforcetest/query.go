@@ -478,6 +478,7 @@ func (s *Server) servePage(c *reqCtx, cur *cursor, offset int) {
 	c.w.WriteHeader(http.StatusOK)
 	c.w.raw = [][]byte{pageHead(total, nextURL), pg.recs, []byte("]}")}
 	c.w.cost = cost{kind: costQuery, records: pg.next - offset}
+	c.call.Records = pg.next - offset
 }
 
 // serveQueryMore answers GET /query/{locator}-{offset}: the page a nextRecordsUrl names.
