@@ -18,8 +18,9 @@ import (
 
 // Bulk API 2.0 query jobs (jobs/query). A job is created UploadComplete; its rows are counted in
 // the background (a rowSource, which keeps no rows); polls of the job move it to InProgress and
-// then, once counted and after Options.BulkJobPolls polls and Options.BulkJobDelay, to
-// JobComplete (or Failed, per Faults). Results are read from the org's cursors page by page.
+// then, once counted, after Options.BulkJobPolls polls, Options.BulkJobDelay and the job time of
+// Options.Latency, to JobComplete (or Failed, per Faults). Results are read from the org's
+// cursors page by page.
 
 // Bulk defaults.
 const (
@@ -58,7 +59,7 @@ type bulkJob struct {
 	format                       csvFormat
 	delimName, eolName           string
 	created                      time.Time // org clock, for createdDate
-	started                      time.Time // wall clock, for Options.BulkJobDelay
+	started                      time.Time // wall clock, for Options.BulkJobDelay and Latency's job time
 	q                            *soql.Query
 	cols                         []column
 
@@ -174,7 +175,7 @@ func (s *Server) serveBulkCreate(c *reqCtx) {
 	job := &bulkJob{
 		operation: req.Operation, object: obj, query: req.Query, ver: c.ver, q: q,
 		format: csvFormat{delim: delim, eol: eol}, delimName: delimName, eolName: eolName,
-		created: now, modstamp: now, started: time.Now(), state: stateUploadComplete,
+		created: now, modstamp: now, started: s.wallNow(), state: stateUploadComplete,
 		counted: make(chan struct{}),
 	}
 	objDesc, _ := s.org.Object(obj)
@@ -287,13 +288,21 @@ func (s *Server) advanceLocked(job *bulkJob, poll bool) {
 	if need == 0 {
 		need = 1
 	}
-	if job.stuck || job.polls <= need || time.Since(job.started) < s.opts.BulkJobDelay {
+	if job.stuck || job.polls <= need {
 		return
 	}
 	select {
 	case <-job.counted:
 	default:
 		return // still counting: a big job takes a while, as there
+	}
+	// Counted, so the number of records, on which a real job's time depends, is known.
+	records := 0
+	if job.src != nil {
+		records = job.src.total
+	}
+	if s.wallNow().Sub(job.started) < max(s.opts.BulkJobDelay, s.opts.Latency.jobTime(records)) {
+		return
 	}
 	job.modstamp = s.org.Now()
 	f := s.currentFaults()
@@ -321,6 +330,7 @@ func (s *Server) serveBulkInfo(c *reqCtx) {
 	s.bulk.mu.Lock()
 	s.advanceLocked(job, true)
 	s.bulk.mu.Unlock()
+	c.w.cost = cost{kind: costPoll}
 	writeRaw(c.w, http.StatusOK, s.jobInfo(job, true))
 }
 
@@ -533,6 +543,7 @@ func (s *Server) serveBulkResults(c *reqCtx) {
 		restError(c.w, http.StatusInternalServerError, "UNKNOWN_EXCEPTION", "emulator could not read the results of job "+job.id+": "+err.Error())
 		return
 	}
+	c.call.Records = pg.rows
 	next := "null"
 	if end := offset + pg.rows; pg.rows > 0 && end < total {
 		next = encodeLocator(end)
@@ -549,10 +560,12 @@ func (s *Server) serveBulkResults(c *reqCtx) {
 		h.Add("Vary", "Accept-Encoding")
 		c.w.WriteHeader(http.StatusOK)
 		c.w.raw = [][]byte{pg.gzipped()}
+		c.w.cost = cost{kind: costPage, bytes: len(c.w.raw[0])}
 		return
 	}
 	c.w.WriteHeader(http.StatusOK)
 	c.w.raw = [][]byte{pg.body}
+	c.w.cost = cost{kind: costPage, bytes: len(pg.body)}
 }
 
 // serveBulkResultPages answers GET jobs/query/{id}/resultPages (API 58.0+): up to five result
@@ -624,6 +637,7 @@ func (s *Server) serveBulkResultPages(c *reqCtx) {
 	}
 	b = append(b, `,"done":`...)
 	b = strconv.AppendBool(b, done)
+	c.w.cost = cost{kind: costPoll}
 	writeRaw(c.w, http.StatusOK, append(b, '}'))
 }
 

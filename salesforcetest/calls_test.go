@@ -27,10 +27,10 @@ func TestCallLog(t *testing.T) {
 	calls := s.Calls()
 	want := []salesforcetest.Call{
 		{Method: "POST", Path: "/services/Soap/u/62.0", Status: 200},
-		{Method: "GET", Path: "/services/data/v62.0/query", SOQL: soql, Page: 0, Status: 200},
-		{Method: "GET", Path: second, SOQL: soql, Page: 1, Status: 200},
-		{Method: "GET", Path: *p.NextRecordsURL, SOQL: soql, Page: 2, Status: 200},
-		{Method: "GET", Path: second, SOQL: soql, Page: 1, Status: 200},
+		{Method: "GET", Path: "/services/data/v62.0/query", SOQL: soql, Page: 0, Records: 200, Status: 200},
+		{Method: "GET", Path: second, SOQL: soql, Page: 1, Records: 200, Status: 200},
+		{Method: "GET", Path: *p.NextRecordsURL, SOQL: soql, Page: 2, Records: 50, Status: 200},
+		{Method: "GET", Path: second, SOQL: soql, Page: 1, Records: 200, Status: 200},
 		{Method: "GET", Path: "/services/data/v62.0/limits", Status: http.StatusUnauthorized},
 	}
 	if len(calls) != len(want) {
@@ -56,5 +56,14 @@ func TestCallLog(t *testing.T) {
 	get(t, s, tok, "limits")
 	if n := len(s.Calls()); n != 1 {
 		t.Errorf("%d calls after one more", n)
+	}
+
+	// A Bulk results page logs its rows too.
+	tok = oauthLogin(t, s)
+	id, _ := runJob(t, s, tok, "query", soql)
+	s.ResetCalls()
+	fetchResults(t, s, tok, id, "", 300)
+	if c := s.Calls(); len(c) != 1 || c[0].Records != 300 || c[0].SOQL != soql {
+		t.Errorf("a results page of 300 rows logged %+v", c)
 	}
 }

@@ -166,6 +166,18 @@
 // pages up front, so that the emulator serves a million rows at well over a million rows a
 // second (see BenchmarkServeRESTPages and BenchmarkServeBulkPages).
 //
+// # Latency
+//
+// On a real org the API, not the client's CPU, decides how long a load takes. Options.Latency
+// models it call by call (see Latency): a REST query page takes a base time plus a time per
+// record, other calls a base time, a Bulk API 2.0 job stays in progress for a base time plus a
+// time per record from its creation, and its result pages take a base time plus a time per byte.
+// RealOrgLatency returns a real org's figures (a page of 2,000 records in 1.5 s); Latency.Scale
+// shrinks every wait in proportion for quick runs, and Latency.Sleep replaces the sleeping, so
+// that tests check the model without waiting. Requests wait in parallel, with no lock held, while
+// they count as in flight (Limits.ConcurrentLongRequests), and stop waiting when the client goes
+// away.
+//
 // # Faults
 //
 // Faults (set in Options or later with SetFaults) inject latency, transient errors (500, 503, 420),

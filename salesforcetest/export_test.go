@@ -20,3 +20,18 @@ func (s *Server) SetWall(now func() time.Time) {
 	defer s.mu.Unlock()
 	s.wall = now
 }
+
+// JobCounted returns a channel closed once the emulator has counted the rows of a Bulk job (nil
+// for an unknown job), so that a test can tell a job that waits for its time from one still
+// being counted.
+func (s *Server) JobCounted(id string) <-chan struct{} {
+	s.bulk.mu.Lock()
+	defer s.bulk.mu.Unlock()
+	if job := s.bulk.jobs[id]; job != nil {
+		return job.counted
+	}
+	return nil
+}
+
+// SleepContext is the emulator's own sleeping, which Latency.Sleep replaces.
+var SleepContext = sleepCtx

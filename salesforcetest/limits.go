@@ -37,8 +37,9 @@ type Limits struct {
 	// answers 403 REQUEST_LIMIT_EXCEEDED "ConcurrentPerOrgLongTxn Limit exceeded.", not counted
 	// as an API call.
 	ConcurrentLongRequests int
-	// LongRequest is how long (real time, Faults.Latency included) a request must have been in
-	// flight to count as long-running: 0 means 20 seconds.
+	// LongRequest is how long a request must have been in flight, in real time (the waits of
+	// Faults.Latency and Options.Latency included), to count as long-running: 0 means 20
+	// seconds. Latency.Scale does not scale it.
 	LongRequest time.Duration
 	// LocatorsPerSession makes a query locator valid only with the session (bearer token) that
 	// ran the query's first page, as some orgs do: used with another session, it answers 400

@@ -189,6 +189,7 @@ func (s *Server) runQuery(c *reqCtx, all bool) {
 		return
 	}
 	if q.Count {
+		c.w.cost = cost{kind: costQuery}
 		writeRaw(c.w, http.StatusOK, []byte(fmt.Sprintf(`{"totalSize":%d,"done":true,"records":[]}`, rs.total)))
 		return
 	}
@@ -476,6 +477,8 @@ func (s *Server) servePage(c *reqCtx, cur *cursor, offset int) {
 	c.w.header.Set("Content-Type", "application/json;charset=UTF-8")
 	c.w.WriteHeader(http.StatusOK)
 	c.w.raw = [][]byte{pageHead(total, nextURL), pg.recs, []byte("]}")}
+	c.w.cost = cost{kind: costQuery, records: pg.next - offset}
+	c.call.Records = pg.next - offset
 }
 
 // serveQueryMore answers GET /query/{locator}-{offset}: the page a nextRecordsUrl names.

@@ -43,6 +43,9 @@ type Options struct {
 	UserName, Password, SecurityToken, ClientID, ClientSecret string
 	// Faults are injected from the start; SetFaults changes them later.
 	Faults Faults
+	// Latency makes every call take as long as it would on a real org (RealOrgLatency), or
+	// any other model; the zero value answers at once.
+	Latency Latency
 
 	// BulkJobPolls is how many polls of a Bulk query job (GET jobs/query/{id}) answer InProgress
 	// before it is JobComplete: 0 means 1 (the first poll says InProgress, the second
@@ -89,6 +92,9 @@ func (o Options) String() string {
 	whole := ""
 	if o.WholeOrg {
 		whole = " WholeOrg:true"
+	}
+	if !o.Latency.isZero() {
+		whole += " Latency:" + o.Latency.String()
 	}
 	return fmt.Sprintf("salesforcetest.Options{Seed:%d Counts:%v UserName:%q ClientID:%q Faults:%+v Limits:%+v Wide:%v%s}",
 		o.Seed, o.Counts, o.UserName, o.ClientID, o.Faults, o.Limits, o.Wide, whole)
@@ -156,8 +162,11 @@ type Call struct {
 	// SOQL is the query text of a query call, also on its continuation pages.
 	SOQL string
 	// Page is 0 for a query's first page and 1, 2, ... for the pages fetched by nextRecordsUrl.
-	Page   int
-	Status int
+	Page int
+	// Records is the number of records of a query page or of a Bulk results page served (0 for
+	// other calls), so that a test or a benchmark sees the page sizes a client was given.
+	Records int
+	Status  int
 }
 
 // Type aliases so that users can name the org's types without importing an internal package.
@@ -236,7 +245,9 @@ func NewServer(opts Options) *Server {
 	return s
 }
 
-// Start starts an emulated org on addr (host:port, as for net.Listen), for the CLI.
+// Start starts an emulated org on addr (host:port, as for net.Listen), for the CLI and for
+// programs that must handle an invalid opts (Wide naming an unknown object, a negative Latency)
+// as an error.
 func Start(addr string, opts Options) (*Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -274,6 +285,9 @@ func newServer(opts Options) (*Server, error) {
 	def(&opts.SecurityToken, DefaultSecurityToken)
 	def(&opts.ClientID, DefaultClientID)
 	def(&opts.ClientSecret, DefaultClientSecret)
+	if err := opts.Latency.check(); err != nil {
+		return nil, err
+	}
 	wide := map[string]int{}
 	for name, n := range opts.Wide {
 		obj, ok := org.KnownObject(name, opts.WholeOrg)
@@ -407,6 +421,7 @@ type bufWriter struct {
 	body   bytes.Buffer
 	raw    [][]byte // a body kept elsewhere (cached pages), in parts sent without copying; replaces body
 	noGzip bool     // the handler decided the encoding itself (Bulk results)
+	cost   cost     // what the response takes in Options.Latency (zero: a Call)
 }
 
 func newBufWriter() *bufWriter { return &bufWriter{header: http.Header{}} }
@@ -453,10 +468,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		defer s.endFlight(fl)
 	}
 	f := s.currentFaults()
-	if f.Latency > 0 {
-		if err := sleepCtx(r.Context(), f.Latency); err != nil {
-			return // the client went away
-		}
+	if err := s.sleep(r.Context(), f.Latency); err != nil {
+		panic(http.ErrAbortHandler) // the client went away: cut the connection, answer nothing
 	}
 	kind := s.dispatch(bw, r, &call, fl)
 	drop := false
@@ -472,6 +485,13 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.calls = append(s.calls, call)
 	s.mu.Unlock()
+	// The model's wait comes after the handler, which knows what the answer holds (records,
+	// bytes), and before the answer leaves, while the request is still in flight (fl), as a
+	// real org's slow answer is. The call was logged first: it happened even if the client
+	// gives up waiting.
+	if err := s.sleep(r.Context(), s.opts.Latency.wait(bw.cost)); err != nil {
+		panic(http.ErrAbortHandler) // as above; returning would send an empty 200
+	}
 	s.finish(w, r, bw, kind == kindAPI, drop)
 }
 
@@ -503,7 +523,9 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, bw *bufWriter, g
 	}
 	if gzipOK && !bw.noGzip && size > 0 && acceptsGzip(r) {
 		var zb bytes.Buffer
-		zw := gzip.NewWriter(&zb)
+		// The fastest level: a page is compressed on every request, and the emulator's CPU must
+		// not be what a benchmark of a client sharing its machine measures.
+		zw, _ := gzip.NewWriterLevel(&zb, gzip.BestSpeed)
 		for _, p := range parts {
 			_, _ = zw.Write(p)
 		}

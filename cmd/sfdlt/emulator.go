@@ -21,6 +21,7 @@ func newEmulatorCmd() *cobra.Command {
 		wide     map[string]int
 		noLimits bool
 		latency  time.Duration
+		realOrg  float64
 	)
 	cmd := &cobra.Command{
 		Use:   "emulator",
@@ -43,7 +44,11 @@ formulas), with long names like a real org's: --wide Account=800 makes a SELECT 
 longer than the URI limit, to test how a client splits wide objects.
 
 --whole-org adds the objects a real org has beyond those (see salesforcetest.Options.WholeOrg),
-to try whole-org loads: sfdlt run --all-objects.`,
+to try whole-org loads: sfdlt run --all-objects.
+
+--real-org-latency 1 answers as slowly as a real org (salesforcetest.RealOrgLatency: a REST page
+of 2,000 records in 1.5 s, Bulk jobs that take seconds to minutes, result pages at network
+speed); 0.1 makes every wait ten times shorter.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if scale <= 0 || math.IsInf(scale, 0) || math.IsNaN(scale) {
@@ -77,6 +82,13 @@ to try whole-org loads: sfdlt run --all-objects.`,
 			if noLimits {
 				opts.Limits = salesforcetest.NoLimits()
 			}
+			if realOrg < 0 || math.IsInf(realOrg, 0) || math.IsNaN(realOrg) {
+				return fmt.Errorf("--real-org-latency %v: give a factor of 0 or more (1 is a real org's latency, 0 none)", realOrg)
+			}
+			if realOrg > 0 {
+				opts.Latency = salesforcetest.RealOrgLatency()
+				opts.Latency.Scale = realOrg
+			}
 			opts.Faults.Latency = latency
 			srv, err := salesforcetest.Start(addr, opts)
 			if err != nil {
@@ -104,6 +116,7 @@ to try whole-org loads: sfdlt run --all-objects.`,
 	f.BoolVar(&noLimits, "no-limits", false, "turn off every limit a real org enforces (query cursors, locator idle time, URI and SOQL length, concurrent long requests)")
 	f.BoolVar(&opts.CachePages, "cache-pages", false, "keep rendered pages in memory and serve them again as bytes (for benchmarks)")
 	f.DurationVar(&latency, "latency", 0, "added to every request, e.g. 100ms")
+	f.Float64Var(&realOrg, "real-org-latency", 0, "answer with a real org's latencies multiplied by this factor (1: a real org's, 0.1: ten times shorter, 0: none)")
 	f.StringVar(&opts.UserName, "user-name", "", "user name the emulator accepts (default "+salesforcetest.DefaultUserName+")")
 	f.StringVar(&opts.Password, "password", "", "password it accepts (default "+salesforcetest.DefaultPassword+")")
 	f.StringVar(&opts.SecurityToken, "security-token", "", "security token it accepts (default "+salesforcetest.DefaultSecurityToken+")")

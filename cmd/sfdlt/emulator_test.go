@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sfdlt/sfdlt/salesforcetest"
 )
@@ -21,6 +22,7 @@ func TestEmulatorFlagErrors(t *testing.T) {
 		{[]string{"--wide", "Nope=3"}, "--wide Nope=3: the emulated org has no object Nope"},
 		{[]string{"--wide", "Account=-1"}, "cannot be negative"},
 		{[]string{"--wide", "Account"}, "--wide"},
+		{[]string{"--real-org-latency", "-1"}, "--real-org-latency -1: give a factor of 0 or more"},
 	} {
 		_, _, err := cli(t, t.TempDir(), append([]string{"emulator", "--addr", "127.0.0.1:0"}, tc.args...)...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -139,5 +141,20 @@ func emulatorGetJSON(t *testing.T, u, tok string, v any) {
 	}
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestEmulatorRealOrgLatency starts `sfdlt emulator --real-org-latency 0.1`: a call waits a
+// tenth of a real org's 150 ms. Only a lower bound, which no slow machine can break.
+func TestEmulatorRealOrgLatency(t *testing.T) {
+	base := runEmulatorCmd(t, "--addr", "127.0.0.1:0", "--real-org-latency", "0.1")
+	start := time.Now()
+	resp, err := http.Get(base + "/services/data/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if d := time.Since(start); d < 15*time.Millisecond {
+		t.Errorf("the versions list answered after %v, want at least 15ms (150ms at 0.1)", d)
 	}
 }
