@@ -32,7 +32,7 @@ func TestBenchSmoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"### 1. Limits", "DuckDB Appender", "Postgres COPY", "### 2. End to end", "REST -> DuckDB", "Bulk -> Postgres",
-		"### 3. Peak RSS", "MiB", "### 4.", "### 5.", "incremental, nothing changed"} {
+		"Emulator out of the way", "1 Bulk job", "### 3. Peak RSS", "MiB", "### 4.", "### 5.", "incremental, nothing changed"} {
 		if !strings.Contains(report, want) {
 			t.Errorf("the report lacks %q:\n%s", want, report)
 		}
@@ -88,5 +88,72 @@ func TestBenchFlagsChecked(t *testing.T) {
 func TestUnknownChildRole(t *testing.T) {
 	if _, err := newChildCmd("bench"); err == nil || !strings.Contains(err.Error(), childEnv) {
 		t.Errorf("newChildCmd(bench): %v, want an error naming %s", err, childEnv)
+	}
+}
+
+// /proc/<pid>/stat is read from the last ')', since a command name may hold spaces and
+// parentheses; the CPU times are in clock ticks of 1/100 s.
+func TestParseProcStat(t *testing.T) {
+	for _, tc := range []struct {
+		name, line string
+		want       procStat
+		err        string
+	}{
+		{"plain", "4242 (postgres) S 2229 2229 2229 0 -1 4194560 1069 0 0 0 150 25 7 3 20 0 1 0 3000 100 10", procStat{ppid: 2229, cpu: 1750 * time.Millisecond, children: 100 * time.Millisecond}, ""},
+		{"spaces and parentheses in the name", "17 (a (b) c) R 1 17 17 0 -1 0 0 0 0 0 1 2 0 0 20 0 1 0 1 1 1", procStat{ppid: 1, cpu: 30 * time.Millisecond}, ""},
+		{"no name", "17 R 1", procStat{}, "has no command name"},
+		{"cut short", "17 (x) R 1 2 3", procStat{}, "fields after the command name"},
+		{"not a number", "17 (x) R 1 17 17 0 -1 0 0 0 0 0 x 2 0 0 20", procStat{}, "not a number"},
+	} {
+		got, err := parseProcStat(17, []byte(tc.line))
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%s: parseProcStat: %v, want an error containing %q", tc.name, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("%s: parseProcStat = %+v, %v; want %+v", tc.name, got, err, tc.want)
+		}
+	}
+}
+
+// Backends are told from Postgres' other processes by their title, with or without a cluster
+// name, over TCP or a Unix socket.
+func TestParsePostgresTitle(t *testing.T) {
+	for _, tc := range []struct {
+		cmdline string
+		want    pgBackend
+		ok      bool
+	}{
+		{"postgres: 15/main: postgres test 127.0.0.1(53422) idle\x00\x00", pgBackend{"test", "127.0.0.1(53422)"}, true},
+		{"postgres: postgres test [local] COPY", pgBackend{"test", "[local]"}, true},
+		{"postgres: alice sales ::1(40000) idle in transaction", pgBackend{"sales", "::1(40000)"}, true},
+		{"postgres: 15/main: checkpointer ", pgBackend{}, false},
+		{"postgres: 15/main: parallel worker for PID 4242 ", pgBackend{}, false},
+		{"/usr/lib/postgresql/15/bin/postgres\x00-D\x00/var/lib/postgresql/15/main", pgBackend{}, false},
+	} {
+		got, ok := parsePostgresTitle([]byte(tc.cmdline))
+		if ok != tc.ok || got != tc.want {
+			t.Errorf("parsePostgresTitle(%q) = %+v, %v; want %+v, %v", tc.cmdline, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+// The emulator is out of the way when each read path's serving rate is at least 3 times its
+// fastest end-to-end path's.
+func TestOutOfTheWay(t *testing.T) {
+	run := func(name string, rows int64) benchResult {
+		return benchResult{name: name, rows: rows, elapsed: time.Second}
+	}
+	runs := []benchResult{run("REST -> DuckDB", 100), run("REST -> Postgres", 200), run("Bulk -> DuckDB", 300)}
+	got := outOfTheWay(run(rawRESTName, 700), run(rawBulkName, 900), runs)
+	for _, want := range []string{": yes (", "REST 3.5x REST -> Postgres", "Bulk 3.0x Bulk -> DuckDB"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("outOfTheWay: %q lacks %q", got, want)
+		}
+	}
+	if got := outOfTheWay(run(rawRESTName, 500), run(rawBulkName, 900), runs); !strings.Contains(got, ": **no** (REST 2.5x") {
+		t.Errorf("outOfTheWay with REST served at 2.5x: %q, want no", got)
 	}
 }

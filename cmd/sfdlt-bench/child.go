@@ -3,10 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -128,19 +125,4 @@ func newPipelineChildCmd() *cobra.Command {
 // peakRSSOfSelf returns this process's peak resident set size in KiB: VmHWM, not getrusage's
 // ru_maxrss, because Linux carries ru_maxrss over from the parent across exec, so a child of a
 // big process would report the parent's peak.
-func peakRSSOfSelf() (int64, error) {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0, fmt.Errorf("reading the peak RSS (Linux only): %w", err)
-	}
-	for line := range strings.Lines(string(b)) {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			if err != nil {
-				return 0, fmt.Errorf("reading the peak RSS: /proc/self/status has VmHWM:%s", strings.TrimSpace(v))
-			}
-			return kb, nil
-		}
-	}
-	return 0, fmt.Errorf("reading the peak RSS: /proc/self/status has no VmHWM line")
-}
+func peakRSSOfSelf() (int64, error) { return procStatusKiB("self", "VmHWM") }

@@ -56,8 +56,11 @@ func newRootCmd() *cobra.Command {
  3. peak RSS of a pipeline process at --rss-small and --rows rows;
  4. with --latency added to every request: all 15 resources against the longest one alone;
  5. API calls of a full load, of an incremental run after 1% of the rows changed, and after none.
-For steps 1 and 2 the emulator runs in its own process with its pages cached, so it is not what
-limits the numbers.`,
+For steps 1 and 2 the emulator runs in its own process with its pages cached, and the raw
+clients replay the exact requests of the pipeline's warm-up (query text, API version, page size,
+CSV format), so that they measure serving, not rendering; the report says whether the emulator
+served each read path at least 3 times as fast as that path's fastest end-to-end run, and the CPU
+seconds it spent. Linux only: the CPU and memory of the other processes are read from /proc.`,
 		Args:          cobra.NoArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
