@@ -401,10 +401,15 @@ func runBench(ctx context.Context, log io.Writer, c benchConfig) (report string,
 	loadDuck.name = "DuckDB Appender"
 	limits := []benchResult{rawREST, rawBulk, decREST, decBulk, loadDuck}
 	var loadPG benchResult
+	var pgSrv *postgresServer // Postgres' server processes on this machine, for their CPU time
+	var pgNote string         // why pgSrv is nil when there are Postgres runs
 	if c.postgresDSN != "" {
 		step("limits: loading %d decoded rows into Postgres", c.rows)
 		pg := postgres.New(c.postgresDSN)
 		err := dropDataset(ctx, pg, "bench_limit")
+		if err == nil {
+			pgSrv, pgNote, err = findPostgres(ctx, c.postgresDSN)
+		}
 		if err == nil {
 			loadPG, err = clk.measure(func() (benchResult, error) { return loadRate(ctx, pg, sample, c.rows) })
 		}
@@ -435,21 +440,28 @@ func runBench(ctx context.Context, log io.Writer, c benchConfig) (report string,
 	type e2e struct {
 		name      string
 		threshold int
-		dest      func() destination.Destination
+		duck      duckdbFile // or Postgres
 		limits    []benchResult
 		target    float64
 		hint      string
 	}
 	runs := []e2e{
-		{"REST -> DuckDB", 0, func() destination.Destination { return duckdb.New(filepath.Join(c.dir, "rest.duckdb")) }, []benchResult{rawREST, decREST, loadDuck}, 250_000, hintDuckDB},
-		{"Bulk -> DuckDB", 1, func() destination.Destination { return duckdb.New(filepath.Join(c.dir, "bulk.duckdb")) }, []benchResult{rawBulk, decBulk, loadDuck}, 400_000, hintDuckDB},
+		{"REST -> DuckDB", 0, duckdbFile{path: filepath.Join(c.dir, "rest.duckdb")}, []benchResult{rawREST, decREST, loadDuck}, 250_000, hintDuckDB},
+		{"Bulk -> DuckDB", 1, duckdbFile{path: filepath.Join(c.dir, "bulk.duckdb")}, []benchResult{rawBulk, decBulk, loadDuck}, 400_000, hintDuckDB},
 	}
 	if c.postgresDSN != "" {
 		runs = append(runs,
-			e2e{"REST -> Postgres", 0, func() destination.Destination { return postgres.New(c.postgresDSN) }, []benchResult{rawREST, decREST, loadPG}, 150_000, hintPostgres},
-			e2e{"Bulk -> Postgres", 1, func() destination.Destination { return postgres.New(c.postgresDSN) }, []benchResult{rawBulk, decBulk, loadPG}, 150_000, hintPostgres})
+			e2e{"REST -> Postgres", 0, duckdbFile{}, []benchResult{rawREST, decREST, loadPG}, 150_000, hintPostgres},
+			e2e{"Bulk -> Postgres", 1, duckdbFile{}, []benchResult{rawBulk, decBulk, loadPG}, 150_000, hintPostgres})
 	}
-	var ceilings []string // the destinations' own write of the rows a REST run loaded, with ratios
+	pgCPUWhere := "" // where the ceilings' Postgres CPU comes from
+	switch {
+	case c.postgresDSN != "" && pgSrv != nil:
+		pgCPUWhere = "; Postgres' in the connection's backend, read from /proc"
+	case c.postgresDSN != "":
+		pgCPUWhere = "; Postgres' " + pgNote
+	}
+	ownWritten := map[string][]benchResult{} // the destinations' own writes of the rows a REST run loaded
 	var e2eRuns []benchResult
 	for i, r := range runs {
 		step("end to end: %s", r.name)
@@ -457,28 +469,38 @@ func runBench(ctx context.Context, log io.Writer, c benchConfig) (report string,
 		if err != nil {
 			return "", err
 		}
-		dest := r.dest()
-		pg, isPG := dest.(*postgres.Destination)
+		var dest destination.Destination
+		var pg *postgres.Destination
+		if r.duck.path != "" {
+			dest = r.duck.destination()
+		} else {
+			pg = postgres.New(c.postgresDSN)
+			dest = pg
+		}
 		var res benchResult
-		if isPG {
+		if pg != nil {
 			err = dropDataset(ctx, pg, "bench")
 		}
 		if err == nil {
 			res, err = clk.run(ctx, fmt.Sprintf("e2e%d", i), c.dir, dest, src.WithResources("opportunity"))
 		}
 		if err == nil && strings.HasPrefix(r.name, "REST") {
-			// The true ceiling: the destination itself writing the same rows into a new table.
-			var own benchResult
-			if isPG {
-				own, err = ownWrite(ctx, "postgres", c.postgresDSN, false)
+			// The true ceilings: the destination itself writing the same rows, on the pipeline's
+			// settings.
+			step("the destination's own writes of the rows the REST run loaded")
+			w := ownWriter{name: "Postgres", local: pgSrv != nil}
+			if pg == nil {
+				w = ownWriter{name: "DuckDB", duckdb: true}
+				w.db, err = r.duck.open()
 			} else {
-				own, err = ownWrite(ctx, "duckdb", filepath.Join(c.dir, "rest.duckdb"), true)
+				w.db, err = sql.Open("postgres", c.postgresDSN)
 			}
 			if err == nil {
-				ceilings = append(ceilings, fmt.Sprintf("| %s | %s | %.2f | %s | %.2f |", strings.TrimPrefix(r.name, "REST -> "), thousands(own.rate()), own.elapsed.Seconds(), thousands(res.rate()), res.rate()/own.rate()))
+				ownWritten[w.name], err = ownWrites(ctx, w)
+				err = errors.Join(err, w.db.Close())
 			}
 		}
-		if err == nil && isPG {
+		if err == nil && pg != nil {
 			err = dropDataset(ctx, pg, "bench")
 		}
 		if err != nil {
@@ -499,8 +521,9 @@ func runBench(ctx context.Context, log io.Writer, c benchConfig) (report string,
 			slowest.name, thousands(slowest.rate()), ratio, thousands(r.target), map[bool]string{true: ", >= 0.5 of the limit"}[strings.HasPrefix(r.name, "REST -> DuckDB")], yesNo(met))
 	}
 	fmt.Fprintf(&b, "\n%s\n", outOfTheWay(rawREST, rawBulk, e2eRuns))
-	fmt.Fprintf(&b, "\nThe destinations' own write of the same rows (`CREATE TABLE ... AS SELECT` from the loaded table into a new one on the same database%s), the ceiling any loader into it has, against the REST run:\n\n| destination | own write rows/s | seconds | REST end to end rows/s | ratio |\n|---|---:|---:|---:|---:|\n%s\n",
-		", then `CHECKPOINT` for DuckDB", strings.Join(ceilings, "\n"))
+	fmt.Fprintf(&b, "\nThe destinations' own writes of the rows the REST run loaded, on the pipeline's database and settings (DuckDB: the file, opened with the destination's configuration, "+
+		"`CHECKPOINT` in the timing; Postgres: the DSN): the ceilings any loader into them has, and the end-to-end runs' ratios to them. "+
+		"CPU: DuckDB's work runs in the sfdlt-bench process%s.\n\n%s", pgCPUWhere, ceilingTable(ownWritten, e2eRuns))
 	// The cached pages go before the peak-RSS runs, as the emulator process ends.
 	if err := em.stop(); err != nil {
 		return "", fail("stopping the emulator", err, hintBug)
@@ -758,44 +781,6 @@ func apiCalls(ctx context.Context, dir string) (map[string]int, error) {
 	}
 	out["incremental, nothing changed"] = info.APICalls
 	return out, nil
-}
-
-// ownWrite times the destination copying the benchmark's loaded Opportunity table into a new
-// table of the same shape (CREATE TABLE ... AS SELECT, and CHECKPOINT for DuckDB so the rows are
-// on disk as a load leaves them), then drops the copy: what the database itself does at best with
-// these rows.
-func ownWrite(ctx context.Context, driver, dsn string, checkpoint bool) (benchResult, error) {
-	db, err := sql.Open(driver, dsn)
-	if err != nil {
-		return benchResult{}, fmt.Errorf("opening %s for its own write: %w", driver, err)
-	}
-	defer db.Close()
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return benchResult{}, fmt.Errorf("connecting to %s for its own write: %w", driver, err)
-	}
-	defer conn.Close()
-	var rows int64
-	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM bench.opportunity`).Scan(&rows); err != nil {
-		return benchResult{}, fmt.Errorf("%s: counting the loaded rows: %w", driver, err)
-	}
-	if _, err := conn.ExecContext(ctx, `DROP TABLE IF EXISTS bench.own_write`); err != nil {
-		return benchResult{}, fmt.Errorf("%s: %w", driver, err)
-	}
-	start := time.Now()
-	if _, err := conn.ExecContext(ctx, `CREATE TABLE bench.own_write AS SELECT * FROM bench.opportunity`); err != nil {
-		return benchResult{}, fmt.Errorf("%s: copying the loaded rows: %w", driver, err)
-	}
-	if checkpoint {
-		if _, err := conn.ExecContext(ctx, `CHECKPOINT`); err != nil {
-			return benchResult{}, fmt.Errorf("%s: CHECKPOINT: %w", driver, err)
-		}
-	}
-	elapsed := time.Since(start)
-	if _, err := conn.ExecContext(ctx, `DROP TABLE bench.own_write`); err != nil {
-		return benchResult{}, fmt.Errorf("%s: dropping the copy: %w", driver, err)
-	}
-	return benchResult{name: driver + " own write", rows: rows, elapsed: elapsed}, nil
 }
 
 // outOfTheWay says whether the emulator serves each read path's pages at least 3 times as fast

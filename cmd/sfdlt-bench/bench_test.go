@@ -32,7 +32,8 @@ func TestBenchSmoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"### 1. Limits", "DuckDB Appender", "Postgres COPY", "### 2. End to end", "REST -> DuckDB", "Bulk -> Postgres",
-		"Emulator out of the way", "1 Bulk job", "### 3. Peak RSS", "MiB", "### 4.", "### 5.", "incremental, nothing changed"} {
+		"Emulator out of the way", "1 Bulk job",
+		"| DuckDB | " + ownWriteInsert, "| Postgres | " + ownWriteCTAS, "(the backend)", "### 3. Peak RSS", "MiB", "### 4.", "### 5.", "incremental, nothing changed"} {
 		if !strings.Contains(report, want) {
 			t.Errorf("the report lacks %q:\n%s", want, report)
 		}

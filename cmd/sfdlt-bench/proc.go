@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -132,6 +134,45 @@ func parsePostgresTitle(cmdline []byte) (pgBackend, bool) {
 		}
 	}
 	return pgBackend{}, false
+}
+
+// findPostgres finds the processes of the Postgres server at dsn on this machine, to read
+// their CPU time. A server elsewhere has none to read here: then the note says why, for the
+// report, and the error is nil.
+func findPostgres(ctx context.Context, dsn string) (srv *postgresServer, note string, err error) {
+	db, err := sql.Open("postgres", dsn)
+	if err != nil {
+		return nil, "", fmt.Errorf("opening the --postgres DSN: %w", err)
+	}
+	defer db.Close()
+	var pid int
+	var database string
+	if err := db.QueryRowContext(ctx, `SELECT pg_backend_pid(), current_database()`).Scan(&pid, &database); err != nil {
+		return nil, "", fmt.Errorf("asking Postgres for its backend's process id: %w", err)
+	}
+	if srv, err = localPostgres(pid, database); err != nil {
+		return nil, "not measured: " + err.Error(), nil
+	}
+	return srv, "", nil
+}
+
+// localPostgres finds the server process of the Postgres that backend pid (pg_backend_pid() of a
+// connection) belongs to, checking that the pid is that backend on this machine: Postgres on
+// another machine (or in another PID namespace) has pids that mean nothing here.
+func localPostgres(backend int, database string) (*postgresServer, error) {
+	cmdline, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(backend), "cmdline"))
+	if err != nil {
+		return nil, fmt.Errorf("the Postgres backend (pid %d) is not a process of this machine (%v): is Postgres on another machine or in a container?", backend, err)
+	}
+	if b, ok := parsePostgresTitle(cmdline); !ok || b.database != database {
+		return nil, fmt.Errorf("the Postgres backend (pid %d) is not a process of this machine: process %d here is %q: is Postgres on another machine or in a container?",
+			backend, backend, strings.TrimSpace(strings.ReplaceAll(string(cmdline), "\x00", " ")))
+	}
+	st, err := readProcStat(backend)
+	if err != nil {
+		return nil, err
+	}
+	return &postgresServer{postmaster: st.ppid, database: database}, nil
 }
 
 // cpu is the CPU time the server's processes serving the database have used, as a sum whose
