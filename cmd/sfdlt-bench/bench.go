@@ -403,6 +403,7 @@ func runBench(ctx context.Context, log io.Writer, c benchConfig) (report string,
 	var loadPG benchResult
 	var pgSrv *postgresServer // Postgres' server processes on this machine, for their CPU time
 	var pgNote string         // why pgSrv is nil when there are Postgres runs
+	var pgClk clocks          // of the Postgres runs
 	if c.postgresDSN != "" {
 		step("limits: loading %d decoded rows into Postgres", c.rows)
 		pg := postgres.New(c.postgresDSN)
@@ -411,7 +412,8 @@ func runBench(ctx context.Context, log io.Writer, c benchConfig) (report string,
 			pgSrv, pgNote, err = findPostgres(ctx, c.postgresDSN)
 		}
 		if err == nil {
-			loadPG, err = clk.measure(func() (benchResult, error) { return loadRate(ctx, pg, sample, c.rows) })
+			pgClk = clocks{em: em, pg: pgSrv}
+			loadPG, err = pgClk.measure(func() (benchResult, error) { return loadRate(ctx, pg, sample, c.rows) })
 		}
 		if err == nil {
 			err = dropDataset(ctx, pg, "bench_limit")
@@ -422,21 +424,21 @@ func runBench(ctx context.Context, log io.Writer, c benchConfig) (report string,
 		loadPG.name = "Postgres COPY"
 		limits = append(limits, loadPG)
 	}
-	fmt.Fprintf(&b, "### 1. Limits (%d Opportunity rows, %d columns)\n\n| what | rows/s | MB/s | sfdlt-bench CPU s / 1M rows | emulator CPU s / 1M rows |\n|---|---:|---:|---:|---:|\n",
+	fmt.Fprintf(&b, "### 1. Limits (%d Opportunity rows, %d columns)\n\n| what | rows/s | MB/s | sfdlt-bench CPU s / 1M rows | emulator CPU s / 1M rows | Postgres CPU s / 1M rows |\n|---|---:|---:|---:|---:|---:|\n",
 		c.rows, len(sample.table.Columns))
 	for _, l := range limits {
 		mb := "-"
 		if l.bytes > 0 {
 			mb = fmt.Sprintf("%.0f", float64(l.bytes)/l.elapsed.Seconds()/1e6)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", l.name, thousands(l.rate()), mb, l.cpu.perMillion(l.rows), l.emuCPU.perMillion(l.rows))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", l.name, thousands(l.rate()), mb, l.cpu.perMillion(l.rows), l.emuCPU.perMillion(l.rows), l.pgCPU.perMillion(l.rows))
 	}
 	fmt.Fprintf(&b, "\nsfdlt-bench's CPU is the raw client's in the raw rows, sfdlt's in the others (DuckDB's included: it runs in-process); the emulator runs in its own process. "+
 		"The raw clients replay the requests the pipeline sent in the warm-up (%d REST %s; %d Bulk %s with the results parameters `%s`), so they are served the pages the warm-up cached.\n",
 		len(restWire.queries), plural(len(restWire.queries), "query", "queries"), len(bulkWire.jobs), plural(len(bulkWire.jobs), "job", "jobs"), resultsParams(bulkWire.results))
 
 	// 2. End to end.
-	fmt.Fprintf(&b, "\n### 2. End to end: %d Opportunity rows, all fields\n\n| path | rows/s | seconds | sfdlt CPU s / 1M rows | emulator CPU s / 1M rows | slowest limit on the path | ratio | target | met |\n|---|---:|---:|---:|---:|---|---:|---|---|\n", c.rows)
+	fmt.Fprintf(&b, "\n### 2. End to end: %d Opportunity rows, all fields\n\n| path | rows/s | seconds | sfdlt CPU s / 1M rows | emulator CPU s / 1M rows | Postgres CPU s / 1M rows | slowest limit on the path | ratio | target | met |\n|---|---:|---:|---:|---:|---:|---|---:|---|---|\n", c.rows)
 	type e2e struct {
 		name      string
 		threshold int
@@ -482,7 +484,11 @@ func runBench(ctx context.Context, log io.Writer, c benchConfig) (report string,
 			err = dropDataset(ctx, pg, "bench")
 		}
 		if err == nil {
-			res, err = clk.run(ctx, fmt.Sprintf("e2e%d", i), c.dir, dest, src.WithResources("opportunity"))
+			runClk := clk
+			if pg != nil {
+				runClk = pgClk
+			}
+			res, err = runClk.run(ctx, fmt.Sprintf("e2e%d", i), c.dir, dest, src.WithResources("opportunity"))
 		}
 		if err == nil && strings.HasPrefix(r.name, "REST") {
 			// The true ceilings: the destination itself writing the same rows, on the pipeline's
@@ -516,10 +522,11 @@ func runBench(ctx context.Context, log io.Writer, c benchConfig) (report string,
 		met := res.rate() >= r.target && (!strings.HasPrefix(r.name, "REST -> DuckDB") || ratio >= 0.5)
 		res.name = r.name
 		e2eRuns = append(e2eRuns, res)
-		fmt.Fprintf(&b, "| %s | %s | %.2f | %s | %s | %s (%s) | %.2f | >= %s rows/s%s | %s |\n", r.name, thousands(res.rate()), res.elapsed.Seconds(),
-			res.cpu.perMillion(res.rows), res.emuCPU.perMillion(res.rows),
+		fmt.Fprintf(&b, "| %s | %s | %.2f | %s | %s | %s | %s (%s) | %.2f | >= %s rows/s%s | %s |\n", r.name, thousands(res.rate()), res.elapsed.Seconds(),
+			res.cpu.perMillion(res.rows), res.emuCPU.perMillion(res.rows), res.pgCPU.perMillion(res.rows),
 			slowest.name, thousands(slowest.rate()), ratio, thousands(r.target), map[bool]string{true: ", >= 0.5 of the limit"}[strings.HasPrefix(r.name, "REST -> DuckDB")], yesNo(met))
 	}
+	fmt.Fprintf(&b, "\nCPU per million rows of each party: sfdlt (the pipeline's process, DuckDB's work included), the emulator (its process, from /proc), and for the Postgres paths %s.\n", pgCPUMethod(c.postgresDSN, pgNote))
 	fmt.Fprintf(&b, "\n%s\n", outOfTheWay(rawREST, rawBulk, e2eRuns))
 	fmt.Fprintf(&b, "\nThe destinations' own writes of the rows the REST run loaded, on the pipeline's database and settings (DuckDB: the file, opened with the destination's configuration, "+
 		"`CHECKPOINT` in the timing; Postgres: the DSN): the ceilings any loader into them has, and the end-to-end runs' ratios to them. "+
@@ -834,4 +841,18 @@ func resultsParams(results []recorded) string {
 		return "none (the emulator's page size)"
 	}
 	return q.Encode()
+}
+
+// pgCPUMethod says in the report how Postgres' CPU was measured (see postgresServer.cpu).
+func pgCPUMethod(dsn, note string) string {
+	switch {
+	case dsn == "":
+		return "nothing (no Postgres runs)"
+	case note != "":
+		return "nothing: Postgres' CPU is " + note
+	}
+	return "Postgres' server processes: the CPU of the live backends of the benchmark's database (processes titled `postgres: ... <user> <database> <client>`, children of the postmaster), " +
+		"plus the CPU of the server's ended processes, which the postmaster collects when it reaps them (its cutime + cstime), both from /proc, the difference over the run: " +
+		"the pipeline's backends end with its connections, before the run's end is read. It also counts any other client of the same database and any other server process that ended during the run " +
+		"(parallel workers of the run's queries, but also autovacuum workers): read it on a quiet server"
 }

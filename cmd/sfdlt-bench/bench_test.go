@@ -33,7 +33,7 @@ func TestBenchSmoke(t *testing.T) {
 	}
 	for _, want := range []string{"### 1. Limits", "DuckDB Appender", "Postgres COPY", "### 2. End to end", "REST -> DuckDB", "Bulk -> Postgres",
 		"Emulator out of the way", "1 Bulk job",
-		"| DuckDB | " + ownWriteInsert, "| Postgres | " + ownWriteCTAS, "(the backend)", "### 3. Peak RSS", "MiB", "### 4.", "### 5.", "incremental, nothing changed"} {
+		"| DuckDB | " + ownWriteInsert, "| Postgres | " + ownWriteCTAS, "(the backend)", "Postgres CPU s / 1M rows", "(its cutime + cstime)", "### 3. Peak RSS", "MiB", "### 4.", "### 5.", "incremental, nothing changed"} {
 		if !strings.Contains(report, want) {
 			t.Errorf("the report lacks %q:\n%s", want, report)
 		}
