@@ -247,7 +247,10 @@ func (c clocks) read() (clockReading, error) {
 }
 
 // measure runs f and adds to its result the CPU each party spent while it ran.
+// The garbage of the runs before is collected first, so that none of their work is charged to
+// this one.
 func (c clocks) measure(f func() (benchResult, error)) (benchResult, error) {
+	runtime.GC()
 	before, err := c.read()
 	if err != nil {
 		return benchResult{}, err
@@ -531,6 +534,35 @@ func runBench(ctx context.Context, log io.Writer, c benchConfig) (report string,
 	fmt.Fprintf(&b, "\nThe destinations' own writes of the rows the REST run loaded, on the pipeline's database and settings (DuckDB: the file, opened with the destination's configuration, "+
 		"`CHECKPOINT` in the timing; Postgres: the DSN): the ceilings any loader into them has, and the end-to-end runs' ratios to them. "+
 		"CPU: DuckDB's work runs in the sfdlt-bench process%s.\n\n%s", pgCPUWhere, ceilingTable(ownWritten, e2eRuns))
+	// The perfect pipeline of each path, from the stages' costs measured above.
+	serving := map[string]stage{
+		"REST": {"serving", rawREST.emuCPU.perRow(rawREST.rows), false},
+		"Bulk": {"serving", rawBulk.emuCPU.perRow(rawBulk.rows), false},
+	}
+	decoding := map[string]stage{
+		"REST": {"fetch + decode + normalize", decREST.cpu.perRow(decREST.rows), true},
+		"Bulk": {"fetch + decode + normalize", decBulk.cpu.perRow(decBulk.rows), true},
+	}
+	loading := map[string]stage{
+		"DuckDB":   {"load", loadDuck.cpu.perRow(loadDuck.rows), true},
+		"Postgres": {"load", (loadPG.cpu.d + loadPG.pgCPU.d).Seconds() / float64(max(loadPG.rows, 1)), true},
+	}
+	var perfect []perfectPath
+	for _, r := range e2eRuns {
+		read, dest, _ := strings.Cut(r.name, " -> ")
+		p := perfectPath{run: r, stages: []stage{serving[read], decoding[read], loading[dest]}}
+		if dest == "Postgres" && !loadPG.pgCPU.ok {
+			p.note = "Postgres' CPU " + pgNote
+		}
+		perfect = append(perfect, p)
+	}
+	fmt.Fprintf(&b, "\nA perfect pipeline: the best rate a fully overlapped run could reach on this machine's %d cores, from each stage's CPU per row measured alone in this run: "+
+		"serving (the emulator's CPU in the raw serving run), fetch + decode + normalize (sfdlt's CPU in the decode run into a destination that keeps nothing), "+
+		"load (DuckDB: sfdlt-bench's CPU loading decoded rows, DuckDB's work included; Postgres: the loader's CPU plus the server's in the COPY run). "+
+		"perfect = min(cores / sum of the stages' CPU per row, 1 / CPU per row of each stage that cannot use more than one core: the load (one loader writes) "+
+		"and the fetch + decode + normalize (one object's pages are decoded in one goroutine)).\n\n%s",
+		runtime.NumCPU(), perfectTable(runtime.NumCPU(), perfect))
+
 	// The cached pages go before the peak-RSS runs, as the emulator process ends.
 	if err := em.stop(); err != nil {
 		return "", fail("stopping the emulator", err, hintBug)

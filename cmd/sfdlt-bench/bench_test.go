@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math"
 	"os"
 	"strings"
 	"testing"
@@ -33,7 +34,7 @@ func TestBenchSmoke(t *testing.T) {
 	}
 	for _, want := range []string{"### 1. Limits", "DuckDB Appender", "Postgres COPY", "### 2. End to end", "REST -> DuckDB", "Bulk -> Postgres",
 		"Emulator out of the way", "1 Bulk job",
-		"| DuckDB | " + ownWriteInsert, "| Postgres | " + ownWriteCTAS, "(the backend)", "Postgres CPU s / 1M rows", "(its cutime + cstime)", "### 3. Peak RSS", "MiB", "### 4.", "### 5.", "incremental, nothing changed"} {
+		"| DuckDB | " + ownWriteInsert, "| Postgres | " + ownWriteCTAS, "(the backend)", "Postgres CPU s / 1M rows", "(its cutime + cstime)", "A perfect pipeline", "perfect = min(cores / sum", "| Bulk -> Postgres | ", "### 3. Peak RSS", "MiB", "### 4.", "### 5.", "incremental, nothing changed"} {
 		if !strings.Contains(report, want) {
 			t.Errorf("the report lacks %q:\n%s", want, report)
 		}
@@ -156,5 +157,27 @@ func TestOutOfTheWay(t *testing.T) {
 	}
 	if got := outOfTheWay(run(rawRESTName, 500), run(rawBulkName, 900), runs); !strings.Contains(got, ": **no** (REST 2.5x") {
 		t.Errorf("outOfTheWay with REST served at 2.5x: %q, want no", got)
+	}
+}
+
+// The perfect rate is all cores over the stages' summed cost, unless a single-stream stage
+// allows less on its one core.
+func TestPerfectRate(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		cores  int
+		stages []stage
+		rate   float64
+		bound  string
+	}{
+		{"cores bind", 2, []stage{{"serving", 3e-6, false}, {"decode", 3e-6, true}, {"load", 4e-6, true}}, 200_000, "all cores"},
+		{"the load binds", 4, []stage{{"serving", 1e-6, false}, {"decode", 4e-6, true}, {"load", 10e-6, true}}, 100_000, "load, one core"},
+		{"a multi-core stage never binds alone", 1, []stage{{"serving", 20e-6, false}}, 50_000, "all cores"},
+		{"nothing measured", 2, []stage{{"serving", 0, false}, {"load", 0, true}}, 0, "no CPU measured"},
+	} {
+		rate, bound := perfectRate(tc.cores, tc.stages)
+		if math.Abs(rate-tc.rate) > 0.5 || bound != tc.bound {
+			t.Errorf("%s: perfectRate = %.1f, %q; want %.1f, %q", tc.name, rate, bound, tc.rate, tc.bound)
+		}
 	}
 }
