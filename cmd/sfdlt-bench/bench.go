@@ -14,8 +14,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,7 +33,8 @@ import (
 // benchConfig is what sfdlt-bench measures.
 type benchConfig struct {
 	rows        int    // Opportunity rows of the end-to-end runs
-	rssSmall    int    // rows of the small peak-RSS run
+	rssSmall    int    // rows of the small peak-RSS runs
+	rssRows     int    // rows of the large peak-RSS runs, beyond --rows; 0: none
 	postgresDSN string // "" skips Postgres
 	dir         string
 	latency     time.Duration
@@ -50,6 +51,8 @@ func (c benchConfig) check() error {
 		return fmt.Errorf("--rows %d: give at least 1 row", c.rows)
 	case c.rssSmall < 1:
 		return fmt.Errorf("--rss-small %d: give at least 1 row", c.rssSmall)
+	case c.rssRows < 0 || c.rssRows > 0 && c.rssRows <= c.rows:
+		return fmt.Errorf("--rss-rows %d: give more rows than --rows (%d), or 0 to leave the large peak-RSS runs out", c.rssRows, c.rows)
 	case c.latency < 0:
 		return fmt.Errorf("--latency %v: give a duration of 0 or more", c.latency)
 	}
@@ -82,7 +85,7 @@ const (
 	hintEmulator = "sfdlt-bench runs the emulator as its own child process: check that it may listen on 127.0.0.1 and that the machine has memory for --rows Opportunity rows"
 	hintDuckDB   = "check that the temporary directory has room for the DuckDB files (set TMPDIR to a larger disk); otherwise " + hintBug
 	hintPostgres = "check that Postgres answers at the --postgres DSN (default: $SFDLT_TEST_POSTGRES_DSN, else postgres://postgres@127.0.0.1:5432/test), or skip the Postgres runs with --postgres \"\""
-	hintRSS      = "the message holds the pipeline child process's output; check that the temporary directory has room for its DuckDB file, or skip the peak-RSS runs with --quick"
+	hintRSS      = "the message holds the pipeline child process's output; check that the temporary directory has room for its DuckDB file and, for the Postgres paths, that Postgres answers at --postgres; or skip the peak-RSS runs with --quick"
 )
 
 // emulatorProc is an emulator running in a child process. The throughput steps (1 and 2) keep
@@ -277,6 +280,25 @@ func (c clocks) run(ctx context.Context, name, dir string, dest destination.Dest
 	})
 }
 
+// warmUp loads the emulator's Opportunity rows once by REST and once by Bulk into a destination
+// that keeps nothing, which renders the emulator's pages into its cache, and returns what each
+// run sent. Each run is a pipeline of its own, named after name: a second run of one pipeline
+// would be an incremental run, which reads with REST.
+func warmUp(ctx context.Context, em *emulatorProc, dir, name string) (rest, bulk *wireRecorder, err error) {
+	rest = &wireRecorder{next: http.DefaultTransport}
+	bulk = &wireRecorder{next: http.DefaultTransport}
+	for threshold, rec := range []*wireRecorder{rest, bulk} {
+		src, err := em.source(sfdlt.HTTPClient(&http.Client{Transport: rec}), sfdlt.BulkThreshold(threshold))
+		if err != nil {
+			return nil, nil, err
+		}
+		if _, _, err := benchPipeline(ctx, fmt.Sprintf("%s%d", name, threshold), dir, newDiscard(0), src.WithResources("opportunity")); err != nil {
+			return nil, nil, err
+		}
+	}
+	return rest, bulk, nil
+}
+
 // benchPipeline loads src into dest once and times it.
 func benchPipeline(ctx context.Context, name, dir string, dest destination.Destination, src *sfdlt.Source, opts ...sfdlt.PipelineOption) (benchResult, *sfdlt.LoadInfo, error) {
 	p, err := sfdlt.NewPipeline(name, dest, append([]sfdlt.PipelineOption{sfdlt.PipelinesDir(filepath.Join(dir, "pipelines")), sfdlt.Dataset("bench")}, opts...)...)
@@ -337,19 +359,10 @@ func runBench(ctx context.Context, log io.Writer, c benchConfig) (report string,
 
 	// Warm-up: fills the emulator's page cache for REST and Bulk, and records the requests that
 	// read the data, for the raw clients to replay exactly.
-	restWire := &wireRecorder{next: http.DefaultTransport}
-	bulkWire := &wireRecorder{next: http.DefaultTransport}
 	step("warm-up (REST and Bulk, rendering the emulator's pages)")
-	for threshold, rec := range []*wireRecorder{restWire, bulkWire} {
-		src, err := source("warm-up", sfdlt.HTTPClient(&http.Client{Transport: rec}), sfdlt.BulkThreshold(threshold))
-		if err != nil {
-			return "", err
-		}
-		// Each warm-up its own pipeline: a second run of one pipeline would be an incremental run,
-		// which reads with REST.
-		if _, _, err := benchPipeline(ctx, fmt.Sprintf("warm%d", threshold), c.dir, newDiscard(0), src.WithResources("opportunity")); err != nil {
-			return "", fail("warm-up", err, hintBug)
-		}
+	restWire, bulkWire, err := warmUp(ctx, em, c.dir, "warm")
+	if err != nil {
+		return "", fail("warm-up", err, hintBug)
 	}
 	for _, q := range restWire.queries {
 		step("recorded REST query: GET %.160s", q.uri)
@@ -563,29 +576,68 @@ func runBench(ctx context.Context, log io.Writer, c benchConfig) (report string,
 		"and the fetch + decode + normalize (one object's pages are decoded in one goroutine)).\n\n%s",
 		runtime.NumCPU(), perfectTable(runtime.NumCPU(), perfect))
 
-	// The cached pages go before the peak-RSS runs, as the emulator process ends.
-	if err := em.stop(); err != nil {
-		return "", fail("stopping the emulator", err, hintBug)
-	}
-
-	// 3. Peak RSS of a pipeline process.
-	fmt.Fprintf(&b, "\n### 3. Peak RSS of a pipeline process (REST -> DuckDB, Opportunity)\n\n")
+	// 3. Peak RSS of pipeline processes, first at --rows on the emulator the throughput steps
+	// warmed, then at the other sizes on emulators of their own.
+	fmt.Fprintf(&b, "\n### 3. Peak RSS of a pipeline process (Opportunity, sfdlt's default settings)\n\n")
 	if c.quick {
 		fmt.Fprintf(&b, "Skipped (--quick).\n")
 	} else {
-		var rss []int64
-		for _, n := range []int{c.rssSmall, c.rows} {
-			step("peak RSS at %d rows", n)
-			kb, err := peakRSS(ctx, c.dir, n)
-			if err != nil {
-				return "", fail(fmt.Sprintf("3. peak RSS at %d rows", n), err, hintRSS)
+		paths := rssPaths(c.postgresDSN)
+		kib := map[rssPath]map[int]int64{}
+		measureAt := func(em *emulatorProc, n int) error {
+			for _, p := range paths {
+				step("peak RSS: %s at %d rows", p, n)
+				kb, err := peakRSS(ctx, em.url, c.dir, c.postgresDSN, p, n)
+				if err != nil {
+					return fail(fmt.Sprintf("3. peak RSS: %s at %d rows", p, n), err, hintRSS)
+				}
+				if kib[p] == nil {
+					kib[p] = map[int]int64{}
+				}
+				kib[p][n] = kb
 			}
-			rss = append(rss, kb)
+			return nil
 		}
-		growth := float64(rss[1])/float64(rss[0]) - 1
-		fmt.Fprintf(&b, "| rows | peak RSS |\n|---:|---:|\n| %s | %d MiB |\n| %s | %d MiB |\n\nGrowth %+.0f%%; target: at most 300 MiB at %s rows and within 20%% of the smaller run: %s.\n",
-			thousands(float64(c.rssSmall)), rss[0]/1024, thousands(float64(c.rows)), rss[1]/1024, growth*100, thousands(float64(c.rows)),
-			yesNo(rss[1] <= 300*1024 && growth <= 0.20))
+		if err := measureAt(em, c.rows); err != nil {
+			return "", err
+		}
+		// The cached pages go before the other sizes' emulators start, as this one ends.
+		if err := em.stop(); err != nil {
+			return "", fail("stopping the emulator", err, hintBug)
+		}
+		sizes := []int{c.rssSmall, c.rows}
+		if c.rssRows > 0 {
+			sizes = append(sizes, c.rssRows)
+		}
+		slices.Sort(sizes)
+		sizes = slices.Compact(sizes)
+		for _, n := range sizes {
+			if n == c.rows {
+				continue
+			}
+			stepName := fmt.Sprintf("3. peak RSS at %d rows", n)
+			step("starting the emulator with %d Opportunity rows (pages cached)", n)
+			em, err := startEmulator(ctx, n)
+			if err != nil {
+				return "", fail(stepName, err, hintEmulator)
+			}
+			// Warm, as at --rows: every path reads pages served from the cache.
+			step("warm-up at %d rows", n)
+			_, _, err = warmUp(ctx, em, c.dir, fmt.Sprintf("rss_warm%d", n))
+			if err == nil {
+				err = measureAt(em, n)
+			}
+			if serr := em.stop(); serr != nil {
+				err = errors.Join(err, fail(stepName, serr, hintBug))
+			}
+			if err != nil {
+				return "", err
+			}
+		}
+		b.WriteString(rssTable(paths, sizes, c.rows, c.rssRows, kib))
+	}
+	if err := em.stop(); err != nil {
+		return "", fail("stopping the emulator", err, hintBug)
 	}
 
 	// 4. Latency: all resources against the longest alone.
@@ -733,39 +785,6 @@ func loadRate(ctx context.Context, dest destination.Destination, sample *capture
 		return benchResult{}, err
 	}
 	return benchResult{rows: int64(n), elapsed: time.Since(start)}, nil
-}
-
-// peakRSS loads n Opportunity rows into DuckDB in a child process (rolePipeline) and returns
-// its peak resident set size in KiB. The emulator runs in this process: the child's peak is
-// its own.
-func peakRSS(ctx context.Context, dir string, n int) (int64, error) {
-	em, err := salesforcetest.Start("127.0.0.1:0", emulatorOptions(n))
-	if err != nil {
-		return 0, err
-	}
-	defer em.Close()
-	exe, err := os.Executable()
-	if err != nil {
-		return 0, fmt.Errorf("finding sfdlt-bench's own executable to start the pipeline process: %w", err)
-	}
-	work := filepath.Join(dir, fmt.Sprintf("rss%d", n))
-	if err := os.MkdirAll(work, 0o700); err != nil {
-		return 0, err
-	}
-	cmd := exec.CommandContext(ctx, exe, "--login-url", em.URL(), "--dir", work)
-	cmd.Env = append(os.Environ(), childEnv+"="+rolePipeline)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		return 0, fmt.Errorf("the pipeline process failed: %w%s", err, childOutput(out.String()))
-	}
-	// The child reports its own peak: the rusage Wait returns can be the maximum over all of
-	// this process's children.
-	m := regexp.MustCompile(regexp.QuoteMeta(peakRSSPrefix) + `(\d+) KiB`).FindStringSubmatch(out.String())
-	if m == nil {
-		return 0, fmt.Errorf("the pipeline process reported no peak RSS%s", childOutput(out.String()))
-	}
-	return strconv.ParseInt(m[1], 10, 64)
 }
 
 // apiCalls counts the API calls of a full load, an incremental run after 1% of the merge

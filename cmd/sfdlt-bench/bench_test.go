@@ -27,14 +27,14 @@ func TestBenchSmoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the benchmark harness")
 	}
-	c := benchConfig{rows: 3000, rssSmall: 1000, dir: t.TempDir(), latency: 5 * time.Millisecond, postgresDSN: destinationtest.PostgresDSN(t)}
+	c := benchConfig{rows: 3000, rssSmall: 1000, rssRows: 4000, dir: t.TempDir(), latency: 5 * time.Millisecond, postgresDSN: destinationtest.PostgresDSN(t)}
 	report, err := runBench(context.Background(), &strings.Builder{}, c)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"### 1. Limits", "DuckDB Appender", "Postgres COPY", "### 2. End to end", "REST -> DuckDB", "Bulk -> Postgres",
 		"Emulator out of the way", "1 Bulk job",
-		"| DuckDB | " + ownWriteInsert, "| Postgres | " + ownWriteCTAS, "(the backend)", "Postgres CPU s / 1M rows", "(its cutime + cstime)", "A perfect pipeline", "perfect = min(cores / sum", "| Bulk -> Postgres | ", "### 3. Peak RSS", "MiB", "### 4.", "### 5.", "incremental, nothing changed"} {
+		"| DuckDB | " + ownWriteInsert, "| Postgres | " + ownWriteCTAS, "(the backend)", "Postgres CPU s / 1M rows", "(its cutime + cstime)", "A perfect pipeline", "perfect = min(cores / sum", "| Bulk -> Postgres | ", "### 3. Peak RSS", "| path | 1,000 rows | 3,000 rows | growth | 4,000 rows | growth | target met |", "| Bulk -> Postgres | ", "MiB", "### 4.", "### 5.", "incremental, nothing changed"} {
 		if !strings.Contains(report, want) {
 			t.Errorf("the report lacks %q:\n%s", want, report)
 		}
@@ -69,6 +69,8 @@ func TestBenchFlagsChecked(t *testing.T) {
 	}{
 		{[]string{"--rows", "0"}, "--rows 0: give at least 1 row"},
 		{[]string{"--rss-small", "-1"}, "--rss-small -1: give at least 1 row"},
+		{[]string{"--rows", "10", "--rss-rows", "10"}, "--rss-rows 10: give more rows than --rows (10), or 0"},
+		{[]string{"--rss-rows", "-5"}, "--rss-rows -5"},
 		{[]string{"--latency", "-1s"}, "--latency -1s: give a duration of 0 or more"},
 		{[]string{"extra"}, `unknown command "extra"`},
 	} {
@@ -179,5 +181,30 @@ func TestPerfectRate(t *testing.T) {
 		if math.Abs(rate-tc.rate) > 0.5 || bound != tc.bound {
 			t.Errorf("%s: perfectRate = %.1f, %q; want %.1f, %q", tc.name, rate, bound, tc.rate, tc.bound)
 		}
+	}
+}
+
+// The peak-RSS table has a column per size with the growth from the size before, and checks the
+// target at --rows and from there to the next size, when there is one.
+func TestRSSTable(t *testing.T) {
+	rest, bulk := rssPath{readREST, destDuckDB}, rssPath{readBulk, destPostgres}
+	kib := map[rssPath]map[int]int64{
+		rest: {100: 100 << 10, 1000: 300 << 10, 5000: 330 << 10},
+		bulk: {100: 100 << 10, 1000: 300 << 10, 5000: 400 << 10},
+	}
+	got := rssTable([]rssPath{rest, bulk}, []int{100, 1000, 5000}, 1000, 5000, kib)
+	for _, want := range []string{
+		"| path | 100 rows | 1,000 rows | growth | 5,000 rows | growth | target met |",
+		"| REST -> DuckDB | 100 MiB | 300 MiB | +200% | 330 MiB | +10% | yes |",
+		"| Bulk -> Postgres | 100 MiB | 300 MiB | +200% | 400 MiB | +33% | **no** |",
+		"checked here at --rows (1,000) and from there to --rss-rows (5,000)",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("rssTable lacks %q:\n%s", want, got)
+		}
+	}
+	got = rssTable([]rssPath{rest}, []int{100, 1000}, 1000, 0, kib)
+	if !strings.Contains(got, "| yes at --rows; growth not measured (--rss-rows) |") {
+		t.Errorf("rssTable without --rss-rows does not say the growth is not measured:\n%s", got)
 	}
 }

@@ -8,7 +8,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sfdlt/sfdlt"
+	"github.com/sfdlt/sfdlt/destination"
 	"github.com/sfdlt/sfdlt/destination/duckdb"
+	"github.com/sfdlt/sfdlt/destination/postgres"
 	"github.com/sfdlt/sfdlt/salesforcetest"
 )
 
@@ -20,7 +22,7 @@ const (
 	childEnv = "SFDLT_BENCH_CHILD"
 
 	roleEmulator = "emulator" // serves an org of --opportunities Opportunity rows, pages cached
-	rolePipeline = "pipeline" // loads Opportunity by REST into DuckDB and reports its peak RSS
+	rolePipeline = "pipeline" // loads Opportunity by REST or Bulk into DuckDB or Postgres and reports its peak RSS
 )
 
 // What the children print on stdout for the harness to read.
@@ -86,39 +88,79 @@ func newEmulatorChildCmd() *cobra.Command {
 	return cmd
 }
 
-// newPipelineChildCmd loads Opportunity from the emulator at --login-url by REST into a DuckDB
-// file in --dir, as `sfdlt run --resources opportunity` does with such a configuration, and
-// prints its peak RSS.
+// The pipeline child's read paths and destinations (its --read and --dest).
+const (
+	readREST       = "rest"
+	readBulk       = "bulk"
+	destDuckDB     = "duckdb"
+	destPostgres   = "postgres"
+	rowsLoadedText = "rows loaded: "
+)
+
+// newPipelineChildCmd loads Opportunity from the emulator at --login-url, by REST or Bulk, into
+// a DuckDB file in --dir or a Postgres dataset, as `sfdlt run --resources opportunity` does with
+// such a configuration: sfdlt's default settings but the choice of read path, which is what a
+// user gets. It prints the rows loaded and its peak RSS.
 func newPipelineChildCmd() *cobra.Command {
-	var loginURL, dir string
+	var loginURL, dir, read, dest, dsn, dataset string
 	cmd := &cobra.Command{
 		Use: rolePipeline,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			var threshold int
+			switch read {
+			case readREST:
+				threshold = 0 // Bulk off
+			case readBulk:
+				threshold = 1 // Bulk from the first row, whatever the size
+			default:
+				return fmt.Errorf("--read %q: give %s or %s", read, readREST, readBulk)
+			}
+			var d destination.Destination
+			switch dest {
+			case destDuckDB:
+				d = duckdb.New(filepath.Join(dir, "rss.duckdb"))
+			case destPostgres:
+				if dsn == "" {
+					return fmt.Errorf("--dest %s needs --postgres DSN", destPostgres)
+				}
+				d = postgres.New(dsn)
+			default:
+				return fmt.Errorf("--dest %q: give %s or %s", dest, destDuckDB, destPostgres)
+			}
 			src, err := sfdlt.NewSource(sfdlt.Credentials{UserName: salesforcetest.DefaultUserName, Password: salesforcetest.DefaultPassword,
-				SecurityToken: salesforcetest.DefaultSecurityToken}, sfdlt.LoginURL(loginURL), sfdlt.BulkThreshold(0))
+				SecurityToken: salesforcetest.DefaultSecurityToken}, sfdlt.LoginURL(loginURL), sfdlt.BulkThreshold(threshold))
 			if err != nil {
 				return err
 			}
-			p, err := sfdlt.NewPipeline("rss", duckdb.New(filepath.Join(dir, "rss.duckdb")),
-				sfdlt.PipelinesDir(filepath.Join(dir, "pipelines")), sfdlt.Dataset("bench"))
+			p, err := sfdlt.NewPipeline("rss", d, sfdlt.PipelinesDir(filepath.Join(dir, "pipelines")), sfdlt.Dataset(dataset))
 			if err != nil {
 				return err
 			}
-			if _, err := p.Run(cmd.Context(), src.WithResources("opportunity")); err != nil {
+			info, err := p.Run(cmd.Context(), src.WithResources("opportunity"))
+			if err != nil {
 				return err
+			}
+			var rows int64
+			for _, t := range info.Tables {
+				rows += t.Rows
 			}
 			kb, err := peakRSSOfSelf()
 			if err != nil {
 				return err
 			}
-			if _, err := fmt.Fprintf(cmd.OutOrStdout(), "%s%d KiB\n", peakRSSPrefix, kb); err != nil {
+			if _, err := fmt.Fprintf(cmd.OutOrStdout(), "%s%d\n%s%d KiB\n", rowsLoadedText, rows, peakRSSPrefix, kb); err != nil {
 				return fmt.Errorf("telling the harness the peak RSS: %w", err)
 			}
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&loginURL, "login-url", "", "the emulator's URL")
-	cmd.Flags().StringVar(&dir, "dir", "", "directory for the DuckDB file and the pipeline's state")
+	f := cmd.Flags()
+	f.StringVar(&loginURL, "login-url", "", "the emulator's URL")
+	f.StringVar(&dir, "dir", "", "directory for the DuckDB file and the pipeline's state")
+	f.StringVar(&read, "read", readREST, "read path: rest or bulk")
+	f.StringVar(&dest, "dest", destDuckDB, "destination: duckdb or postgres")
+	f.StringVar(&dsn, "postgres", "", "Postgres DSN, with --dest postgres")
+	f.StringVar(&dataset, "dataset", "bench", "dataset (schema) to load into")
 	return cmd
 }
 
