@@ -39,6 +39,9 @@ type benchConfig struct {
 	dir         string
 	latency     time.Duration
 	quick       bool // smoke run: skips the child-process RSS runs
+	// cacheBudgetKiB is the memory an emulator may take to cache its pages; 0 means half of the
+	// machine's (tests set it to run the emulator without a cache).
+	cacheBudgetKiB int64
 }
 
 // check says what is wrong with the flags.
@@ -57,6 +60,37 @@ func (c benchConfig) check() error {
 		return fmt.Errorf("--latency %v: give a duration of 0 or more", c.latency)
 	}
 	return nil
+}
+
+// The emulator child's memory, measured (VmHWM after the warm-up and the raw replays, REST and
+// Bulk pages cached, Go 1.26, 48 Opportunity columns): 692 MiB at 200,000 rows and 3,578 MiB at
+// 1,000,000, from 34 MiB at its start: 3.4 and 3.6 KiB per cached row. Without the cache it
+// peaked at 203 and 222 MiB at those sizes: its working set (a page being rendered) does not grow
+// with the rows. Both rounded up: on 24 GiB, caching stops above about 3 million rows.
+const (
+	emulatorBaseKiB   = 256 << 10 // without a cache
+	emulatorKiBPerRow = 4         // for each row whose pages are cached
+)
+
+// emulatorCache says whether an emulator of n rows may cache its pages: when they fit in half
+// of the machine's memory (c.cacheBudgetKiB), leaving the rest to the pipeline, DuckDB and
+// Postgres. Otherwise (10M rows take some 40 GiB) it renders every page it serves, and note
+// says why, for the report.
+func (c benchConfig) emulatorCache(n int) (cache bool, note string, err error) {
+	budget := c.cacheBudgetKiB
+	if budget == 0 {
+		total, err := memTotalKiB()
+		if err != nil {
+			return false, "", err
+		}
+		budget = total / 2
+	}
+	need := emulatorBaseKiB + int64(n)*emulatorKiBPerRow
+	if need <= budget {
+		return true, "", nil
+	}
+	return false, fmt.Sprintf("caching the pages of %s rows would take about %.1f GiB, more than the %.1f GiB it may (half of the machine's memory)",
+		thousands(float64(n)), float64(need)/(1<<20), float64(budget)/(1<<20)), nil
 }
 
 func defaultBenchDSN() string {
@@ -106,13 +140,13 @@ type emulatorProc struct {
 }
 
 // startEmulator starts an emulator child process (roleEmulator) serving opportunities
-// Opportunity rows, and waits until it listens.
-func startEmulator(ctx context.Context, opportunities int) (*emulatorProc, error) {
+// Opportunity rows, its pages cached if cache is set, and waits until it listens.
+func startEmulator(ctx context.Context, opportunities int, cache bool) (*emulatorProc, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("finding sfdlt-bench's own executable to start the emulator: %w", err)
 	}
-	cmd := exec.CommandContext(ctx, exe, "--opportunities", strconv.Itoa(opportunities))
+	cmd := exec.CommandContext(ctx, exe, "--opportunities", strconv.Itoa(opportunities), "--cache-pages="+strconv.FormatBool(cache))
 	cmd.Env = append(os.Environ(), childEnv+"="+roleEmulator)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -169,6 +203,15 @@ func (e *emulatorProc) cpu() (time.Duration, error) {
 		return 0, fmt.Errorf("the emulator process: %w", err)
 	}
 	return d, nil
+}
+
+// peakRSS is the emulator process's peak resident set size in KiB so far.
+func (e *emulatorProc) peakRSS() (int64, error) {
+	kib, err := procStatusKiB(strconv.Itoa(e.cmd.Process.Pid), "VmHWM")
+	if err != nil {
+		return 0, fmt.Errorf("the emulator process: %w", err)
+	}
+	return kib, nil
 }
 
 func (e *emulatorProc) source(opts ...sfdlt.SourceOption) (*sfdlt.Source, error) {
@@ -280,6 +323,15 @@ func (c clocks) run(ctx context.Context, name, dir string, dest destination.Dest
 	})
 }
 
+// recording is the source option that records a run's requests into rec when on is set (the
+// run is the first pass over the rows), and none otherwise.
+func recording(on bool, rec *wireRecorder) []sfdlt.SourceOption {
+	if !on {
+		return nil
+	}
+	return []sfdlt.SourceOption{sfdlt.HTTPClient(&http.Client{Transport: rec})}
+}
+
 // warmUp loads the emulator's Opportunity rows once by REST and once by Bulk into a destination
 // that keeps nothing, which renders the emulator's pages into its cache, and returns what each
 // run sent. Each run is a pipeline of its own, named after name: a second run of one pipeline
@@ -337,8 +389,12 @@ func runBench(ctx context.Context, log io.Writer, c benchConfig) (report string,
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runtime.Version(), host, c.rows)
 	step := func(format string, args ...any) { fmt.Fprintf(log, "bench: "+format+"\n", args...) }
 
-	step("starting the emulator with %d Opportunity rows (pages cached)", c.rows)
-	em, err := startEmulator(ctx, c.rows)
+	cache, cacheNote, err := c.emulatorCache(c.rows)
+	if err != nil {
+		return "", fail("starting the emulator", err, hintEmulator)
+	}
+	step("starting the emulator with %d Opportunity rows (%s)", c.rows, map[bool]string{true: "pages cached", false: "pages not cached: " + cacheNote}[cache])
+	em, err := startEmulator(ctx, c.rows, cache)
 	if err != nil {
 		return "", fail("starting the emulator", err, hintEmulator)
 	}
@@ -357,22 +413,47 @@ func runBench(ctx context.Context, log io.Writer, c benchConfig) (report string,
 		return src, nil
 	}
 
-	// Warm-up: fills the emulator's page cache for REST and Bulk, and records the requests that
-	// read the data, for the raw clients to replay exactly.
-	step("warm-up (REST and Bulk, rendering the emulator's pages)")
-	restWire, bulkWire, err := warmUp(ctx, em, c.dir, "warm")
-	if err != nil {
-		return "", fail("warm-up", err, hintBug)
+	// The raw clients replay the requests that read the data in the first pass over the rows:
+	// the warm-up, which fills the emulator's page cache for REST and Bulk, or without a cache
+	// (nothing to fill) the decode runs themselves, which send the same requests.
+	restWire := &wireRecorder{next: http.DefaultTransport}
+	bulkWire := &wireRecorder{next: http.DefaultTransport}
+	if cache {
+		step("warm-up (REST and Bulk, rendering the emulator's pages)")
+		if restWire, bulkWire, err = warmUp(ctx, em, c.dir, "warm"); err != nil {
+			return "", fail("warm-up", err, hintBug)
+		}
 	}
+	clk := clocks{em: em}
+
+	// 1. Limits.
+	step("limits: decoding rates (into a destination that keeps nothing)")
+	keep := min(c.rows, 100_000)
+	capture := newDiscard(keep)
+	restSrc, err := source("1. limits: REST: fetch + JSON decode", append(recording(!cache, restWire), sfdlt.BulkThreshold(0))...)
+	if err != nil {
+		return "", err
+	}
+	decREST, err := clk.run(ctx, "decode_rest", c.dir, capture, restSrc.WithResources("opportunity"))
+	if err != nil {
+		return "", fail("1. limits: REST: fetch + JSON decode", err, hintBug)
+	}
+	decREST.name = "REST: fetch + JSON decode"
+	bulkSrc, err := source("1. limits: Bulk: fetch + CSV decode", append(recording(!cache, bulkWire), sfdlt.BulkThreshold(1))...)
+	if err != nil {
+		return "", err
+	}
+	decBulk, err := clk.run(ctx, "decode_bulk", c.dir, newDiscard(0), bulkSrc.WithResources("opportunity"))
+	if err != nil {
+		return "", fail("1. limits: Bulk: fetch + CSV decode", err, hintBug)
+	}
+	decBulk.name = "Bulk: fetch + CSV decode"
 	for _, q := range restWire.queries {
 		step("recorded REST query: GET %.160s", q.uri)
 	}
 	for _, j := range bulkWire.jobs {
 		step("recorded Bulk job: POST %s %.160s", j.uri, j.body)
 	}
-	clk := clocks{em: em}
-
-	// 1. Limits.
 	step("limits: raw serving rates")
 	rawREST, err := clk.measure(func() (benchResult, error) { return rawRESTRate(ctx, em.url, restWire.queries) })
 	if err != nil {
@@ -382,27 +463,6 @@ func runBench(ctx context.Context, log io.Writer, c benchConfig) (report string,
 	if err != nil {
 		return "", fail("1. limits: "+rawBulkName, err, hintBug)
 	}
-	step("limits: decoding rates (into a destination that keeps nothing)")
-	keep := min(c.rows, 100_000)
-	capture := newDiscard(keep)
-	restSrc, err := source("1. limits: REST: fetch + JSON decode", sfdlt.BulkThreshold(0))
-	if err != nil {
-		return "", err
-	}
-	decREST, err := clk.run(ctx, "decode_rest", c.dir, capture, restSrc.WithResources("opportunity"))
-	if err != nil {
-		return "", fail("1. limits: REST: fetch + JSON decode", err, hintBug)
-	}
-	decREST.name = "REST: fetch + JSON decode"
-	bulkSrc, err := source("1. limits: Bulk: fetch + CSV decode", sfdlt.BulkThreshold(1))
-	if err != nil {
-		return "", err
-	}
-	decBulk, err := clk.run(ctx, "decode_bulk", c.dir, newDiscard(0), bulkSrc.WithResources("opportunity"))
-	if err != nil {
-		return "", fail("1. limits: Bulk: fetch + CSV decode", err, hintBug)
-	}
-	decBulk.name = "Bulk: fetch + CSV decode"
 	sample := capture.tables["opportunity"]
 	if sample == nil || len(sample.rows) == 0 {
 		return "", fail("1. limits: REST: fetch + JSON decode", errors.New("no opportunity rows reached the destination"), hintBug)
@@ -450,8 +510,13 @@ func runBench(ctx context.Context, log io.Writer, c benchConfig) (report string,
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", l.name, thousands(l.rate()), mb, l.cpu.perMillion(l.rows), l.emuCPU.perMillion(l.rows), l.pgCPU.perMillion(l.rows))
 	}
 	fmt.Fprintf(&b, "\nsfdlt-bench's CPU is the raw client's in the raw rows, sfdlt's in the others (DuckDB's included: it runs in-process); the emulator runs in its own process. "+
-		"The raw clients replay the requests the pipeline sent in the warm-up (%d REST %s; %d Bulk %s with the results parameters `%s`), so they are served the pages the warm-up cached.\n",
-		len(restWire.queries), plural(len(restWire.queries), "query", "queries"), len(bulkWire.jobs), plural(len(bulkWire.jobs), "job", "jobs"), resultsParams(bulkWire.results))
+		"The raw clients replay the requests the pipeline sent in its first pass (%d REST %s; %d Bulk %s with the results parameters `%s`)%s\n",
+		len(restWire.queries), plural(len(restWire.queries), "query", "queries"), len(bulkWire.jobs), plural(len(bulkWire.jobs), "job", "jobs"), resultsParams(bulkWire.results),
+		map[bool]string{true: ", so they are served the pages the warm-up cached.", false: "."}[cache])
+	if !cache {
+		fmt.Fprintf(&b, "\n**The emulator does not cache its pages in this run**: %s. It renders every page it serves, so its serving rates above are rendering rates, "+
+			"and they are the limit of the end-to-end runs below (see the emulator's CPU per row there).\n", cacheNote)
+	}
 
 	// 2. End to end.
 	fmt.Fprintf(&b, "\n### 2. End to end: %d Opportunity rows, all fields\n\n| path | rows/s | seconds | sfdlt CPU s / 1M rows | emulator CPU s / 1M rows | Postgres CPU s / 1M rows | slowest limit on the path | ratio | target | met |\n|---|---:|---:|---:|---:|---:|---|---:|---|---|\n", c.rows)
@@ -544,6 +609,17 @@ func runBench(ctx context.Context, log io.Writer, c benchConfig) (report string,
 	}
 	fmt.Fprintf(&b, "\nCPU per million rows of each party: sfdlt (the pipeline's process, DuckDB's work included), the emulator (its process, from /proc), and for the Postgres paths %s.\n", pgCPUMethod(c.postgresDSN, pgNote))
 	fmt.Fprintf(&b, "\n%s\n", outOfTheWay(rawREST, rawBulk, e2eRuns))
+	emKiB, err := em.peakRSS()
+	if err != nil {
+		return "", fail("2. end to end", err, hintBug)
+	}
+	if cache {
+		fmt.Fprintf(&b, "\nThe emulator's peak RSS over steps 1 and 2: %d MiB at %s rows, pages cached: %.1f KiB per row over the %d MiB it takes without a cache "+
+			"(sfdlt-bench caches the pages when %d MiB + %d KiB per row fits in half of the machine's memory).\n",
+			emKiB>>10, thousands(float64(c.rows)), float64(emKiB-emulatorBaseKiB)/float64(c.rows), emulatorBaseKiB>>10, emulatorBaseKiB>>10, emulatorKiBPerRow)
+	} else {
+		fmt.Fprintf(&b, "\nThe emulator's peak RSS over steps 1 and 2: %d MiB at %s rows, pages not cached.\n", emKiB>>10, thousands(float64(c.rows)))
+	}
 	fmt.Fprintf(&b, "\nThe destinations' own writes of the rows the REST run loaded, on the pipeline's database and settings (DuckDB: the file, opened with the destination's configuration, "+
 		"`CHECKPOINT` in the timing; Postgres: the DSN): the ceilings any loader into them has, and the end-to-end runs' ratios to them. "+
 		"CPU: DuckDB's work runs in the sfdlt-bench process%s.\n\n%s", pgCPUWhere, ceilingTable(ownWritten, e2eRuns))
@@ -598,6 +674,10 @@ func runBench(ctx context.Context, log io.Writer, c benchConfig) (report string,
 			}
 			return nil
 		}
+		var uncached []string // the sizes served without a page cache, with why
+		if !cache {
+			uncached = append(uncached, fmt.Sprintf("%s rows (%s)", thousands(float64(c.rows)), cacheNote))
+		}
 		if err := measureAt(em, c.rows); err != nil {
 			return "", err
 		}
@@ -616,14 +696,23 @@ func runBench(ctx context.Context, log io.Writer, c benchConfig) (report string,
 				continue
 			}
 			stepName := fmt.Sprintf("3. peak RSS at %d rows", n)
-			step("starting the emulator with %d Opportunity rows (pages cached)", n)
-			em, err := startEmulator(ctx, n)
+			cache, note, err := c.emulatorCache(n)
 			if err != nil {
 				return "", fail(stepName, err, hintEmulator)
 			}
-			// Warm, as at --rows: every path reads pages served from the cache.
-			step("warm-up at %d rows", n)
-			_, _, err = warmUp(ctx, em, c.dir, fmt.Sprintf("rss_warm%d", n))
+			step("starting the emulator with %d Opportunity rows (%s)", n, map[bool]string{true: "pages cached", false: "pages not cached: " + note}[cache])
+			if !cache {
+				uncached = append(uncached, fmt.Sprintf("%s rows (%s)", thousands(float64(n)), note))
+			}
+			em, err := startEmulator(ctx, n, cache)
+			if err != nil {
+				return "", fail(stepName, err, hintEmulator)
+			}
+			if cache {
+				// Warm, as at --rows: every path reads pages served from the cache.
+				step("warm-up at %d rows", n)
+				_, _, err = warmUp(ctx, em, c.dir, fmt.Sprintf("rss_warm%d", n))
+			}
 			if err == nil {
 				err = measureAt(em, n)
 			}
@@ -635,6 +724,9 @@ func runBench(ctx context.Context, log io.Writer, c benchConfig) (report string,
 			}
 		}
 		b.WriteString(rssTable(paths, sizes, c.rows, c.rssRows, kib))
+		if len(uncached) > 0 {
+			fmt.Fprintf(&b, "\nThe emulator rendered every page it served, without a cache, at %s: a slower source, which a pipeline's memory should not depend on.\n", strings.Join(uncached, " and "))
+		}
 	}
 	if err := em.stop(); err != nil {
 		return "", fail("stopping the emulator", err, hintBug)

@@ -34,7 +34,7 @@ func TestBenchSmoke(t *testing.T) {
 	}
 	for _, want := range []string{"### 1. Limits", "DuckDB Appender", "Postgres COPY", "### 2. End to end", "REST -> DuckDB", "Bulk -> Postgres",
 		"Emulator out of the way", "1 Bulk job",
-		"| DuckDB | " + ownWriteInsert, "| Postgres | " + ownWriteCTAS, "(the backend)", "Postgres CPU s / 1M rows", "(its cutime + cstime)", "A perfect pipeline", "perfect = min(cores / sum", "| Bulk -> Postgres | ", "### 3. Peak RSS", "| path | 1,000 rows | 3,000 rows | growth | 4,000 rows | growth | target met |", "| Bulk -> Postgres | ", "MiB", "### 4.", "### 5.", "incremental, nothing changed"} {
+		"| DuckDB | " + ownWriteInsert, "| Postgres | " + ownWriteCTAS, "(the backend)", "Postgres CPU s / 1M rows", "(its cutime + cstime)", "A perfect pipeline", "perfect = min(cores / sum", "| Bulk -> Postgres | ", "pages cached: ", "KiB per row", "### 3. Peak RSS", "| path | 1,000 rows | 3,000 rows | growth | 4,000 rows | growth | target met |", "| Bulk -> Postgres | ", "MiB", "### 4.", "### 5.", "incremental, nothing changed"} {
 		if !strings.Contains(report, want) {
 			t.Errorf("the report lacks %q:\n%s", want, report)
 		}
@@ -206,5 +206,42 @@ func TestRSSTable(t *testing.T) {
 	got = rssTable([]rssPath{rest}, []int{100, 1000}, 1000, 0, kib)
 	if !strings.Contains(got, "| yes at --rows; growth not measured (--rss-rows) |") {
 		t.Errorf("rssTable without --rss-rows does not say the growth is not measured:\n%s", got)
+	}
+}
+
+// When caching the pages would not fit in the memory budget, the emulator renders every page,
+// the raw clients replay the decode runs' requests, and the report says the emulator is then
+// the limit.
+func TestBenchWithoutPageCache(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the benchmark harness")
+	}
+	c := benchConfig{rows: 2000, rssSmall: 500, dir: t.TempDir(), latency: time.Millisecond, quick: true, cacheBudgetKiB: 1}
+	report, err := runBench(context.Background(), &strings.Builder{}, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"**The emulator does not cache its pages in this run**: caching the pages of 2,000 rows would take about",
+		"they are the limit of the end-to-end runs", "replay the requests the pipeline sent in its first pass (1 REST query; 1 Bulk job", "pages not cached."} {
+		if !strings.Contains(report, want) {
+			t.Errorf("the report lacks %q:\n%s", want, report)
+		}
+	}
+}
+
+// The emulator caches its pages when they fit in its budget, and says why not otherwise.
+func TestEmulatorCache(t *testing.T) {
+	budget := int64(emulatorBaseKiB + 1000*emulatorKiBPerRow)
+	c := benchConfig{cacheBudgetKiB: budget}
+	if cache, note, err := c.emulatorCache(1000); !cache || note != "" || err != nil {
+		t.Errorf("emulatorCache(1000) within the budget = %v, %q, %v; want true", cache, note, err)
+	}
+	cache, note, err := c.emulatorCache(1001)
+	if cache || err != nil || !strings.Contains(note, "caching the pages of 1,001 rows would take about 0.3 GiB, more than the 0.3 GiB it may") {
+		t.Errorf("emulatorCache(1001) beyond the budget = %v, %q, %v; want false and why", cache, note, err)
+	}
+	c.cacheBudgetKiB = 0 // half of the machine's memory
+	if cache, _, err := c.emulatorCache(1000); !cache || err != nil {
+		t.Errorf("emulatorCache(1000) on this machine = %v, %v; want true", cache, err)
 	}
 }

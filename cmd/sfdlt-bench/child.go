@@ -21,7 +21,7 @@ import (
 const (
 	childEnv = "SFDLT_BENCH_CHILD"
 
-	roleEmulator = "emulator" // serves an org of --opportunities Opportunity rows, pages cached
+	roleEmulator = "emulator" // serves an org of --opportunities Opportunity rows, pages cached unless --cache-pages=false
 	rolePipeline = "pipeline" // loads Opportunity by REST or Bulk into DuckDB or Postgres and reports its peak RSS
 )
 
@@ -48,19 +48,21 @@ func newChildCmd(role string) (*cobra.Command, error) {
 }
 
 // emulatorOptions is the org of the throughput and peak-RSS steps: the default org with n
-// Opportunity rows, its rendered pages kept so that rendering is measured once, in the warm-up.
-func emulatorOptions(n int) salesforcetest.Options {
-	return salesforcetest.Options{Seed: 1, Counts: map[string]int{"Opportunity": n}, CachePages: true}
+// Opportunity rows, with cache its rendered pages kept so that rendering is measured once, in
+// the warm-up.
+func emulatorOptions(n int, cache bool) salesforcetest.Options {
+	return salesforcetest.Options{Seed: 1, Counts: map[string]int{"Opportunity": n}, CachePages: cache}
 }
 
 // newEmulatorChildCmd serves the emulated org until interrupted or until its stdin (a pipe from
 // the harness) closes, so that it never outlives the harness.
 func newEmulatorChildCmd() *cobra.Command {
 	var n int
+	var cache bool
 	cmd := &cobra.Command{
 		Use: roleEmulator,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			srv, err := salesforcetest.Start("127.0.0.1:0", emulatorOptions(n))
+			srv, err := salesforcetest.Start("127.0.0.1:0", emulatorOptions(n, cache))
 			if err != nil {
 				return err
 			}
@@ -85,6 +87,7 @@ func newEmulatorChildCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().IntVar(&n, "opportunities", 0, "Opportunity rows of the emulated org")
+	cmd.Flags().BoolVar(&cache, "cache-pages", true, "keep the rendered pages")
 	return cmd
 }
 

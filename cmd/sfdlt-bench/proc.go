@@ -103,6 +103,15 @@ func parseKiBLine(b []byte, name, key string) (int64, error) {
 	return 0, fmt.Errorf("reading %s: %s has no %s line", key, name, key)
 }
 
+// memTotalKiB is the machine's memory (MemTotal of /proc/meminfo).
+func memTotalKiB() (int64, error) {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0, fmt.Errorf("reading the machine's memory: %w", err)
+	}
+	return parseKiBLine(b, "/proc/meminfo", "MemTotal")
+}
+
 // postgresServer reads the CPU time of a Postgres server running on this machine: of its
 // backends serving one database, and of the processes that ended (see cpu).
 type postgresServer struct {
