@@ -100,6 +100,19 @@ func defaultBenchDSN() string {
 	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 }
 
+// command is the command line of a run with c, for the report: the flags that shape it.
+func (c benchConfig) command() string {
+	s := fmt.Sprintf("go run ./cmd/sfdlt-bench --rows %d", c.rows)
+	if c.quick {
+		return s + " --quick"
+	}
+	s += fmt.Sprintf(" --rss-small %d", c.rssSmall)
+	if c.rssRows > 0 {
+		s += fmt.Sprintf(" --rss-rows %d", c.rssRows)
+	}
+	return s
+}
+
 // stepError is a failed step of the benchmark: which one, why, and what to do about it.
 type stepError struct {
 	step string // as the report and the progress lines name it, e.g. "1. limits: Postgres COPY"
@@ -385,8 +398,8 @@ func runBench(ctx context.Context, log io.Writer, c benchConfig) (report string,
 	if herr != nil {
 		host = "unknown" // the host name only labels the report
 	}
-	fmt.Fprintf(&b, "## Run of %s\n\nMachine: %s, %d cores (GOMAXPROCS %d), %s/%s, %s; host %s. Command: `go run ./cmd/sfdlt-bench --rows %d`.\n\n",
-		time.Now().UTC().Format("2006-01-02 15:04 MST"), cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runtime.Version(), host, c.rows)
+	fmt.Fprintf(&b, "## Run of %s\n\nMachine: %s, %d cores (GOMAXPROCS %d), %s/%s, %s; host %s. Command: `%s`.\n\n",
+		time.Now().UTC().Format("2006-01-02 15:04 MST"), cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runtime.Version(), host, c.command())
 	step := func(format string, args ...any) { fmt.Fprintf(log, "bench: "+format+"\n", args...) }
 
 	cache, cacheNote, err := c.emulatorCache(c.rows)

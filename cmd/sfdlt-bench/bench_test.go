@@ -32,9 +32,16 @@ func TestBenchSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"### 1. Limits", "DuckDB Appender", "Postgres COPY", "### 2. End to end", "REST -> DuckDB", "Bulk -> Postgres",
-		"Emulator out of the way", "1 Bulk job",
-		"| DuckDB | " + ownWriteInsert, "| Postgres | " + ownWriteCTAS, "(the backend)", "Postgres CPU s / 1M rows", "(its cutime + cstime)", "A perfect pipeline", "perfect = min(cores / sum", "| Bulk -> Postgres | ", "pages cached: ", "KiB per row", "### 3. Peak RSS", "| path | 1,000 rows | 3,000 rows | growth | 4,000 rows | growth | target met |", "| Bulk -> Postgres | ", "MiB", "### 4.", "### 5.", "incremental, nothing changed"} {
+	for _, want := range []string{
+		"Command: `go run ./cmd/sfdlt-bench --rows 3000 --rss-small 1000 --rss-rows 4000`.",
+		"### 1. Limits", "DuckDB Appender", "Postgres COPY", "Postgres CPU s / 1M rows", "1 Bulk job",
+		"### 2. End to end", "REST -> DuckDB", "| Bulk -> Postgres | ", "(its cutime + cstime)",
+		"Emulator out of the way", "pages cached: ", "KiB per row",
+		"| DuckDB | " + ownWriteInsert, "| Postgres | " + ownWriteCTAS, "(the backend)",
+		"A perfect pipeline", "perfect = min(cores / sum",
+		"### 3. Peak RSS", "| path | 1,000 rows | 3,000 rows | growth | 4,000 rows | growth | target met |", "| Bulk -> Postgres | ", "MiB",
+		"### 4.", "### 5.", "incremental, nothing changed",
+	} {
 		if !strings.Contains(report, want) {
 			t.Errorf("the report lacks %q:\n%s", want, report)
 		}

@@ -3,6 +3,7 @@
 // out of the sfdlt binary that users install:
 //
 //	go run ./cmd/sfdlt-bench --rows 1000000 --out bench.md
+//	go run ./cmd/sfdlt-bench --rows 1000000 --rss-rows 5000000
 //	go run ./cmd/sfdlt-bench --rows 20000 --quick
 package main
 
