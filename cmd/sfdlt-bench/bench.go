@@ -138,9 +138,10 @@ const (
 // emulatorProc is an emulator running in a child process. The throughput steps (1 and 2) keep
 // the emulator out of the measured process: in-process, its cached pages (gigabytes at 1M rows)
 // would sit in the pipeline's heap and space out the pipeline's garbage collections, and its
-// goroutines would share the pipeline's scheduler, which a real org's server never does. The
-// other steps run it in-process: step 3 measures a child pipeline process, step 4 is ruled by
-// the latency added, and step 5 counts calls.
+// goroutines would share the pipeline's scheduler, which a real org's server never does; in its
+// own process its CPU time is its own, read from /proc. Step 3 runs it in a child too, to keep
+// the harness small next to the pipeline children it measures. Steps 4 and 5 run it in-process:
+// step 4 is ruled by the latency added, and step 5 counts calls.
 type emulatorProc struct {
 	url    string
 	ctx    context.Context
