@@ -446,13 +446,11 @@ func runBench(ctx context.Context, log io.Writer, c benchConfig) (report string,
 
 	// 1. Limits.
 	step("limits: decoding rates (into a destination that keeps nothing)")
-	keep := min(c.rows, 100_000)
-	capture := newDiscard(keep)
 	restSrc, err := source("1. limits: REST: fetch + JSON decode", append(recording(!cache, restWire), sfdlt.BulkThreshold(0))...)
 	if err != nil {
 		return "", err
 	}
-	decREST, err := clk.run(ctx, "decode_rest", c.dir, capture, restSrc.WithResources("opportunity"))
+	decREST, err := clk.run(ctx, "decode_rest", c.dir, newDiscard(0), restSrc.WithResources("opportunity"))
 	if err != nil {
 		return "", fail("1. limits: REST: fetch + JSON decode", err, hintBug)
 	}
@@ -481,9 +479,10 @@ func runBench(ctx context.Context, log io.Writer, c benchConfig) (report string,
 	if err != nil {
 		return "", fail("1. limits: "+rawBulkName, err, hintBug)
 	}
-	sample := capture.tables["opportunity"]
-	if sample == nil || len(sample.rows) == 0 {
-		return "", fail("1. limits: REST: fetch + JSON decode", errors.New("no opportunity rows reached the destination"), hintBug)
+	step("limits: decoding a sample of rows to load")
+	sample, err := sampleRows(ctx, c.dir, min(c.rows, 100_000))
+	if err != nil {
+		return "", fail("1. limits: a sample of rows to load", err, hintBug)
 	}
 	step("limits: loading %d decoded rows into DuckDB", c.rows)
 	loadDuck, err := clk.measure(func() (benchResult, error) {
@@ -844,6 +843,32 @@ func cpuModel() string {
 		}
 	}
 	return "unknown CPU"
+}
+
+// sampleRows decodes keep Opportunity rows (all fields) from an emulator of keep rows of its own
+// into a destination that keeps them: the rows the load limits write, over and over. It is no
+// measured run, since holding the rows costs the garbage collector: a REST decode run at 200,000
+// rows that also kept 100,000 spent 60% more CPU per row (23.6 against 10.9 to 16.2 s / 1M rows)
+// than one that kept none.
+func sampleRows(ctx context.Context, dir string, keep int) (*captured, error) {
+	srv, err := salesforcetest.Start("127.0.0.1:0", emulatorOptions(keep, false))
+	if err != nil {
+		return nil, err
+	}
+	defer srv.Close()
+	src, err := emulatorSource(srv.URL(), sfdlt.BulkThreshold(0))
+	if err != nil {
+		return nil, err
+	}
+	capture := newDiscard(keep)
+	if _, _, err := benchPipeline(ctx, "sample", dir, capture, src.WithResources("opportunity")); err != nil {
+		return nil, err
+	}
+	sample := capture.tables["opportunity"]
+	if sample == nil || len(sample.rows) == 0 {
+		return nil, errors.New("no opportunity rows reached the destination")
+	}
+	return sample, nil
 }
 
 // loadRate writes n rows (the captured sample, repeated) into a destination in one load.
