@@ -39,6 +39,10 @@ type benchConfig struct {
 	dir         string
 	latency     time.Duration
 	quick       bool // smoke run: skips the child-process RSS runs
+	// realOrgRows > 0 adds step 6: a first load of that many records and an hourly
+	// incremental at a real org's latency scaled by realOrgScale (realOrgRuns).
+	realOrgRows  int
+	realOrgScale float64
 	// cacheBudgetKiB is the memory an emulator may take to cache its pages; 0 means half of the
 	// machine's (tests set it to run the emulator without a cache).
 	cacheBudgetKiB int64
@@ -58,6 +62,10 @@ func (c benchConfig) check() error {
 		return fmt.Errorf("--rss-rows %d: give more rows than --rows (%d), or 0 to leave the large peak-RSS runs out", c.rssRows, c.rows)
 	case c.latency < 0:
 		return fmt.Errorf("--latency %v: give a duration of 0 or more", c.latency)
+	case c.realOrgRows < 0 || c.realOrgRows > 0 && c.realOrgRows < 15:
+		return fmt.Errorf("--real-org-rows %d: give at least 15 (one per resource), or 0 to leave the real-org runs out", c.realOrgRows)
+	case c.realOrgRows > 0 && !(c.realOrgScale > 0):
+		return fmt.Errorf("--real-org-scale %v: give a positive factor (1 is a real org's latency, 0.1 ten times shorter waits)", c.realOrgScale)
 	}
 	return nil
 }
@@ -104,11 +112,15 @@ func defaultBenchDSN() string {
 func (c benchConfig) command() string {
 	s := fmt.Sprintf("go run ./cmd/sfdlt-bench --rows %d", c.rows)
 	if c.quick {
-		return s + " --quick"
+		s += " --quick"
+	} else {
+		s += fmt.Sprintf(" --rss-small %d", c.rssSmall)
+		if c.rssRows > 0 {
+			s += fmt.Sprintf(" --rss-rows %d", c.rssRows)
+		}
 	}
-	s += fmt.Sprintf(" --rss-small %d", c.rssSmall)
-	if c.rssRows > 0 {
-		s += fmt.Sprintf(" --rss-rows %d", c.rssRows)
+	if c.realOrgRows > 0 {
+		s += fmt.Sprintf(" --real-org-rows %d --real-org-scale %g", c.realOrgRows, c.realOrgScale)
 	}
 	return s
 }
@@ -770,6 +782,16 @@ func runBench(ctx context.Context, log io.Writer, c benchConfig) (report string,
 		fmt.Fprintf(&b, "| %s | %d | %.1f |\n", k, calls[k], float64(calls[k])/15)
 	}
 	fmt.Fprintf(&b, "\nTarget: an incremental run with nothing changed uses at most 2 calls per resource: %s.\n", yesNo(float64(calls["incremental, nothing changed"])/15 <= 2))
+
+	// 6. A real org's latency (opt-in).
+	if c.realOrgRows > 0 {
+		step("real-org latency: %d records, scale %g", c.realOrgRows, c.realOrgScale)
+		sec, err := realOrgRuns(ctx, log, c.dir, c.realOrgScale, c.realOrgRows)
+		if err != nil {
+			return "", fail("6. a real org's latency", err, hintBug)
+		}
+		fmt.Fprintf(&b, "\n### 6. A real org's latency\n\n%s", sec)
+	}
 	return b.String(), nil
 }
 

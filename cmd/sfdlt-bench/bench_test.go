@@ -79,6 +79,8 @@ func TestBenchFlagsChecked(t *testing.T) {
 		{[]string{"--rows", "10", "--rss-rows", "10"}, "--rss-rows 10: give more rows than --rows (10), or 0"},
 		{[]string{"--rss-rows", "-5"}, "--rss-rows -5"},
 		{[]string{"--latency", "-1s"}, "--latency -1s: give a duration of 0 or more"},
+		{[]string{"--real-org-rows", "10"}, "--real-org-rows 10: give at least 15"},
+		{[]string{"--real-org-rows", "100", "--real-org-scale", "0"}, "--real-org-scale 0: give a positive factor"},
 		{[]string{"extra"}, `unknown command "extra"`},
 	} {
 		cmd := newRootCmd()

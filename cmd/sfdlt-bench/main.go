@@ -57,7 +57,9 @@ func newRootCmd() *cobra.Command {
  3. peak RSS of a pipeline process (REST and Bulk, into DuckDB and into Postgres) at --rss-small,
     --rows and, with --rss-rows, a larger size;
  4. with --latency added to every request: all 15 resources against the longest one alone;
- 5. API calls of a full load, of an incremental run after 1% of the rows changed, and after none.
+ 5. API calls of a full load, of an incremental run after 1% of the rows changed, and after none;
+ 6. with --real-org-rows: a first load and an hourly incremental at a real org's latency, against
+    the least time Salesforce's limits and that latency allow.
 For steps 1 and 2 the emulator runs in its own process with its pages cached, and the raw
 clients replay the exact requests of the pipeline's warm-up (query text, API version, page size,
 CSV format), so that they measure serving, not rendering; the report says whether the emulator
@@ -100,6 +102,8 @@ seconds it spent. Linux only: the CPU and memory of the other processes are read
 	f.StringVar(&c.postgresDSN, "postgres", defaultBenchDSN(), "Postgres DSN for the Postgres runs (\"\" skips them)")
 	f.DurationVar(&c.latency, "latency", 100*time.Millisecond, "latency added to every request in step 4")
 	f.BoolVar(&c.quick, "quick", false, "a short smoke run: no child-process peak-RSS runs")
+	f.IntVar(&c.realOrgRows, "real-org-rows", 0, "also run step 6: a first load of this many records over the 15 resources and an hourly incremental at a real org's latency (e.g. 5000000); 0 leaves it out")
+	f.Float64Var(&c.realOrgScale, "real-org-scale", 1, "step 6's latencies as a share of a real org's (salesforcetest.RealOrgLatency): 1 is real, 0.1 ten times shorter")
 	f.StringVar(&out, "out", "", "also write the report to this file")
 	return cmd
 }

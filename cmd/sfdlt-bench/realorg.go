@@ -620,7 +620,7 @@ func writeRun(b *strings.Builder, r benchResult, info *sfdlt.LoadInfo, peakCurso
 	way, ends := sfdltWay(lat, objs, bulk)
 	wayObj := res[slices.Index(ends, slices.Max(ends))].object
 	ratio := bound.total.Seconds() / r.elapsed.Seconds()
-	util := r.cpu.Seconds() / (r.elapsed.Seconds() * float64(runtime.NumCPU()))
+	util := r.cpu.d.Seconds() / (r.elapsed.Seconds() * float64(runtime.NumCPU()))
 	// At real latency the waits grow by 1/scale and the CPU does not: the measured time plus
 	// the growth of the waits of sfdlt's way. An upper estimate: at real latency more of the
 	// CPU hides behind the longer waits.
@@ -633,7 +633,7 @@ func writeRun(b *strings.Builder, r benchResult, info *sfdlt.LoadInfo, peakCurso
 	fmt.Fprintf(b, "| rows loaded | %s | |\n", thousands(float64(r.rows)))
 	fmt.Fprintf(b, "| rows/s | %s | |\n", thousands(r.rate()))
 	fmt.Fprintf(b, "| Salesforce API calls | %d | %d |\n", info.APICalls, info.APICalls)
-	fmt.Fprintf(b, "| CPU (sfdlt and the emulator) | %s (%.0f%% of %d cores) | %s |\n", secs(r.cpu), util*100, runtime.NumCPU(), secs(r.cpu))
+	fmt.Fprintf(b, "| CPU (sfdlt and the emulator) | %s (%.0f%% of %d cores) | %s |\n", secs(r.cpu.d), util*100, runtime.NumCPU(), secs(r.cpu.d))
 	fmt.Fprintf(b, "| bound | %s | %s |\n", secs(bound.total), secs(scaled(bound.total, 1/scale)))
 	fmt.Fprintf(b, "| sfdlt's way, waits only (`sfdltWay`) | %s | %s |\n", secs(way), secs(scaled(way, 1/scale)))
 	fmt.Fprintf(b, "\nBound: %s at scale %g (%s at real latency): Bulk for %s, REST for the rest (%s of REST at 10 cursors); the time is set by %s. **Ratio bound/actual: %.2f** (target at least 0.8: %s).\n\n",
