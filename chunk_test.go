@@ -214,8 +214,9 @@ func bulkEnv(t *testing.T, kind, object string) *env {
 	return e
 }
 
-// quickBulk reads large results with Bulk API 2.0, polling the emulator's jobs without waiting.
-var quickBulk = sfdlt.Bulk(client.BulkOptions{PollInterval: time.Millisecond, MaxPollInterval: 5 * time.Millisecond})
+// quickBulk reads large results with Bulk API 2.0, polling the emulator's jobs without waiting, in
+// pages of 1,000 rows (the emulator's BulkPageSize here), read 5 at a time as by default.
+var quickBulk = sfdlt.Bulk(client.BulkOptions{PollInterval: time.Millisecond, MaxPollInterval: 5 * time.Millisecond, MaxRecords: 1000})
 
 // bulkCalls counts a run's Bulk calls: jobs created and results pages read.
 func bulkCalls(srv *salesforcetest.Server) (jobs, pages int) {

@@ -146,6 +146,8 @@ func BulkThreshold(n int) SourceOption {
 }
 
 // Bulk tunes Bulk API 2.0 jobs (poll intervals, timeout, page size); see client.BulkOptions.
+// Result pages are read 5 at a time, of 10,000 rows each, unless ParallelPages or MaxRecords
+// say otherwise; a negative ParallelPages reads them one after another.
 func Bulk(o client.BulkOptions) SourceOption {
 	return sourceOption(func(s *Source) { s.spec.BulkOptions = o })
 }

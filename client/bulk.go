@@ -987,7 +987,13 @@ func (r *resultReader) prefetch(ctx context.Context, path string) (*pageResp, er
 // time and parses them in order. A page is held in memory from its download until it has been
 // yielded; at most ParallelPages pages are downloaded or waiting at once.
 func (r *resultReader) parallel(ctx context.Context) error {
-	set, err := r.listPages(ctx, r.j.path("/resultPages"))
+	list := r.j.path("/resultPages")
+	if r.j.opts.MaxRecords > 0 {
+		// The listed pages' size: without it Salesforce chooses, and each page in flight is
+		// held in memory.
+		list += "?maxRecords=" + strconv.Itoa(r.j.opts.MaxRecords)
+	}
+	set, err := r.listPages(ctx, list)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
 			r.j.c.log.DebugContext(ctx, "bulk resultPages not served, reading the locator chain", "job", r.j.Info().ID)

@@ -396,8 +396,9 @@ func TestResumeBulkQueryEmulator(t *testing.T) {
 		faultsWhenResumed bool
 	}{
 		{"locator chain", BulkOptions{BatchRows: 64}, BulkOptions{BatchRows: 64}, 3, pageSize, false},
-		// /resultPages chooses the page size (the server's 200), maxRecords applies when resumed.
-		{"parallel first, maxRecords", BulkOptions{BatchRows: 50, ParallelPages: 3, MaxRecords: 150}, BulkOptions{BatchRows: 77, ParallelPages: 3, MaxRecords: 150}, 7, pageSize, false},
+		// maxRecords sizes the pages /resultPages lists (150, not the server's 200) and the
+		// pages of the resumed locator chain.
+		{"parallel first, maxRecords", BulkOptions{BatchRows: 50, ParallelPages: 3, MaxRecords: 150}, BulkOptions{BatchRows: 77, ParallelPages: 3, MaxRecords: 150}, 7, 150, false},
 		{"first page only", BulkOptions{BatchRows: 1000}, BulkOptions{BatchRows: 1000}, 1, pageSize, false},
 		{"last page but one", BulkOptions{BatchRows: 64, ParallelPages: 5}, BulkOptions{BatchRows: 64}, 11, pageSize, false},
 		{"faults when resumed", BulkOptions{BatchRows: 64, ParallelPages: 2}, BulkOptions{BatchRows: 64}, 4, pageSize, true},
