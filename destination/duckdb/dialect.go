@@ -108,7 +108,7 @@ func (d *dialect) Append(ctx context.Context, conn *sql.Conn, dataset, table str
 	if err != nil {
 		return err
 	}
-	if err := d.mem.ensure(ctx, conn, len(cols), appendPerColumn); err != nil {
+	if err := d.mem.appending(ctx, conn, dataset+"."+table, len(rows), len(cols)); err != nil {
 		return err
 	}
 	types := make([]duckdb.TypeInfo, len(cols))
