@@ -32,10 +32,11 @@ const (
 	memoryMargin = 64 << 20
 )
 
-// memoryGuard manages a database's memory_limit when the user did not set one: before each
-// append and each commit it makes the limit at least what the open transactions hold in
-// memory (duckdb_memory(), all but the evictable cache of the tables' blocks) plus room for
-// the widest table being written, and after each commit it sets the limit back to the floor.
+// memoryGuard manages a database's memory_limit when the user did not set one: before appends
+// (as cells says) and before each commit it makes the limit at least what the open
+// transactions hold in memory (duckdb_memory(), all but the evictable cache of the tables'
+// blocks) plus room for the table being written (the widest, at commit), and after each commit
+// it sets the limit back to the floor.
 // One guard serves every session on a file (the limit is the database's).
 type memoryGuard struct {
 	mu    sync.Mutex

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sfdlt/sfdlt/destination"
 	"github.com/sfdlt/sfdlt/schema"
 )
 
@@ -41,15 +40,10 @@ func loadWide(t *testing.T, d *Destination, width, rows int) error {
 		batch[r] = row
 	}
 	if err := w.Write(ctx, batch); err != nil {
-		return errorsJoinRollback(err, l)
+		_ = l.Rollback() // the write's error is the answer
+		return err
 	}
 	return l.Commit(ctx)
-}
-
-// errorsJoinRollback rolls l back after a failed write and returns the write's error.
-func errorsJoinRollback(err error, l destination.Load) error {
-	_ = l.Rollback()
-	return err
 }
 
 // TestMemoryGuard: with memory_limit left to sfdlt, a table too wide for 128 MiB loads (the

@@ -167,14 +167,9 @@ func (d *recordDecoder) fast(raw []byte, row []any, misfits []normalize.Misfit) 
 		}
 		var col int
 		known := false
-		if next < len(d.order) && bytes.Equal(name, d.order[next].quoted) {
-			col, known = d.order[next].col, true
-			next++
-		} else if col, known = d.fields[string(name[1:len(name)-1])]; known {
-			for k, f := range d.order {
-				if f.col == col {
-					next = k + 1
-				}
+		if col, known = d.inOrder(name, &next); !known {
+			if col, known = d.fields[string(name[1:len(name)-1])]; known {
+				next = d.after(col, next)
 			}
 		}
 		if known {
@@ -307,6 +302,27 @@ func scanNested(b []byte, i int) (int, bool) {
 	return 0, false
 }
 
+// inOrder reports the column of the field named quoted (quotes included) when it is the next
+// one in SELECT order, and moves next past it: the usual case, one byte comparison.
+func (d *recordDecoder) inOrder(quoted []byte, next *int) (int, bool) {
+	if *next < len(d.order) && bytes.Equal(quoted, d.order[*next].quoted) {
+		*next++
+		return d.order[*next-1].col, true
+	}
+	return 0, false
+}
+
+// after is the place in SELECT order after the field of col, to get back in step after a field
+// out of order; next when col is not in the order.
+func (d *recordDecoder) after(col, next int) int {
+	for i, f := range d.order {
+		if f.col == col {
+			next = i + 1
+		}
+	}
+	return next
+}
+
 // general decodes a record with a full JSON decoder.
 func (d *recordDecoder) general(raw []byte, row []any, misfits []normalize.Misfit) ([]normalize.Misfit, error) {
 	d.rd.Reset(raw)
@@ -326,19 +342,9 @@ func (d *recordDecoder) general(raw []byte, row []any, misfits []normalize.Misfi
 		}
 		var col int
 		var ok bool
-		if next < len(d.order) && bytes.Equal(nameVal, d.order[next].quoted) {
-			col, ok = d.order[next].col, true
-			next++
-		} else {
-			name := unquote(nameVal)
-			col, ok = d.fields[name]
-			if ok {
-				// Back in step with the SELECT order after a field out of order.
-				for i, f := range d.order {
-					if f.col == col {
-						next = i + 1
-					}
-				}
+		if col, ok = d.inOrder(nameVal, &next); !ok {
+			if col, ok = d.fields[unquote(nameVal)]; ok {
+				next = d.after(col, next)
 			}
 		}
 		if !ok {
