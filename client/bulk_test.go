@@ -862,3 +862,31 @@ func TestBulkCancellation(t *testing.T) {
 		})
 	}
 }
+
+// A job is checked at a quarter of the time it has run, within the first and largest waits:
+// seen complete at most a quarter of its running time late, with checks growing with the
+// logarithm of its running time.
+func TestPollWait(t *testing.T) {
+	first, most := time.Second, 30*time.Second
+	for _, c := range []struct{ elapsed, want time.Duration }{
+		{0, time.Second},
+		{3 * time.Second, time.Second},
+		{8 * time.Second, 2 * time.Second},
+		{62 * time.Second, 15500 * time.Millisecond},
+		{10 * time.Minute, 30 * time.Second},
+	} {
+		if got := pollWait(c.elapsed, first, most); got != c.want {
+			t.Errorf("pollWait(%s) = %s, want %s", c.elapsed, got, c.want)
+		}
+	}
+	// The schedule of checks for a job that runs 62 s: it is seen within a quarter of that.
+	var at time.Duration
+	checks := 0
+	for wait := first; at < 62*time.Second; wait = pollWait(at, first, most) {
+		at += wait
+		checks++
+	}
+	if at > 62*time.Second*5/4 || checks > 20 {
+		t.Errorf("a 62 s job is seen at %s after %d checks; want at most 77.5 s and 20 checks", at, checks)
+	}
+}

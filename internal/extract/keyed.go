@@ -241,8 +241,11 @@ type pageFunc func(page *client.Page, recovered bool) ([]any, error)
 // readKeyed runs q, ordered by its key, and hands its pages to handle. When Salesforce answers
 // INVALID_QUERY_LOCATOR to a nextRecordsUrl (the cursor was released or expired), it queries
 // again for the records after the last one handed on, with the same conditions and order (and
-// what is left of a LIMIT). A timeout of the first page is returned as errTimedOut.
-func (r *Extractor) readKeyed(ctx context.Context, o *objectRun, q query, ahead bool, handle pageFunc) error {
+// what is left of a LIMIT). A timeout of the first page is returned as errTimedOut. With ahead,
+// the next page is fetched while handle works on the current one; with probe too, only from the
+// second page on: the first decides whether the read goes on (see restPages.bulkFrom), and a page
+// fetched ahead of a read that stops there would cost a page's time and leave a cursor open.
+func (r *Extractor) readKeyed(ctx context.Context, o *objectRun, q query, ahead, probe bool, handle pageFunc) error {
 	if len(q.order) == 0 {
 		return fmt.Errorf("querying %s: internal error: a REST read without a key order cannot survive a lost cursor", o.object)
 	}
@@ -257,7 +260,7 @@ func (r *Extractor) readKeyed(ctx context.Context, o *objectRun, q query, ahead 
 			pages = r.sf.Query(ctx, cur.soql())
 		}
 		if ahead {
-			pages = prefetch(ctx, pages)
+			pages = prefetch(ctx, pages, probe && !recovered)
 		}
 		first, lost := true, false
 		for page, err := range pages {

@@ -147,7 +147,7 @@ func (r *Extractor) readREST(ctx context.Context, o *objectRun, q query, bulkFro
 	defer release()
 	dec := o.decoder(0)
 	var misfits []normalize.Misfit
-	return r.readKeyed(ctx, o, o.partQuery(q, 0), true, func(page *client.Page, recovered bool) ([]any, error) {
+	return r.readKeyed(ctx, o, o.partQuery(q, 0), true, bulkFrom > 0, func(page *client.Page, recovered bool) ([]any, error) {
 		if !recovered && bulkFrom > 0 && page.Number == 1 && page.TotalSize >= bulkFrom {
 			return nil, errUseBulk
 		}
@@ -203,8 +203,10 @@ func (r *Extractor) readREST(ctx context.Context, o *objectRun, q query, bulkFro
 }
 
 // prefetch runs a page iterator one page ahead in its own goroutine, so the next page is on
-// its way while the current one is decoded and loaded. Breaking out of the loop stops it.
-func prefetch[T any](ctx context.Context, seq iter.Seq2[T, error]) iter.Seq2[T, error] {
+// its way while the current one is decoded and loaded. Breaking out of the loop stops it. With
+// holdFirst it fetches the second page only once the loop has handled the first and asked for
+// more.
+func prefetch[T any](ctx context.Context, seq iter.Seq2[T, error], holdFirst bool) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		type item struct {
 			v   T
@@ -213,9 +215,11 @@ func prefetch[T any](ctx context.Context, seq iter.Seq2[T, error]) iter.Seq2[T, 
 		ch := make(chan item, 1)
 		stop := make(chan struct{})
 		done := make(chan struct{})
+		goOn := make(chan struct{}) // closed once the loop asks for the second item
 		go func() {
 			defer close(done)
 			defer close(ch)
+			held := holdFirst
 			for v, err := range seq {
 				select {
 				case ch <- item{v, err}:
@@ -227,15 +231,30 @@ func prefetch[T any](ctx context.Context, seq iter.Seq2[T, error]) iter.Seq2[T, 
 				if err != nil {
 					return
 				}
+				if held {
+					held = false
+					select {
+					case <-goOn:
+					case <-stop:
+						return
+					case <-ctx.Done():
+						return
+					}
+				}
 			}
 		}()
 		defer func() {
 			close(stop)
 			<-done
 		}()
+		first := true
 		for it := range ch {
 			if !yield(it.v, it.err) || it.err != nil {
 				return
+			}
+			if first {
+				first = false
+				close(goOn)
 			}
 		}
 		if err := ctx.Err(); err != nil {

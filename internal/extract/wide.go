@@ -272,7 +272,7 @@ func (r *Extractor) readPart(ctx context.Context, o *objectRun, pq query, p int,
 	if err != nil {
 		return err
 	}
-	err = r.readKeyed(ctx, o, pq, false, func(page *client.Page, _ bool) ([]any, error) {
+	err = r.readKeyed(ctx, o, pq, false, false, func(page *client.Page, _ bool) ([]any, error) {
 		var last []any
 		for i, raw := range page.Records {
 			clear(scratch)
