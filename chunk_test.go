@@ -60,7 +60,8 @@ func testChunkedResume(t *testing.T, e *env, resource, object, table string, mer
 	// guard stops the run.
 	e.srv.ResetCalls()
 	e.srv.SetFaults(salesforcetest.Faults{RequestLimitAfter: 10})
-	info, err := e.pipeline().Run(context.Background(), e.source(sfdlt.MaxAPIUsagePercent(90)).WithResources(resource))
+	// REST pages (Bulk would read the 10,000 records in one job: TestChunkedBulkReadGoesOnWithTheSameJob).
+	info, err := e.pipeline().Run(context.Background(), e.source(sfdlt.MaxAPIUsagePercent(90), sfdlt.BulkThreshold(0)).WithResources(resource))
 	if !errors.Is(err, sfdlt.ErrAPIUsageLimit) {
 		t.Fatalf("want the quota guard to stop the run, got %v\n%v", err, info)
 	}
@@ -102,7 +103,7 @@ func testChunkedResume(t *testing.T, e *env, resource, object, table string, mer
 
 	e.srv.SetFaults(salesforcetest.Faults{})
 	e.srv.ResetCalls()
-	info = e.run(e.source().WithResources(resource))
+	info = e.run(e.source(sfdlt.BulkThreshold(0)).WithResources(resource))
 	again := queryPages(e.srv, object)
 	t.Logf("stopped run: %d pages, %d chunks committed, %d rows kept; the next run read %d pages (a full read is %d)", firstPages, committed, kept, again, pages)
 	if want := pages - int(kept/1000) + 1; again > want {
@@ -133,7 +134,7 @@ func testChunkedResume(t *testing.T, e *env, resource, object, table string, mer
 	// The next run leaves exactly the org, and a merge resource reads nothing more than a
 	// normal incremental run would.
 	e.srv.ResetCalls()
-	info = e.run(e.source().WithResources(resource))
+	info = e.run(e.source(sfdlt.BulkThreshold(0)).WithResources(resource))
 	if merge {
 		if n := info.RowCount(table); n > 1 {
 			t.Errorf("an unchanged run after the resume loaded %d rows", n)

@@ -76,8 +76,12 @@ const DefaultMaxQueryCursors = 8
 const salesforceCursorLimit = 10
 
 // DefaultBulkThreshold is the record count from which a full load reads through Bulk API 2.0
-// instead of REST (one job instead of one call per 2,000 records, and CSV instead of JSON).
-const DefaultBulkThreshold = 100_000
+// instead of REST (one job instead of one call per 2,000 records, and CSV instead of JSON). On
+// a real org a REST page of 2,000 records takes about 1.5 s per cursor, while a Bulk job takes
+// a few seconds plus its records' processing: they break even near 10,000 records (5 pages, 7.5
+// s, against a job of about 7 s), and beyond, Bulk is faster and spends fewer API calls (see
+// BENCHMARKS.md, "A real org's latency").
+const DefaultBulkThreshold = 10_000
 
 // Domain sets where to log in as dlt and simple-salesforce take it: "login" (the default),
 // "test" (sandboxes), or a My Domain such as "acme.my" or "acme--uat.sandbox.my".

@@ -162,6 +162,10 @@ func (s *Server) runQuery(c *reqCtx, all bool) {
 		return
 	}
 	f := s.currentFaults()
+	if f.CountRefused && q.Count {
+		restError(c.w, http.StatusBadRequest, "MALFORMED_QUERY", "COUNT() is not supported by this service (Faults.CountRefused)")
+		return
+	}
 	cacheOK := s.opts.CachePages && f.QueryTimeoutAbove == 0 && !f.IrregularPages
 	ps := batchSize(c.r)
 	if cacheOK {

@@ -116,6 +116,9 @@ type Faults struct {
 	SOAPLoginDisabled   bool          // SOAP login answers INVALID_OPERATION, as in orgs created from Winter '26
 	PasswordExpired     bool          // SOAP login answers passwordExpired=true and its session can do nothing
 	IrregularPages      bool          // query pages of varying, smaller-than-asked sizes
+	// CountRefused answers SELECT COUNT() queries 400 MALFORMED_QUERY, as a service that takes
+	// no COUNT() would (a real org takes it): a client must size a read another way.
+	CountRefused bool
 
 	// Bulk API 2.0 query jobs. ErrorRate, DropRate, Latency, SessionExpiresEvery,
 	// RequestLimitAfter and QueryTimeoutAbove apply to Bulk calls too (a job matching more rows

@@ -43,6 +43,8 @@ type benchConfig struct {
 	// incremental at a real org's latency scaled by realOrgScale (realOrgRuns).
 	realOrgRows  int
 	realOrgScale float64
+	// onlyRealOrg runs step 6 alone (it needs no emulator child and no destination ceilings).
+	onlyRealOrg bool
 	// cacheBudgetKiB is the memory an emulator may take to cache its pages; 0 means half of the
 	// machine's (tests set it to run the emulator without a cache).
 	cacheBudgetKiB int64
@@ -66,6 +68,8 @@ func (c benchConfig) check() error {
 		return fmt.Errorf("--real-org-rows %d: give at least 15 (one per resource), or 0 to leave the real-org runs out", c.realOrgRows)
 	case c.realOrgRows > 0 && !(c.realOrgScale > 0):
 		return fmt.Errorf("--real-org-scale %v: give a positive factor (1 is a real org's latency, 0.1 ten times shorter waits)", c.realOrgScale)
+	case c.onlyRealOrg && c.realOrgRows == 0:
+		return fmt.Errorf("--only-real-org runs step 6 alone: give its size with --real-org-rows, e.g. --real-org-rows 500000")
 	}
 	return nil
 }
@@ -110,6 +114,9 @@ func defaultBenchDSN() string {
 
 // command is the command line of a run with c, for the report: the flags that shape it.
 func (c benchConfig) command() string {
+	if c.onlyRealOrg {
+		return fmt.Sprintf("go run ./cmd/sfdlt-bench --only-real-org --real-org-rows %d --real-org-scale %g", c.realOrgRows, c.realOrgScale)
+	}
 	s := fmt.Sprintf("go run ./cmd/sfdlt-bench --rows %d", c.rows)
 	if c.quick {
 		s += " --quick"
@@ -414,6 +421,12 @@ func runBench(ctx context.Context, log io.Writer, c benchConfig) (report string,
 	fmt.Fprintf(&b, "## Run of %s\n\nMachine: %s, %d cores (GOMAXPROCS %d), %s/%s, %s; host %s. Command: `%s`.\n\n",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runtime.Version(), host, c.command())
 	step := func(format string, args ...any) { fmt.Fprintf(log, "bench: "+format+"\n", args...) }
+	if c.onlyRealOrg {
+		if err := realOrgStep(ctx, log, c, &b); err != nil {
+			return "", fail("6. a real org's latency", err, hintBug)
+		}
+		return b.String(), nil
+	}
 
 	cache, cacheNote, err := c.emulatorCache(c.rows)
 	if err != nil {
@@ -785,14 +798,22 @@ func runBench(ctx context.Context, log io.Writer, c benchConfig) (report string,
 
 	// 6. A real org's latency (opt-in).
 	if c.realOrgRows > 0 {
-		step("real-org latency: %d records, scale %g", c.realOrgRows, c.realOrgScale)
-		sec, err := realOrgRuns(ctx, log, c.dir, c.realOrgScale, c.realOrgRows)
-		if err != nil {
+		if err := realOrgStep(ctx, log, c, &b); err != nil {
 			return "", fail("6. a real org's latency", err, hintBug)
 		}
-		fmt.Fprintf(&b, "\n### 6. A real org's latency\n\n%s", sec)
 	}
 	return b.String(), nil
+}
+
+// realOrgStep runs step 6 and adds its section to the report.
+func realOrgStep(ctx context.Context, log io.Writer, c benchConfig, b *strings.Builder) error {
+	fmt.Fprintf(log, "bench: real-org latency: %d records, scale %g\n", c.realOrgRows, c.realOrgScale)
+	sec, err := realOrgRuns(ctx, log, c.dir, c.realOrgScale, c.realOrgRows)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(b, "\n### 6. A real org's latency\n\n%s", sec)
+	return nil
 }
 
 // dropDataset drops a benchmark dataset in Postgres before and after each load into it, so that

@@ -104,6 +104,7 @@ seconds it spent. Linux only: the CPU and memory of the other processes are read
 	f.BoolVar(&c.quick, "quick", false, "a short smoke run: no child-process peak-RSS runs")
 	f.IntVar(&c.realOrgRows, "real-org-rows", 0, "also run step 6: a first load of this many records over the 15 resources and an hourly incremental at a real org's latency (e.g. 5000000); 0 leaves it out")
 	f.Float64Var(&c.realOrgScale, "real-org-scale", 1, "step 6's latencies as a share of a real org's (salesforcetest.RealOrgLatency): 1 is real, 0.1 ten times shorter")
+	f.BoolVar(&c.onlyRealOrg, "only-real-org", false, "run step 6 alone (with --real-org-rows)")
 	f.StringVar(&out, "out", "", "also write the report to this file")
 	return cmd
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -150,6 +151,10 @@ func (o *objectRun) mark(done bool) *load.Mark {
 		if inc != nil {
 			m.Inc = inc.state()
 		}
+		if (inc == nil || inc.rangeStart() == nil) && !o.resumedFull && o.bulkResume == nil && o.parts == nil {
+			n := o.w.Rows()
+			m.FullRows = &n
+		}
 		return m
 	}
 	switch {
@@ -211,11 +216,14 @@ func (r *Extractor) extractObject(ctx context.Context, res *resource) error {
 		o.resumedJob, o.bulkPos, o.resetLoads = nil, nil, o.replacePass
 	}
 	if r.bulkAllowed(o) {
-		// The first REST page says how large the result is (totalSize): a large one switches to
-		// Bulk before anything is written, a small one goes on with no call wasted.
-		err := r.readWith(ctx, o, restPages{bulkFrom: r.src.BulkThreshold})
-		if !errors.Is(err, errUseBulk) {
+		s, err := r.sizeUp(ctx, o)
+		if err != nil {
 			return err
+		}
+		if s != nil {
+			if err := r.readWith(ctx, o, s); !errors.Is(err, errUseBulk) {
+				return err
+			}
 		}
 		err = r.readWith(ctx, o, bulkRead{})
 		if err == nil || o.w.Rows() > 0 || !bulkFallback(err) {
@@ -226,6 +234,66 @@ func (r *Extractor) extractObject(ctx context.Context, res *resource) error {
 		r.cfg.Logger.Warn("bulk query failed, falling back to REST", "resource", res.name, "error", err)
 	}
 	return r.readWith(ctx, o, restPages{})
+}
+
+// sizeUp decides how a full read that Bulk may take is read, before anything is written: it
+// returns the REST strategy, or nil for Bulk. A read that was small at its last full read is
+// sized by its first REST page (totalSize), at no extra call: a large result switches to Bulk
+// there, a small one goes on. Any other is sized by a SELECT COUNT(), one small call that,
+// unlike a first page, leaves no query cursor open and takes no page's time; where Salesforce
+// refuses to count, the first page sizes it after all.
+func (r *Extractor) sizeUp(ctx context.Context, o *objectRun) (strategy, error) {
+	byPage := restPages{bulkFrom: r.src.BulkThreshold}
+	if prev := r.prior[o.res.name].FullReadRows; prev != nil && *prev < int64(r.src.BulkThreshold)/2 {
+		return byPage, nil
+	}
+	n, err := r.count(ctx, o)
+	switch {
+	case errors.Is(err, errTimedOut):
+		return nil, nil // too large for Salesforce to count in time: Bulk
+	case err != nil && !countRefused(err):
+		return nil, err // the page would fail as the count did (network, session, limits)
+	case err != nil:
+		r.cfg.Logger.Debug("Salesforce refused to count the records; the first REST page says how many", "resource", o.res.name, "error", err)
+		return byPage, nil
+	case n >= r.src.BulkThreshold:
+		o.prog.TotalRows = int64(n)
+		return nil, nil
+	}
+	return restPages{timeoutBulk: true}, nil
+}
+
+// count asks Salesforce how many records o's read returns (SELECT COUNT() with the same
+// conditions, through queryAll when the read uses it). A count Salesforce times out is
+// errTimedOut.
+func (r *Extractor) count(ctx context.Context, o *objectRun) (int, error) {
+	q := o.bulkQuery()
+	q.fields = []string{"COUNT()"}
+	if err := r.checkQuota(ctx, "counting "+o.res.name); err != nil {
+		return 0, err
+	}
+	pages := r.sf.Query(ctx, q.soql())
+	if o.queryAll {
+		pages = r.sf.QueryAll(ctx, q.soql())
+	}
+	for page, err := range pages {
+		if errors.Is(err, client.ErrQueryTimeout) {
+			return 0, errTimedOut
+		}
+		if err != nil {
+			return 0, fmt.Errorf("querying %s (counting its records): %w", o.object, err)
+		}
+		return page.TotalSize, nil // a count is one page with no records
+	}
+	return 0, fmt.Errorf("querying %s: Salesforce answered a count with no page", o.object)
+}
+
+// countRefused reports whether err is Salesforce refusing a SELECT COUNT() query itself (an
+// answer of 400, such as MALFORMED_QUERY from a service that does not take COUNT()), which the
+// first REST page can do instead.
+func countRefused(err error) bool {
+	var ae *client.APIError
+	return errors.As(err, &ae) && ae.StatusCode == http.StatusBadRequest
 }
 
 // readWith reads o with strategy s and, when it read everything, finishes the object.

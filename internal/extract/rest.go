@@ -33,8 +33,11 @@ type strategy interface {
 
 // restPages reads o's query with REST. With bulkFrom > 0, a result of at least that many records
 // (or one Salesforce times out) stops at its first page with errUseBulk, before anything is
-// written.
-type restPages struct{ bulkFrom int }
+// written. With timeoutBulk, a result Salesforce times out before its first page does too.
+type restPages struct {
+	bulkFrom    int
+	timeoutBulk bool
+}
 
 // modstampWindows reads o's range in [from, to) by SystemModstamp, window by window; depth is how
 // often the window was halved.
@@ -53,7 +56,7 @@ type idKeyset struct{ q query }
 // read window by window, never abandoned.
 func (s restPages) read(ctx context.Context, r *Extractor, o *objectRun) error {
 	err := r.readREST(ctx, o, o.q, s.bulkFrom)
-	if errors.Is(err, errTimedOut) && s.bulkFrom > 0 {
+	if errors.Is(err, errTimedOut) && (s.bulkFrom > 0 || s.timeoutBulk) {
 		// Too slow for REST (a big table, sorted for chunked commits): a Bulk candidate, and
 		// should Bulk fail, REST reads it in windows.
 		return errUseBulk

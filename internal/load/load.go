@@ -293,6 +293,9 @@ type Mark struct {
 	PassStarted string
 	// BulkJob (with done): the Bulk job the resource was read from, deleted once committed.
 	BulkJob string
+	// FullRows (with done): the records a full read of the resource returned (FullReadRows);
+	// nil for a ranged or resumed read.
+	FullRows *int64
 }
 
 // resTrack is the loader's view of one resource of the run.
@@ -416,6 +419,9 @@ func (l *Loader) applyMarks(st *state.Pipeline) {
 		switch {
 		case m.Done:
 			rs.Resume = nil
+			if m.FullRows != nil {
+				rs.FullReadRows = m.FullRows
+			}
 			if m.Cursor != "" {
 				rs.LastRun = l.cfg.Started.UTC().Format(time.RFC3339)
 				if m.FullRead {

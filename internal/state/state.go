@@ -53,6 +53,11 @@ type Resource struct {
 	// LastRun is when a run last loaded the resource (RFC 3339): a longer gap than Salesforce's
 	// recycle bin keeps deletions makes the next run check the deleted endpoint.
 	LastRun string `json:"last_run,omitempty"`
+	// FullReadRows is how many records the resource's last full read (not a resumed one)
+	// returned: a later full read that was small is sized by its first REST page, at no extra
+	// call, and one that was large (or not known) by a SELECT COUNT() first (see
+	// sfdlt.DefaultBulkThreshold).
+	FullReadRows *int64 `json:"full_read_rows,omitempty"`
 	// Resume is set while a pass over the resource was committed in chunks and not finished:
 	// the next run picks it up from there (see CommitEvery).
 	Resume *Resume `json:"resume,omitempty"`
