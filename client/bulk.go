@@ -641,6 +641,20 @@ type pageResp struct {
 	expect  int64 // Sforce-NumberOfRecords, -1 when absent
 	locator string
 	empty   bool // 204 answered for a job with no rows
+	size    int64  // Content-Length, -1 when unknown
+	buf     []byte // a page read whole (prefetch): its bytes, from pageBufs, until release
+}
+
+// release hands a page read whole back to pageBufs once it has been parsed: the CSV scanner
+// copies every record out of it, so nothing refers to it any more. A page downloaded in
+// parallel is 1-5 MB; reading each into a new slice was most of a Bulk load's garbage.
+func (p *pageResp) release() {
+	if p == nil || p.buf == nil {
+		return
+	}
+	b := p.buf[:0]
+	p.buf, p.body = nil, nil
+	pageBufs.Put(&b)
 }
 
 // fetch GETs a results page. It waits and asks again while Salesforce answers 412
@@ -689,7 +703,7 @@ func (r *resultReader) fetch(ctx context.Context, path string) (*pageResp, error
 			interval = min(2*interval, j.opts.MaxPollInterval)
 			continue
 		}
-		p := &pageResp{body: resp.Body, expect: -1, locator: resp.Header.Get("Sforce-Locator")}
+		p := &pageResp{body: resp.Body, expect: -1, locator: resp.Header.Get("Sforce-Locator"), size: resp.ContentLength}
 		if n := strings.TrimSpace(resp.Header.Get("Sforce-NumberOfRecords")); n != "" {
 			v, err := strconv.ParseInt(n, 10, 64)
 			if err != nil || v < 0 {
@@ -975,12 +989,14 @@ func (r *resultReader) prefetch(ctx context.Context, path string) (*pageResp, er
 		if err != nil || p.empty {
 			return p, err
 		}
-		data, err := io.ReadAll(p.body)
+		data, err := readPooled(p.body, p.size)
 		p.body.Close()
 		if err == nil {
-			p.body = io.NopCloser(bytes.NewReader(data))
+			p.buf, p.body = data, io.NopCloser(bytes.NewReader(data))
 			return p, nil
 		}
+		data = data[:0]
+		pageBufs.Put(&data)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -1067,6 +1083,7 @@ func (r *resultReader) parallel(ctx context.Context) error {
 		}
 		page++
 		_, err := r.readPage(ctx, page, f.url, f.page, f.follow)
+		f.page.release()
 		<-slots
 		if err != nil || r.stopped {
 			return err

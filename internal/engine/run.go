@@ -141,7 +141,7 @@ func (r *run) extractAll(ctx context.Context) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	// A few batches in flight keep the loader busy; more would only hold memory.
-	ops := make(chan load.Op, 8)
+	ops := make(chan load.Op, 4)
 	loaded := make(chan error, 1)
 	go func() {
 		err := r.loader.Consume(ctx, ops)
