@@ -640,7 +640,7 @@ type pageResp struct {
 	body    io.ReadCloser
 	expect  int64 // Sforce-NumberOfRecords, -1 when absent
 	locator string
-	empty   bool // 204 answered for a job with no rows
+	empty   bool   // 204 answered for a job with no rows
 	size    int64  // Content-Length, -1 when unknown
 	buf     []byte // a page read whole (prefetch): its bytes, from pageBufs, until release
 }
