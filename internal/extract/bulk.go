@@ -18,10 +18,12 @@ import (
 // errUseBulk stops a REST read whose first page shows a result large enough for Bulk.
 var errUseBulk = errors.New("large result: read it with Bulk API 2.0")
 
-// bulkAllowed says whether a resource may read through Bulk: full loads in production, when
-// Bulk is on. Incremental runs read their (small) ranges with REST, which Bulk would only slow.
+// bulkAllowed says whether a resource may read through Bulk: in production, when Bulk is on.
+// Whether it does depends on the size of its read (see sizeUp): an incremental run's range is
+// usually small and read with REST, but a large one (a mass update since the last run) is read
+// by Bulk like a full load.
 func (r *Extractor) bulkAllowed(o *objectRun) bool {
-	if !(r.src.BulkThreshold > 0 && r.src.Production && (o.res.inc == nil || o.res.inc.rangeStart() == nil || o.resumedFull)) {
+	if !(r.src.BulkThreshold > 0 && r.src.Production) {
 		return false
 	}
 	if n := len(o.bulkQuery().soql()); n > maxSOQLChars {

@@ -236,14 +236,18 @@ func (r *Extractor) extractObject(ctx context.Context, res *resource) error {
 	return r.readWith(ctx, o, restPages{})
 }
 
-// sizeUp decides how a full read that Bulk may take is read, before anything is written: it
-// returns the REST strategy, or nil for Bulk. A read that was small at its last full read is
-// sized by its first REST page (totalSize), at no extra call: a large result switches to Bulk
-// there, a small one goes on. Any other is sized by a SELECT COUNT(), one small call that,
-// unlike a first page, leaves no query cursor open and takes no page's time; where Salesforce
-// refuses to count, the first page sizes it after all.
+// sizeUp decides how a read that Bulk may take is read, before anything is written: it returns
+// the REST strategy, or nil for Bulk. An incremental range, usually small, and a full read that
+// was small at its last full read are sized by their first REST page (totalSize), at no extra
+// call: a large result switches to Bulk there, a small one goes on. Any other full read is
+// sized by a SELECT COUNT(), one small call that, unlike a first page, leaves no query cursor
+// open and takes no page's time; where Salesforce refuses to count, the first page sizes it
+// after all.
 func (r *Extractor) sizeUp(ctx context.Context, o *objectRun) (strategy, error) {
 	byPage := restPages{bulkFrom: r.src.BulkThreshold}
+	if inc := o.res.inc; inc != nil && inc.rangeStart() != nil && !o.resumedFull {
+		return byPage, nil
+	}
 	if prev := r.prior[o.res.name].FullReadRows; prev != nil && *prev < int64(r.src.BulkThreshold)/2 {
 		return byPage, nil
 	}
