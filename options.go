@@ -75,8 +75,8 @@ const DefaultMaxQueryCursors = 8
 // salesforceCursorLimit is Salesforce's limit of open query cursors per user.
 const salesforceCursorLimit = 10
 
-// DefaultBulkThreshold is the record count from which a full load reads through Bulk API 2.0
-// instead of REST (one job instead of one call per 2,000 records, and CSV instead of JSON). On
+// DefaultBulkThreshold is the record count from which a read goes through Bulk API 2.0 instead
+// of REST (one job instead of one call per 2,000 records, and CSV instead of JSON). On
 // a real org a REST page of 2,000 records takes about 1.5 s per cursor, while a Bulk job takes
 // a few seconds plus its records' processing: they break even near 10,000 records (5 pages, 7.5
 // s, against a job of about 7 s), and beyond, Bulk is faster and spends fewer API calls (see
@@ -141,10 +141,10 @@ func ExcludeFields(object string, fields ...string) SourceOption {
 	})
 }
 
-// BulkThreshold sets from how many records a full load of a resource reads through Bulk API
-// 2.0 (default DefaultBulkThreshold); 0 turns Bulk off. The count is the totalSize of the first
-// REST page, so small resources cost no extra call; incremental runs read their (small) ranges
-// with REST, which Bulk would only slow down.
+// BulkThreshold sets from how many records a read of a resource goes through Bulk API 2.0
+// (default DefaultBulkThreshold); 0 turns Bulk off. A full read is counted first (SELECT
+// COUNT()) unless it was small at its last full read; that one, and an incremental run's range
+// (usually small), are sized by the totalSize of their first REST page, at no extra call.
 func BulkThreshold(n int) SourceOption {
 	return sourceOption(func(s *Source) { s.spec.BulkThreshold = n })
 }

@@ -104,7 +104,7 @@ security_token = "security_token" # please set me up! (Salesforce: Settings > Re
 # api_version = "64.0"
 # is_production = true                  # false caps every query at 100 rows (a development setting)
 # include_formula_fields = true         # false leaves formula fields out (they can go stale in incremental loads)
-# bulk_threshold = 10000                # full loads of at least this many records use Bulk API 2.0; 0 turns Bulk off
+# bulk_threshold = 10000                # reads of at least this many records use Bulk API 2.0; 0 turns Bulk off
 # hard_deletes = false                  # true: rows of records deleted in Salesforce are deleted (default: kept with is_deleted = true)
 # lookback = "0s"                       # re-read this much before the cursor on every run (stamps that arrive late)
 # max_api_usage_percent = 0             # stop cleanly when the org's daily API usage reaches this share (0: off)

@@ -151,7 +151,7 @@ func (o *objectRun) mark(done bool) *load.Mark {
 		if inc != nil {
 			m.Inc = inc.state()
 		}
-		if (inc == nil || inc.rangeStart() == nil) && !o.resumedFull && o.bulkResume == nil && o.parts == nil {
+		if !o.ranged() && !o.resumedFull && o.bulkResume == nil {
 			n := o.w.Rows()
 			m.FullRows = &n
 		}
@@ -245,7 +245,7 @@ func (r *Extractor) extractObject(ctx context.Context, res *resource) error {
 // after all.
 func (r *Extractor) sizeUp(ctx context.Context, o *objectRun) (strategy, error) {
 	byPage := restPages{bulkFrom: r.src.BulkThreshold}
-	if inc := o.res.inc; inc != nil && inc.rangeStart() != nil && !o.resumedFull {
+	if o.ranged() && !o.resumedFull {
 		return byPage, nil
 	}
 	if prev := r.prior[o.res.name].FullReadRows; prev != nil && *prev < int64(r.src.BulkThreshold)/2 {
@@ -267,6 +267,12 @@ func (r *Extractor) sizeUp(ctx context.Context, o *objectRun) (strategy, error) 
 	return restPages{timeoutBulk: true}, nil
 }
 
+// ranged reports whether o reads an incremental range (its cursor has a start), not the whole
+// object.
+func (o *objectRun) ranged() bool {
+	return o.res.inc != nil && o.res.inc.rangeStart() != nil
+}
+
 // count asks Salesforce how many records o's read returns (SELECT COUNT() with the same
 // conditions, through queryAll when the read uses it). A count Salesforce times out is
 // errTimedOut.
@@ -276,11 +282,11 @@ func (r *Extractor) count(ctx context.Context, o *objectRun) (int, error) {
 	if err := r.checkQuota(ctx, "counting "+o.res.name); err != nil {
 		return 0, err
 	}
-	pages := r.sf.Query(ctx, q.soql())
+	query := r.sf.Query
 	if o.queryAll {
-		pages = r.sf.QueryAll(ctx, q.soql())
+		query = r.sf.QueryAll
 	}
-	for page, err := range pages {
+	for page, err := range query(ctx, q.soql()) {
 		if errors.Is(err, client.ErrQueryTimeout) {
 			return 0, errTimedOut
 		}
