@@ -31,11 +31,10 @@ import (
 
 // Salesforce's limits and the paging the bound assumes.
 const (
-	restPageRecords = 2000   // the largest REST page (batchSize)
-	bulkPageRows    = 50_000 // a Bulk results page when the client gives no maxRecords, as sfdlt does
-	restStreams     = 10     // open query cursors per user: REST page streams at once
-	bulkStreams     = 5      // result page URLs /resultPages hands out at a time
-	changedShare    = 0.01   // share of the merge resources' rows an hour changes
+	restPageRecords = 2000 // the largest REST page (batchSize)
+	restStreams     = 10   // open query cursors per user: REST page streams at once
+	bulkStreams     = 5    // result page URLs /resultPages hands out at a time
+	changedShare    = 0.01 // share of the merge resources' rows an hour changes
 )
 
 // realOrgRuns loads an org of rows records over the 15 standard resources into DuckDB with
@@ -87,8 +86,9 @@ func realOrgRuns(ctx context.Context, log io.Writer, dir string, scale float64, 
 		// (Config.CompressLoopback). Ask, so that the run does what it does against an org and
 		// Bulk pages cost the bytes an org would send.
 		sfdlt.ClientConfig(func(c *client.Config) { c.CompressLoopback = true }),
-		// The default poll schedule (1 s doubling to 30 s) is a wait as much as the org's are:
-		// scaled with them, so that a scaled run stays a miniature of a real one.
+		// The default poll schedule (1 s, then a quarter of the job's time, at most 30 s) is a
+		// wait as much as the org's are: scaled with them, so that a scaled run stays a
+		// miniature of a real one.
 		sfdlt.Bulk(client.BulkOptions{PollInterval: scaled(client.DefaultBulkPollInterval, scale),
 			MaxPollInterval: scaled(client.DefaultBulkMaxPollInterval, scale)}))
 	if err != nil {
@@ -383,7 +383,7 @@ func realOrgBound(l salesforcetest.Latency, objs []shape) boundResult {
 // sfdltWay is how long reading the objects takes under the latency model l (scaled) the way
 // sfdlt reads them by default, counting only the waits of its calls, so that the report can
 // tell the time its strategy costs from the time its CPU costs. bulk[i] says whether sfdlt read
-// object i by Bulk (it does from sfdlt.DefaultBulkThreshold records on, for full reads). It
+// object i by Bulk (it does from sfdlt.DefaultBulkThreshold records on). It
 // returns the run's time and each object's end:
 //
 //	2 Call (log in, describe), then the objects, the largest first: a REST read holds one of
@@ -398,8 +398,8 @@ func realOrgBound(l salesforcetest.Latency, objs []shape) boundResult {
 //	    extract.DefaultBulkParallelPages at a time
 func sfdltWay(l salesforcetest.Latency, objs []shape, bulk []bool) (total time.Duration, ends []time.Duration) {
 	m := model{l}
-	slot := make([]float64, len(objs))  // time holding a cursor
-	after := make([]float64, len(objs)) // time after the cursor is released
+	slot := make([]float64, len(objs))  // a REST read: time holding a cursor
+	after := make([]float64, len(objs)) // a Bulk read: its time (it holds no cursor)
 	first, most := m.sec(client.DefaultBulkPollInterval), m.sec(client.DefaultBulkMaxPollInterval)
 	for i, o := range objs {
 		if !bulk[i] {
