@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"time"
 )
 
 // member is one key of a JSON object written in a fixed order.
@@ -86,10 +87,19 @@ func (c Column) stored() object {
 		{"primary_key", c.PrimaryKey}, {"unique", c.Unique}, {"merge_key", c.MergeKey},
 		{"hard_delete", c.HardDelete}, {"row_key", c.RowKey}, {"parent_key", c.ParentKey},
 		{"root_key", c.RootKey}, {"variant", c.Variant},
+		{"x-valid-from", c.ValidFrom}, {"x-valid-to", c.ValidTo}, {"x-row-version", c.RowVersion},
 	} {
 		if h.on {
 			o = append(o, member{h.key, true})
 		}
+	}
+	if c.ValidTo {
+		// dlt writes the key also when it is null (NULL marks active rows).
+		var active any
+		if c.ActiveRecordTimestamp != nil {
+			active = c.ActiveRecordTimestamp.UTC().Format(time.RFC3339Nano)
+		}
+		o = append(o, member{"x-active-record-timestamp", active})
 	}
 	if c.DedupSort != "" {
 		o = append(o, member{"dedup_sort", c.DedupSort})
@@ -114,6 +124,9 @@ func (t *Table) stored() object {
 	}
 	if t.Parent != "" {
 		o = append(o, member{"parent", t.Parent})
+	}
+	if t.MergeStrategy != "" {
+		o = append(o, member{"x-merge-strategy", t.MergeStrategy})
 	}
 	if t.Description != "" {
 		o = append(o, member{"description", t.Description})
@@ -365,6 +378,11 @@ func unmarshalTable(name string, b []byte) (*Table, error) {
 			err = json.Unmarshal(v, &t.Resource)
 		case "parent":
 			err = json.Unmarshal(v, &t.Parent)
+		case "x-merge-strategy":
+			err = json.Unmarshal(v, &t.MergeStrategy)
+			if err == nil && !t.MergeStrategy.Valid() {
+				err = fmt.Errorf("unknown merge strategy %q (sfdlt has %v); the schema may come from a newer dlt, upgrade sfdlt", t.MergeStrategy, MergeStrategies)
+			}
 		case "description":
 			err = json.Unmarshal(v, &t.Description)
 		case "schema_contract":
@@ -412,6 +430,7 @@ func unmarshalColumn(name string, b []byte) (Column, error) {
 		"nullable": &c.Nullable, "primary_key": &c.PrimaryKey, "unique": &c.Unique,
 		"merge_key": &c.MergeKey, "hard_delete": &c.HardDelete, "row_key": &c.RowKey,
 		"parent_key": &c.ParentKey, "root_key": &c.RootKey, "variant": &c.Variant,
+		"x-valid-from": &c.ValidFrom, "x-valid-to": &c.ValidTo, "x-row-version": &c.RowVersion,
 	}
 	for k, v := range m {
 		var err error
@@ -440,6 +459,8 @@ func unmarshalColumn(name string, b []byte) (Column, error) {
 				}
 			case "description":
 				err = json.Unmarshal(v, &c.Description)
+			case "x-active-record-timestamp":
+				err = unmarshalActive(v, &c.ActiveRecordTimestamp)
 			default:
 				if c.Extra == nil {
 					c.Extra = map[string]json.RawMessage{}
@@ -455,6 +476,25 @@ func unmarshalColumn(name string, b []byte) (Column, error) {
 		return Column{}, fmt.Errorf("unknown data type %q; the schema may come from a newer dlt, upgrade sfdlt", c.DataType)
 	}
 	return c, nil
+}
+
+// unmarshalActive reads x-active-record-timestamp: null, or a date or timestamp as dlt
+// writes it ("9999-12-31", "9999-12-31T00:00:00+00:00").
+func unmarshalActive(v json.RawMessage, p **time.Time) error {
+	var s *string
+	if err := json.Unmarshal(v, &s); err != nil {
+		return err
+	}
+	if s == nil {
+		*p = nil
+		return nil
+	}
+	t, err := ParseActiveRecordTimestamp(*s)
+	if err != nil {
+		return err
+	}
+	*p = &t
+	return nil
 }
 
 func unmarshalOptionalInt(v json.RawMessage, p *int) error {

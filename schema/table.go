@@ -3,6 +3,7 @@ package schema
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 )
 
 // WriteDisposition says how a load writes a table, in dlt's words.
@@ -58,8 +59,14 @@ type Column struct {
 	RootKey    bool      // `root_key`: the root row's id (`_dlt_root_id`)
 	// Variant marks a column created to hold values that did not fit another column's
 	// type (`<col>__v_<type>`).
-	Variant     bool
-	Description string
+	Variant bool
+	// ValidFrom, ValidTo and RowVersion mark an scd2 table's validity columns and the column
+	// that identifies a version of a record (dlt's `x-valid-from`, `x-valid-to`,
+	// `x-row-version`); ActiveRecordTimestamp, on the ValidTo column, is the value of an active
+	// row's "to" (`x-active-record-timestamp`; nil: NULL). See SCD2Columns.
+	ValidFrom, ValidTo, RowVersion bool
+	ActiveRecordTimestamp          *time.Time
+	Description                    string
 
 	// Extra keeps column properties this package does not model (e.g. `timezone`,
 	// `x-...` hints), so a schema read from a destination is written back unchanged.
@@ -98,6 +105,12 @@ type Table struct {
 	WriteDisposition WriteDisposition
 	// Resource names the resource that fills the table (root tables only).
 	Resource string
+	// MergeStrategy is a merge table's strategy (`x-merge-strategy`; "" is delete-insert).
+	MergeStrategy MergeStrategy
+	// Boundary is the time an scd2 merge writes as the "valid from" of new rows and the "valid
+	// to" of retired ones in the load the table is opened in (dlt's boundary timestamp); zero:
+	// the time the load began. It belongs to one load and is not stored in the schema.
+	Boundary time.Time
 	// Parent is the parent table of a nested table, "" for a root table.
 	Parent      string
 	Description string
@@ -216,6 +229,10 @@ func (t *Table) Clone() *Table {
 	c.Columns = make([]Column, len(t.Columns))
 	for i, col := range t.Columns {
 		col.Extra = cloneRaw(col.Extra)
+		if col.ActiveRecordTimestamp != nil {
+			a := *col.ActiveRecordTimestamp
+			col.ActiveRecordTimestamp = &a
+		}
 		c.Columns[i] = col
 	}
 	c.Extra = cloneRaw(t.Extra)

@@ -109,6 +109,10 @@ func Run(t *testing.T, newTarget func(t *testing.T) Target) {
 		t.Parallel()
 		testPrune(t, newTarget)
 	})
+	t.Run("SCD2", func(t *testing.T) {
+		t.Parallel()
+		testSCD2(t, newTarget)
+	})
 }
 
 // harness holds one subtest's target.

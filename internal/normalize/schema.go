@@ -98,6 +98,9 @@ type Hints struct {
 	PrimaryKey  []string
 	MergeKey    []string
 	Columns     map[string]schema.ColumnHint
+	// SCD2 makes a merge resource keep history (dlt's scd2 strategy); nil: delete-insert.
+	// Its RowVersionColumnName is a normalized column name.
+	SCD2 *schema.SCD2Options
 }
 
 // Observed is the table a resource's data needs: its columns with the resource's hints, and
@@ -134,7 +137,27 @@ func Observed(h Hints, cols []schema.Column) *schema.Table {
 		}
 		t.Columns = append(t.Columns, c)
 	}
-	t.Columns = append(t.Columns, schema.RootSystemColumns()...)
+	sys := schema.RootSystemColumns()
+	if o := h.SCD2; o != nil && h.Disposition == schema.Merge {
+		t.MergeStrategy = schema.SCD2
+		t.Columns = append(t.Columns, schema.SCD2Columns(o.ValidityColumnNames[0], o.ValidityColumnNames[1], o.ActiveRecordTimestamp)...)
+		if o.RowVersionColumnName == "" {
+			// _dlt_id holds the row's hash: a version of a record, no longer unique once a
+			// record is deleted and comes back unchanged (as in dlt).
+			for i := range sys {
+				if sys[i].Name == schema.ColumnID {
+					sys[i].RowVersion, sys[i].Unique, sys[i].RowKey = true, false, false
+				}
+			}
+		} else {
+			for i := range t.Columns {
+				if t.Columns[i].Name == o.RowVersionColumnName {
+					t.Columns[i].RowVersion = true
+				}
+			}
+		}
+	}
+	t.Columns = append(t.Columns, sys...)
 	return t
 }
 
@@ -155,11 +178,18 @@ func (s *Schema) Evolve(observed *schema.Table) (*schema.Table, error) {
 	for _, oc := range observed.Columns {
 		if c := t.Column(oc.Name); c != nil && c.DataType == oc.DataType {
 			c.PrimaryKey, c.MergeKey, c.HardDelete, c.DedupSort, c.Unique = oc.PrimaryKey, oc.MergeKey, oc.HardDelete, oc.DedupSort, oc.Unique
+			c.RowKey, c.RowVersion, c.ValidFrom, c.ValidTo, c.ActiveRecordTimestamp = oc.RowKey, oc.RowVersion, oc.ValidFrom, oc.ValidTo, oc.ActiveRecordTimestamp
 			if !oc.Nullable {
 				c.Nullable = false
 			}
 		}
 	}
 	t.WriteDisposition = observed.WriteDisposition
+	t.MergeStrategy = observed.MergeStrategy
+	if t.MergeStrategy == schema.SCD2 {
+		if err := t.CheckSCD2(); err != nil {
+			return nil, err
+		}
+	}
 	return t, nil
 }

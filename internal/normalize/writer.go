@@ -69,6 +69,8 @@ type layout struct {
 	data    []int // non-system columns, for a key when there is no primary key
 	notNull []int
 	id      int
+	// rowHash: _dlt_id holds a hash of the row's data columns (an scd2 table's row version).
+	rowHash bool
 }
 
 func (w *Writer) layout() *layout {
@@ -82,6 +84,7 @@ func (w *Writer) layout() *layout {
 			continue // the loader stamps it with the load the row is written in
 		case schema.ColumnID:
 			l.id = i
+			l.rowHash = w.t.MergeStrategy == schema.SCD2 && c.RowVersion && w.t.Parent == ""
 			continue
 		case schema.ColumnParentID, schema.ColumnListIdx, schema.ColumnRootID:
 			continue
@@ -95,7 +98,7 @@ func (w *Writer) layout() *layout {
 		if !c.Nullable {
 			l.notNull = append(l.notNull, i)
 		}
-		if !strings.HasPrefix(c.Name, "_dlt_") {
+		if !strings.HasPrefix(c.Name, "_dlt_") && !c.ValidFrom && !c.ValidTo {
 			l.data = append(l.data, i)
 		}
 	}
@@ -156,7 +159,11 @@ func (w *Writer) finish(row []any, misfits []Misfit, track bool) (bool, []any, e
 		return false, nil, fmt.Errorf("table %s, column %s: record %s has null, but the column is not nullable (a not_null or primary key hint): nothing of this load was committed; fix the data or remove the hint", w.t.Name, w.t.Columns[i].Name, w.recordID(row))
 	}
 	if l.id >= 0 && row[l.id] == nil {
-		row[l.id] = w.ids.Next()
+		if l.rowHash {
+			row[l.id] = w.rowHash(row, l)
+		} else {
+			row[l.id] = w.ids.Next()
+		}
 	}
 	return true, row, nil
 }

@@ -8,6 +8,7 @@ import (
 	"hash/maphash"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/sfdlt/sfdlt/destination"
 	"github.com/sfdlt/sfdlt/schema"
@@ -27,7 +28,8 @@ type Load struct {
 	order     []*writer
 	flags     []flag
 	prunes    []prune
-	done      bool  // committed or rolled back
+	began     time.Time // when the load began: the default boundary of its scd2 merges
+	done      bool      // committed or rolled back
 	failed    error // why the load was rolled back early, if it was
 	ddlLocked bool  // the dialect's DDL lock is held (see DDLLocker)
 }
@@ -115,7 +117,11 @@ func (l *Load) Commit(ctx context.Context) error {
 	}
 	for _, w := range l.order {
 		if w.root == w && w.staged {
-			if err := l.merge(ctx, w); err != nil {
+			merge := l.merge
+			if w.table.MergeStrategy == schema.SCD2 {
+				merge = l.mergeSCD2
+			}
+			if err := merge(ctx, w); err != nil {
 				return err
 			}
 		}
@@ -305,6 +311,10 @@ type writer struct {
 	direct  bool
 	keys    map[uint64]struct{}
 	keySeed maphash.Seed
+	// validity holds, for an scd2 table written directly, the positions of its validity
+	// columns and the values each row gets there (the load's boundary, and the "to" of an
+	// active row): written directly, every row is a new active version.
+	validity *validity
 
 	targetDataset string
 	dbColumns     map[string]bool // columns the target table has
@@ -368,6 +378,11 @@ func (l *Load) Table(ctx context.Context, t *schema.Table) (destination.TableWri
 	if err := l.resolveDisposition(w, t); err != nil {
 		return nil, err
 	}
+	if w.root == w && w.disposition == schema.Merge && t.MergeStrategy == schema.SCD2 {
+		if err := t.CheckSCD2(); err != nil {
+			return nil, err
+		}
+	}
 	if err := l.ensureTable(ctx, l.s.dataset, t.Name, w.table.Columns); err != nil {
 		return nil, err
 	}
@@ -395,8 +410,11 @@ func (l *Load) Table(ctx context.Context, t *schema.Table) (destination.TableWri
 		if empty {
 			w.staged, w.direct = false, true
 			w.keySeed = maphash.MakeSeed()
-			if len(w.table.PrimaryKey()) > 0 {
+			if len(w.table.PrimaryKey()) > 0 || w.table.MergeStrategy == schema.SCD2 && len(w.table.MergeKey()) > 0 {
 				w.keys = map[uint64]struct{}{}
+			}
+			if w.table.MergeStrategy == schema.SCD2 {
+				w.validity = l.validityValues(w.table)
 			}
 			break
 		}
@@ -476,7 +494,7 @@ func (w *writer) stageWritten(ctx context.Context) error {
 	if err := l.exec(ctx, fmt.Sprintf("merge %s: emptying the table for the merge", w.name), "DELETE FROM "+dest); err != nil {
 		return err
 	}
-	w.direct, w.keys = false, nil
+	w.direct, w.keys, w.validity = false, nil, nil
 	return nil
 }
 
@@ -485,8 +503,9 @@ func (w *writer) stageWritten(ctx context.Context) error {
 // types). It remembers the keys of the rows before that one.
 func (w *writer) needsMerge(rows [][]any) bool {
 	var pk, del []int
+	scd2 := w.table.MergeStrategy == schema.SCD2 && len(w.table.PrimaryKey()) == 0
 	for i, c := range w.table.Columns {
-		if c.PrimaryKey {
+		if c.PrimaryKey || scd2 && c.MergeKey {
 			pk = append(pk, i)
 		}
 		if c.HardDelete {
@@ -720,6 +739,11 @@ func (w *writer) Write(ctx context.Context, rows [][]any) error {
 	if w.direct && w.needsMerge(rows) {
 		if err := w.stageWritten(ctx); err != nil {
 			return err
+		}
+	}
+	if w.direct && w.validity != nil {
+		for _, r := range rows {
+			r[w.validity.from], r[w.validity.to] = w.validity.boundary, w.validity.active
 		}
 	}
 	cols := w.table.Columns

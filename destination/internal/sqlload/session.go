@@ -1,6 +1,7 @@
 package sqlload
 
 import (
+	"time"
 	"context"
 	"database/sql"
 	"errors"
@@ -132,7 +133,9 @@ func (s *Session) Begin(ctx context.Context) (destination.Load, error) {
 	if _, err := s.conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 		return nil, fmt.Errorf("starting load in dataset %q: %w", s.dataset, err)
 	}
-	l := &Load{s: s, beginCtx: ctx, tables: map[string]*writer{}}
+	// The boundary of the load's scd2 merges, unless a table brings its own: microseconds, as
+	// both databases keep timestamps.
+	l := &Load{s: s, beginCtx: ctx, tables: map[string]*writer{}, began: time.Now().UTC().Truncate(time.Microsecond)}
 	s.load = l
 	return l, nil
 }
