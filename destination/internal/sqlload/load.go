@@ -30,8 +30,8 @@ type Load struct {
 	prunes    []prune
 	began     time.Time // when the load began: the default boundary of its scd2 merges
 	done      bool      // committed or rolled back
-	failed    error // why the load was rolled back early, if it was
-	ddlLocked bool  // the dialect's DDL lock is held (see DDLLocker)
+	failed    error     // why the load was rolled back early, if it was
+	ddlLocked bool      // the dialect's DDL lock is held (see DDLLocker)
 }
 
 var _ destination.Load = (*Load)(nil)

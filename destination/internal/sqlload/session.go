@@ -1,12 +1,12 @@
 package sqlload
 
 import (
-	"time"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
