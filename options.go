@@ -9,6 +9,7 @@ import (
 
 	"github.com/sfdlt/sfdlt/client"
 	"github.com/sfdlt/sfdlt/internal/engine"
+	"github.com/sfdlt/sfdlt/schema"
 )
 
 // Options follow one rule: an option is named after the setting it sets, with no prefix
@@ -236,7 +237,13 @@ func ObjectHints(object string, h Hints) SourceOption {
 		// The hints normalize as Resource.ApplyHints does them.
 		r := (&Resource{}).ApplyHints(h)
 		oh := engine.ObjectHints{Disposition: h.WriteDisposition, NoCursor: h.NoIncremental,
-			PrimaryKey: r.primaryKey, MergeKey: r.mergeKey, Columns: r.columns}
+			PrimaryKey: r.primaryKey, MergeKey: r.mergeKey, Columns: r.columns, Strategy: r.strategy}
+		if r.scd2 != nil {
+			oh.Disposition, oh.SCD2 = Merge, r.scd2Spec()
+		}
+		if !r.strategy.Valid() {
+			s.setErr(fmt.Errorf("ObjectHints(%q): unknown merge strategy %q: use %v", object, r.strategy, schema.MergeStrategies))
+		}
 		if h.Incremental != nil {
 			oh.Cursor = h.Incremental.CursorPath
 		}
@@ -275,6 +282,23 @@ func MergeOnSystemModstamp() ResourceOption {
 		r.disposition = Merge
 		r.primaryKey = []string{"id"}
 		r.inc = NewIncremental(SystemModstamp, nil)
+	})
+}
+
+// SCD2 makes a resource a merge that keeps history, by dlt's scd2 strategy: a row per version
+// of a record, valid from the load that brought it (_dlt_valid_from) until the load that
+// brought its next version or its deletion (_dlt_valid_to; NULL, or the active record
+// timestamp, while it is the record's current version). Salesforce resources are incremental
+// reads, so this is dlt's incremental scd2 with Id as merge key: a record absent from a run's
+// read is unchanged, a record deleted in Salesforce is retired and keeps no active version. At
+// most one settings value (the zero value, dlt's defaults, when none).
+func SCD2(opts ...SCD2Options) ResourceOption {
+	return resourceOption(func(r *Resource) {
+		var o *SCD2Options
+		if len(opts) > 0 {
+			o = &opts[0]
+		}
+		r.setStrategy(StrategySCD2, o)
 	})
 }
 

@@ -27,6 +27,26 @@ const (
 	Merge = schema.Merge
 )
 
+// MergeStrategy is how a merge resource merges, as dlt's strategies: StrategyDeleteInsert (the
+// default) or StrategySCD2.
+type MergeStrategy = schema.MergeStrategy
+
+// The merge strategies.
+const (
+	// StrategyDeleteInsert keeps one row per record: the rows of the records a load brings are
+	// deleted and the new ones inserted.
+	StrategyDeleteInsert = schema.DeleteInsert
+	// StrategySCD2 keeps history, as dlt's scd2: a row per version of a record with the time it
+	// became valid (_dlt_valid_from) and the time it was retired (_dlt_valid_to, NULL while
+	// active). See SCD2.
+	StrategySCD2 = schema.SCD2
+)
+
+// SCD2Options are the settings of the scd2 strategy, as dlt's write_disposition dictionary
+// holds them: validity column names, active record timestamp, row version column. The zero
+// value is dlt's defaults.
+type SCD2Options = schema.SCD2Options
+
 // ColumnHint adjusts one column of a resource's table, as dlt's column hints do.
 type ColumnHint = schema.ColumnHint
 
@@ -48,6 +68,12 @@ type Hints struct {
 	Incremental *Incremental
 	// NoIncremental makes the resource read in full on every run (it wins over Incremental).
 	NoIncremental bool
+	// MergeStrategy, when set, replaces the resource's merge strategy: StrategySCD2 (with
+	// SCD2's settings) makes it a merge that keeps history, StrategyDeleteInsert a plain merge.
+	MergeStrategy MergeStrategy
+	// SCD2, when set, makes the resource a merge by the scd2 strategy with these settings
+	// (MergeStrategy may be left out).
+	SCD2 *SCD2Options
 }
 
 // RecordsFunc is the body of a resource written in Go, as a function decorated with
@@ -72,6 +98,8 @@ type Resource struct {
 	columns     map[string]ColumnHint // keyed by normalized column name
 	fn          RecordsFunc
 	formulas    *bool // nil: the source's setting
+	strategy    MergeStrategy
+	scd2        *SCD2Options // the scd2 settings when strategy is StrategySCD2
 }
 
 // NewResource makes a resource from a Go function, like @dlt.resource: name is the table name
@@ -102,6 +130,34 @@ func (r *Resource) PrimaryKey() []string { return slices.Clone(r.primaryKey) }
 // Incremental is the resource's incremental cursor, or nil.
 func (r *Resource) Incremental() *Incremental { return r.inc }
 
+// MergeStrategy is the resource's merge strategy ("" for a resource that does not merge).
+func (r *Resource) MergeStrategy() MergeStrategy {
+	switch {
+	case r.disposition != Merge:
+		return ""
+	case r.strategy == "":
+		return StrategyDeleteInsert
+	}
+	return r.strategy
+}
+
+// setStrategy sets the merge strategy; scd2 (with o, nil for dlt's defaults) makes the
+// resource a merge, as dlt's write_disposition dictionary does.
+func (r *Resource) setStrategy(s MergeStrategy, o *SCD2Options) {
+	r.strategy, r.scd2 = s, nil
+	if s == StrategySCD2 {
+		c := SCD2Options{}
+		if o != nil {
+			c = *o
+			if o.ActiveRecordTimestamp != nil {
+				a := *o.ActiveRecordTimestamp
+				c.ActiveRecordTimestamp = &a
+			}
+		}
+		r.scd2, r.disposition = &c, Merge
+	}
+}
+
 // ApplyHints changes the resource's hints in place, as dlt's apply_hints does, and returns it.
 func (r *Resource) ApplyHints(h Hints) *Resource {
 	if h.WriteDisposition != "" {
@@ -118,6 +174,12 @@ func (r *Resource) ApplyHints(h Hints) *Resource {
 	}
 	if h.NoIncremental {
 		r.inc = nil
+	}
+	switch {
+	case h.SCD2 != nil && (h.MergeStrategy == "" || h.MergeStrategy == StrategySCD2):
+		r.setStrategy(StrategySCD2, h.SCD2)
+	case h.MergeStrategy != "":
+		r.setStrategy(h.MergeStrategy, h.SCD2)
 	}
 	if r.columns == nil {
 		r.columns = map[string]ColumnHint{}
@@ -139,7 +201,7 @@ func (r *Resource) ApplyHints(h Hints) *Resource {
 func (r *Resource) spec() *engine.Resource {
 	e := &engine.Resource{Name: r.name, Object: r.object, Disposition: r.disposition,
 		PrimaryKey: slices.Clone(r.primaryKey), MergeKey: slices.Clone(r.mergeKey),
-		Columns: maps.Clone(r.columns), Formulas: r.formulas}
+		Columns: maps.Clone(r.columns), Formulas: r.formulas, SCD2: r.scd2Spec()}
 	if r.inc != nil {
 		e.Cursor = &engine.Cursor{Path: r.inc.CursorPath, Initial: r.inc.InitialValue}
 	}
@@ -155,6 +217,27 @@ func (r *Resource) spec() *engine.Resource {
 	return e
 }
 
+// scd2Spec is the scd2 settings as the engine takes them, names normalized; nil unless the
+// resource merges by scd2.
+func (r *Resource) scd2Spec() *schema.SCD2Options {
+	if r.scd2 == nil || r.disposition != Merge {
+		return nil
+	}
+	o := *r.scd2
+	for i, n := range o.ValidityColumnNames {
+		if n != "" {
+			o.ValidityColumnNames[i] = schema.NormalizeIdentifier(n)
+		}
+	}
+	if o.RowVersionColumnName != "" {
+		o.RowVersionColumnName = schema.NormalizeIdentifier(o.RowVersionColumnName)
+	}
+	if o.RowVersionColumnName == schema.ColumnID {
+		o.RowVersionColumnName = "" // the default: the row hash in _dlt_id
+	}
+	return &o
+}
+
 // clone copies the resource, so a copy of a source can change its hints without changing the
 // original.
 func (r *Resource) clone() *Resource {
@@ -165,6 +248,10 @@ func (r *Resource) clone() *Resource {
 	if r.inc != nil {
 		inc := *r.inc
 		c.inc = &inc
+	}
+	if r.scd2 != nil {
+		c.setStrategy(StrategySCD2, r.scd2)
+		c.disposition = r.disposition
 	}
 	return &c
 }
@@ -182,6 +269,9 @@ func (r *Resource) validate() error {
 	}
 	if r.disposition == Merge && len(r.primaryKey) == 0 && len(r.mergeKey) == 0 {
 		return fmt.Errorf("resource %q: write disposition merge needs a primary key or merge key: set one with sfdlt.PrimaryKey or ApplyHints", r.name)
+	}
+	if err := r.validateStrategy(); err != nil {
+		return err
 	}
 	if r.object == "" && r.fn == nil {
 		return fmt.Errorf("resource %q has neither a Salesforce object nor a Go function", r.name)
@@ -203,4 +293,37 @@ func normalizeNames(names []string) []string {
 		out[i] = schema.NormalizeIdentifier(n)
 	}
 	return out
+}
+
+// validateStrategy checks the merge strategy and the scd2 settings.
+func (r *Resource) validateStrategy() error {
+	if !r.strategy.Valid() {
+		return fmt.Errorf("resource %q: unknown merge strategy %q: use %v", r.name, r.strategy, schema.MergeStrategies)
+	}
+	if r.scd2 == nil {
+		return nil
+	}
+	if r.disposition != Merge {
+		return fmt.Errorf("resource %q: scd2 is a merge strategy, but the resource's write disposition is %s: make it merge (sfdlt.SCD2 does)", r.name, r.disposition)
+	}
+	o := r.scd2Spec()
+	from, to := o.ValidityColumnNames[0], o.ValidityColumnNames[1]
+	if from == "" {
+		from = schema.ColumnValidFrom
+	}
+	if to == "" {
+		to = schema.ColumnValidTo
+	}
+	if from == to {
+		return fmt.Errorf("resource %q: scd2 validity_column_names are both %q: give two different names", r.name, from)
+	}
+	for _, n := range []string{from, to, o.RowVersionColumnName} {
+		if n == schema.ColumnLoadID || n == schema.ColumnParentID || n == schema.ColumnListIdx || n == schema.ColumnRootID || n == schema.ColumnID {
+			return fmt.Errorf("resource %q: scd2 column name %q is one of dlt's system columns: choose another", r.name, n)
+		}
+	}
+	if o.RowVersionColumnName == from || o.RowVersionColumnName == to {
+		return fmt.Errorf("resource %q: scd2 row_version_column_name %q is also a validity column: choose a column of the resource's data", r.name, o.RowVersionColumnName)
+	}
+	return nil
 }

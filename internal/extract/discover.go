@@ -161,6 +161,12 @@ func (r *Extractor) chooseMirror(res *resource, fields []selectedField) (changed
 	if h.Disposition != "" {
 		res.disposition = h.Disposition
 	}
+	switch {
+	case h.SCD2 != nil:
+		res.scd2 = h.SCD2
+	case h.Strategy == schema.DeleteInsert:
+		res.scd2 = nil
+	}
 	if h.PrimaryKey != nil {
 		res.primaryKey = slices.Clone(h.PrimaryKey)
 	}

@@ -92,7 +92,7 @@ func (r *Extractor) planGap(ctx context.Context, o *objectRun) (gapPlan, error) 
 		switch {
 		case errors.Is(err, client.ErrRequestLimitExceeded):
 			return gapPlan{}, err
-		case err == nil && !del.EarliestDateAvailable.After(start) && (r.src.HardDeletes || canFlag || len(del.Records) == 0):
+		case err == nil && !del.EarliestDateAvailable.After(start) && (r.hardDeletes(o.res) || canFlag || len(del.Records) == 0):
 			if len(del.Records) > 0 {
 				r.note(fmt.Sprintf("%s: %s since the last run, longer than the recycle bin keeps deletions: applied the %d deletion(s) Salesforce lists for the gap",
 					o.res.name, gap.Round(time.Hour), len(del.Records)))
@@ -114,7 +114,7 @@ func (r *Extractor) applyDeletions(ctx context.Context, o *objectRun, deleted []
 	naming := r.sch.Naming()
 	isDel := o.t.ColumnIndex(naming.NormalizeIdentifier("IsDeleted"))
 	stamp := o.t.ColumnIndex(naming.NormalizeIdentifier(SystemModstamp))
-	if !r.src.HardDeletes {
+	if !r.hardDeletes(o.res) {
 		keys := make([]string, len(deleted))
 		for i, d := range deleted {
 			keys[i] = d.ID

@@ -406,7 +406,7 @@ func (r *Extractor) prepareObject(ctx context.Context, res *resource) (*objectRu
 			res.columns[col] = schema.ColumnHint{DedupSort: "desc", NotNull: hint.NotNull}
 		}
 	}
-	if r.src.HardDeletes && res.disposition == schema.Merge {
+	if r.hardDeletes(res) && res.disposition == schema.Merge {
 		for _, f := range fields {
 			if f.name == "IsDeleted" {
 				h := res.columns[r.sch.Naming().NormalizeIdentifier("IsDeleted")]
@@ -428,14 +428,23 @@ func (r *Extractor) prepareObject(ctx context.Context, res *resource) (*objectRu
 	rp := r.resumePoint(res)
 	var plan gapPlan
 	reload := false
-	if rp != nil && rp.Replace && res.disposition == schema.Merge && res.inc != nil {
+	if res.scd2 != nil && res.disposition == schema.Merge {
+		if err := r.prepareSCD2(res, fields); err != nil {
+			return nil, err
+		}
+	}
+	if rp != nil && rp.Replace && res.disposition == schema.Merge && res.inc != nil && res.scd2 == nil {
 		// A full reload an earlier run began (see planGap) goes on.
 		res.disposition, res.inc.fullRead, queryAll, reload = schema.Replace, true, rp.QueryAll, true
 	} else {
 		if plan, err = r.planGap(ctx, &objectRun{res: res, object: d.Name}); err != nil {
 			return nil, err
 		}
-		if plan.reload {
+		if plan.reload && res.scd2 != nil {
+			// History is never replaced: the full read merges by scd2 like any other.
+			res.inc.fullRead = true
+			r.note(fmt.Sprintf("%s (scd2): read in full; records deleted in the gap that Salesforce no longer lists keep their active version", res.name))
+		} else if plan.reload {
 			// The table is replaced by the org as it is: live records, and with soft deletes the
 			// deleted ones still in the recycle bin.
 			res.disposition, res.inc.fullRead, queryAll, reload = schema.Replace, true, !r.src.HardDeletes && hasIsDeleted, true

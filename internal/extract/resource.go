@@ -2,7 +2,9 @@ package extract
 
 import (
 	"context"
+	"fmt"
 	"iter"
+	"slices"
 	"time"
 
 	"github.com/sfdlt/sfdlt/client"
@@ -49,6 +51,10 @@ type ObjectHints struct {
 	// Cursor is the cursor field ("SystemModstamp"); NoCursor makes the resource not incremental.
 	Cursor   string
 	NoCursor bool
+	// Strategy, when set, is the merge strategy: schema.SCD2 (with SCD2's settings, nil for
+	// dlt's defaults) or schema.DeleteInsert.
+	Strategy schema.MergeStrategy
+	SCD2     *schema.SCD2Options
 }
 
 // Resource is one resource of a run: a Salesforce object (Object set) or a Go function
@@ -65,6 +71,9 @@ type Resource struct {
 	// cursor's last value, or its initial value on the first run).
 	Records  func(ctx context.Context, lastValue any) iter.Seq2[map[string]any, error]
 	Formulas *bool // nil: the source's setting
+	// SCD2 makes a merge resource keep history by dlt's scd2 strategy; nil: delete-insert. Its
+	// RowVersionColumnName is a normalized column name.
+	SCD2 *schema.SCD2Options
 }
 
 // Cursor is an incremental resource's cursor field and where its first run starts.
@@ -96,6 +105,7 @@ type resource struct {
 	columns     map[string]schema.ColumnHint
 	fn          func(ctx context.Context, lastValue any) iter.Seq2[map[string]any, error]
 	formulas    *bool
+	scd2        *schema.SCD2Options // see Resource.SCD2
 	// discovered: found by AllObjects. Its disposition and cursor are chosen from its describe
 	// (see chooseMirror), and an object-specific refusal skips it instead of failing the run.
 	discovered bool
@@ -106,7 +116,7 @@ type resource struct {
 func newResource(spec *Resource) *resource {
 	r := &resource{name: spec.Name, object: spec.Object, disposition: spec.Disposition,
 		primaryKey: spec.PrimaryKey, mergeKey: spec.MergeKey, fn: spec.Records, formulas: spec.Formulas,
-		columns: map[string]schema.ColumnHint{}}
+		columns: map[string]schema.ColumnHint{}, scd2: spec.SCD2}
 	for k, v := range spec.Columns {
 		r.columns[k] = v
 	}
@@ -118,7 +128,17 @@ func newResource(spec *Resource) *resource {
 
 // hints are the resource's table hints, as the normalizer applies them.
 func (r *resource) hints() normalize.Hints {
-	return normalize.Hints{Name: r.name, Disposition: r.disposition, PrimaryKey: r.primaryKey, MergeKey: r.mergeKey, Columns: r.columns}
+	h := normalize.Hints{Name: r.name, Disposition: r.disposition, PrimaryKey: r.primaryKey, MergeKey: r.mergeKey, Columns: r.columns}
+	if r.disposition == schema.Merge {
+		h.SCD2 = r.scd2
+	}
+	return h
+}
+
+// hardDeletes reports whether rows of records deleted in Salesforce delete (or, by scd2,
+// retire) their records' rows, rather than being kept with is_deleted = true.
+func (r *Extractor) hardDeletes(res *resource) bool {
+	return r.src.HardDeletes || res.scd2 != nil && res.disposition == schema.Merge
 }
 
 // cursor is the resource's incremental cursor as the writer of its root table applies it.
@@ -133,4 +153,21 @@ func (r *resource) cursor() (string, normalize.Filter) {
 func (r *Extractor) writer(res *resource, t *schema.Table) *normalize.Writer {
 	path, filter := res.cursor()
 	return normalize.NewWriter(r.sch, t, r.ops, path, filter)
+}
+
+// prepareSCD2 readies a Salesforce merge resource for scd2: Salesforce objects are read
+// incrementally, so a record absent from a run's read is unchanged, not gone: the merge key is
+// Id (dlt's incremental scd2) unless the resource names one; deletions (IsDeleted) retire their
+// record's active version.
+func (r *Extractor) prepareSCD2(res *resource, fields []selectedField) error {
+	if len(res.mergeKey) == 0 {
+		if !slices.ContainsFunc(fields, func(f selectedField) bool { return f.name == "Id" }) {
+			return fmt.Errorf("%s keeps history (scd2) but the object has no Id to tell its records apart: give the resource a merge key (Hints.MergeKey, or merge_key in its configuration)", res.name)
+		}
+		res.mergeKey = []string{r.sch.Naming().NormalizeIdentifier("Id")}
+	}
+	if v := res.scd2.RowVersionColumnName; v != "" && !slices.ContainsFunc(fields, func(f selectedField) bool { return f.column == v }) {
+		return fmt.Errorf("%s keeps history (scd2) with row version column %q, which is not a field of %s that is loaded: name one of its fields (such as system_modstamp), or leave row_version_column_name out for a hash of the row", res.name, v, res.object)
+	}
+	return nil
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"fmt"
 	mrand "math/rand/v2"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -12,6 +14,17 @@ import (
 func newLoadID(now time.Time) string {
 	us := now.UnixMicro()
 	return fmt.Sprintf("%d.%06d", us/1_000_000, us%1_000_000)
+}
+
+// loadIDTime is the time of a load id made by newLoadID.
+func loadIDTime(id string) time.Time {
+	sec, frac, _ := strings.Cut(id, ".")
+	s, err1 := strconv.ParseInt(sec, 10, 64)
+	us, err2 := strconv.ParseInt(frac, 10, 64)
+	if err1 != nil || err2 != nil || len(frac) != 6 {
+		panic(fmt.Sprintf("internal error: load id %q is not seconds.microseconds", id))
+	}
+	return time.UnixMicro(s*1_000_000 + us).UTC()
 }
 
 // RowIDs makes dlt row ids (_dlt_id: 10 random bytes, base64 without padding) for one writer,

@@ -524,6 +524,12 @@ func (l *Loader) open(ctx context.Context, name string) (*tableWriter, error) {
 		if l.chunkedReplace[name] {
 			def = chunkedReplaceTable(t)
 		}
+		if t.MergeStrategy == schema.SCD2 {
+			// One boundary per load, the load id's time: the "valid to" of the versions this
+			// load retires and the "valid from" of the ones it adds.
+			def = t.Clone()
+			def.Boundary = loadIDTime(l.loadID)
+		}
 		w, err := l.load.Table(ctx, def)
 		if err != nil {
 			return nil, fmt.Errorf("preparing table %s: %w", name, err)

@@ -10,6 +10,9 @@ func TestLoadIDAndRowID(t *testing.T) {
 	if id != "1751371611.374621" {
 		t.Fatalf("load id = %q", id)
 	}
+	if got, want := loadIDTime(id), time.Unix(1751371611, 374621000).UTC(); !got.Equal(want) {
+		t.Fatalf("loadIDTime(%q) = %v, want %v", id, got, want)
+	}
 	var ids RowIDs
 	a, b := ids.Next(), ids.Next()
 	if len(a) != 14 || a == b {

@@ -1,0 +1,166 @@
+package sfdlt_test
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sfdlt/sfdlt"
+)
+
+// loadTime is the time of a dlt load id ("seconds.micros"): an scd2 load's boundary.
+func loadTime(t *testing.T, id string) time.Time {
+	t.Helper()
+	sec, frac, ok := strings.Cut(id, ".")
+	s, err1 := strconv.ParseInt(sec, 10, 64)
+	us, err2 := strconv.ParseInt(frac, 10, 64)
+	if !ok || err1 != nil || err2 != nil {
+		t.Fatalf("load id %q is not seconds.micros", id)
+	}
+	return time.UnixMicro(s*1_000_000 + us).UTC()
+}
+
+// timeAt reads one timestamp of the dataset ("" when NULL).
+func (e *env) timeAt(query string, args ...any) string {
+	e.t.Helper()
+	db := e.db()
+	defer db.Close()
+	var v *time.Time
+	if err := db.QueryRow(e.sql(query), args...).Scan(&v); err != nil {
+		e.t.Fatalf("%s: %v", query, err)
+	}
+	if v == nil {
+		return ""
+	}
+	return v.UTC().Format(time.RFC3339Nano)
+}
+
+// Opportunity kept with history (scd2): changed records get a new version and their old one is
+// retired at the load's boundary, deleted ones are retired, a record brought back from the
+// recycle bin gets a new active version, unchanged records get nothing; a full read through Bulk
+// finds every record's version unchanged (the row hash does not depend on the API).
+func TestSCD2KeepsOpportunityHistory(t *testing.T) {
+	for _, chunked := range []bool{false, true} {
+		var counts map[string]int
+		if chunked {
+			counts = map[string]int{"Opportunity": 3000} // REST pages of 1,000 (long text)
+		}
+		t.Run(fmt.Sprintf("chunked=%v", chunked), func(t *testing.T) {
+			forEachDestination(t, counts, func(t *testing.T, e *env) { testSCD2History(t, e, chunked) })
+		})
+	}
+}
+
+func testSCD2History(t *testing.T, e *env, chunked bool) {
+	e.popts = []sfdlt.PipelineOption{sfdlt.CommitEvery(0)}
+	if chunked {
+		e.popts = []sfdlt.PipelineOption{sfdlt.CommitEvery(1000)}
+	}
+	source := func(opts ...sfdlt.SourceOption) *sfdlt.Source {
+		return e.source(append([]sfdlt.SourceOption{sfdlt.BulkThreshold(0)}, opts...)...).WithResources("opportunity").
+			ApplyHints("opportunity", sfdlt.Hints{MergeStrategy: sfdlt.StrategySCD2})
+	}
+	live := int64(e.srv.Count("Opportunity", false))
+	first := e.run(source())
+	if chunked && len(first.LoadIDs) < 2 {
+		t.Fatalf("the first run committed %d loads; the test needs chunks", len(first.LoadIDs))
+	}
+	if n := e.scalar(`SELECT count(*) FROM {ds}.opportunity`); n != live {
+		t.Fatalf("after the first run opportunity holds %d rows, want one per live record (%d)", n, live)
+	}
+	if n := e.scalar(`SELECT count(*) FROM {ds}.opportunity WHERE _dlt_valid_to IS NULL`); n != live {
+		t.Fatalf("%d active rows after the first run, want %d", n, live)
+	}
+	// Each row is valid from the load that wrote it.
+	if n := e.scalar(`SELECT count(*) FROM {ds}.opportunity o JOIN {ds}._dlt_loads l ON l.load_id = o._dlt_load_id`); n != live {
+		t.Fatalf("%d rows carry a committed load id, want %d", n, live)
+	}
+	withRows := 0
+	for _, id := range first.LoadIDs {
+		if e.scalar(`SELECT count(*) FROM {ds}.opportunity WHERE _dlt_load_id = $1`, id) == 0 {
+			continue
+		}
+		withRows++
+		want := loadTime(t, id).Format(time.RFC3339Nano)
+		for _, agg := range []string{"min", "max"} {
+			if got := e.timeAt(`SELECT `+agg+`(_dlt_valid_from) FROM {ds}.opportunity WHERE _dlt_load_id = $1`, id); got != want {
+				t.Fatalf("rows of load %s are valid from %s (%s), want the load's time %s", id, got, agg, want)
+			}
+		}
+	}
+	if chunked && withRows < 2 {
+		t.Fatalf("the first run wrote opportunity rows in %d loads; the test needs several", withRows)
+	}
+
+	ids := opportunityIDs(t, e, 10)
+	changed, deleted := ids[:3], ids[5]
+	oldStage := map[string]int64{}
+	for _, id := range changed {
+		oldStage[id] = e.scalar(`SELECT count(*) FROM {ds}.opportunity WHERE id = $1 AND stage_name = 'Closed Won'`, id)
+	}
+	if err := e.srv.Update("Opportunity", changed, map[string]any{"StageName": "Closed Won", "Description": "second version"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.Delete("Opportunity", deleted); err != nil {
+		t.Fatal(err)
+	}
+	second := e.run(source())
+	b2 := loadTime(t, second.LoadIDs[0]).Format(time.RFC3339Nano)
+	if n := e.scalar(`SELECT count(*) FROM {ds}.opportunity`); n != live+3 {
+		t.Fatalf("after the second run %d rows, want %d (a new version for each of 3 changed records)", n, live+3)
+	}
+	for _, id := range changed {
+		if n := e.scalar(`SELECT count(*) FROM {ds}.opportunity WHERE id = $1`, id); n != 2 {
+			t.Fatalf("changed record %s has %d versions, want 2", id, n)
+		}
+		if got := e.timeAt(`SELECT _dlt_valid_to FROM {ds}.opportunity WHERE id = $1 AND _dlt_valid_to IS NOT NULL`, id); got != b2 {
+			t.Errorf("changed record %s: old version retired at %q, want the second load's time %s", id, got, b2)
+		}
+		if got := e.timeAt(`SELECT _dlt_valid_from FROM {ds}.opportunity WHERE id = $1 AND _dlt_valid_to IS NULL`, id); got != b2 {
+			t.Errorf("changed record %s: new version valid from %q, want %s", id, got, b2)
+		}
+		if n := e.scalar(`SELECT count(*) FROM {ds}.opportunity WHERE id = $1 AND _dlt_valid_to IS NULL AND stage_name = 'Closed Won' AND description = 'second version'`, id); n != 1 {
+			t.Errorf("changed record %s: the active version does not carry the new values", id)
+		}
+		if n := e.scalar(`SELECT count(*) FROM {ds}.opportunity WHERE id = $1 AND _dlt_valid_to IS NOT NULL AND description = 'second version'`, id); n != 0 {
+			t.Errorf("changed record %s: the retired version carries the new values", id)
+		}
+	}
+	if got := e.timeAt(`SELECT _dlt_valid_to FROM {ds}.opportunity WHERE id = $1`, deleted); got != b2 {
+		t.Errorf("deleted record %s: retired at %q, want %s", deleted, got, b2)
+	}
+	if n := e.scalar(`SELECT count(*) FROM {ds}.opportunity WHERE _dlt_valid_to IS NULL`); n != live-1 {
+		t.Errorf("%d active rows after the second run, want the %d live records", n, live-1)
+	}
+
+	if err := e.srv.Undelete("Opportunity", deleted); err != nil {
+		t.Fatal(err)
+	}
+	third := e.run(source())
+	b3 := loadTime(t, third.LoadIDs[0]).Format(time.RFC3339Nano)
+	if n := e.scalar(`SELECT count(*) FROM {ds}.opportunity WHERE id = $1`, deleted); n != 2 {
+		t.Fatalf("the record brought back has %d versions, want 2 (retired, then active again)", n)
+	}
+	if got := e.timeAt(`SELECT _dlt_valid_from FROM {ds}.opportunity WHERE id = $1 AND _dlt_valid_to IS NULL`, deleted); got != b3 {
+		t.Errorf("the record brought back is active from %q, want the third load's time %s", got, b3)
+	}
+	if n := e.scalar(`SELECT count(*) FROM {ds}.opportunity`); n != live+4 {
+		t.Errorf("after the third run %d rows, want %d", n, live+4)
+	}
+
+	// A full read through Bulk (a formula refresh) finds nothing changed.
+	before := e.scalar(`SELECT count(*) FROM {ds}.opportunity`)
+	e.run(e.source(sfdlt.BulkThreshold(1), sfdlt.FormulaRefresh(time.Nanosecond)).WithResources("opportunity").
+		ApplyHints("opportunity", sfdlt.Hints{MergeStrategy: sfdlt.StrategySCD2}))
+	if n := e.scalar(`SELECT count(*) FROM {ds}.opportunity`); n != before {
+		t.Errorf("a full read through Bulk of an unchanged org added %d versions", n-before)
+	}
+	if n := e.scalar(`SELECT count(*) FROM (SELECT id FROM {ds}.opportunity WHERE _dlt_valid_to IS NULL GROUP BY id HAVING count(*) > 1) AS x`); n != 0 {
+		t.Errorf("%d records have more than one active version", n)
+	}
+	if n := e.scalar(`SELECT count(*) FROM {ds}.opportunity WHERE _dlt_valid_to IS NULL`); n != int64(e.srv.Count("Opportunity", false)) {
+		t.Errorf("%d active versions, want one per live record (%d)", n, e.srv.Count("Opportunity", false))
+	}
+}
