@@ -1,7 +1,10 @@
 package sfdlt_test
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -162,5 +165,96 @@ func testSCD2History(t *testing.T, e *env, chunked bool) {
 	}
 	if n := e.scalar(`SELECT count(*) FROM {ds}.opportunity WHERE _dlt_valid_to IS NULL`); n != int64(e.srv.Count("Opportunity", false)) {
 		t.Errorf("%d active versions, want one per live record (%d)", n, e.srv.Count("Opportunity", false))
+	}
+}
+
+// After a gap longer than the recycle bin keeps deleted records, the deletions the deleted
+// endpoint lists retire their records' active versions, keeping the versions' values.
+func TestSCD2LongGapDeletionsRetire(t *testing.T) {
+	forEachDestination(t, nil, func(t *testing.T, e *env) {
+		e.popts = nil
+		src := e.source().WithResources("opportunity").ApplyHints("opportunity", sfdlt.Hints{SCD2: &sfdlt.SCD2Options{}})
+		e.run(src)
+		ids := opportunityIDs(t, e, 3)
+		if err := e.srv.Delete("Opportunity", ids[0], ids[1]); err != nil {
+			t.Fatal(err)
+		}
+		e.srv.Advance(20 * 24 * time.Hour)
+		if err := e.srv.EmptyRecycleBin("Opportunity", e.srv.Now(), false); err != nil {
+			t.Fatal(err)
+		}
+		ageLastRun(t, e, "opportunity", 20)
+		info := e.run(src)
+		b := loadTime(t, info.LoadIDs[0]).Format(time.RFC3339Nano)
+		for _, id := range ids[:2] {
+			if n := e.scalar(`SELECT count(*) FROM {ds}.opportunity WHERE id = $1`, id); n != 1 {
+				t.Fatalf("record %s deleted in the gap has %d rows, want its one version", id, n)
+			}
+			if got := e.timeAt(`SELECT _dlt_valid_to FROM {ds}.opportunity WHERE id = $1 AND name IS NOT NULL AND NOT is_deleted`, id); got != b {
+				t.Errorf("record %s deleted in the gap: retired at %q, want %s with its values kept", id, got, b)
+			}
+		}
+		if n := e.scalar(`SELECT count(*) FROM {ds}.opportunity WHERE id = $1 AND _dlt_valid_to IS NULL`, ids[2]); n != 1 {
+			t.Error("a live record lost its active version")
+		}
+	})
+}
+
+// The scd2 settings: validity column names, a high active record timestamp and a row version
+// column of the object's (SystemModstamp), on a standard replace resource made a merge.
+func TestSCD2Settings(t *testing.T) {
+	forEachDestination(t, nil, func(t *testing.T, e *env) {
+		e.popts = nil
+		high := time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+		// Campaign is a replace resource: the hints make it an incremental merge with history.
+		src := e.source().WithResources("campaign").ApplyHints("campaign", sfdlt.Hints{
+			PrimaryKey: []string{"Id"}, Incremental: sfdlt.NewIncremental("SystemModstamp", nil),
+			SCD2: &sfdlt.SCD2Options{ValidityColumnNames: [2]string{"ValidFrom", "valid_until"}, ActiveRecordTimestamp: &high, RowVersionColumnName: "SystemModstamp"},
+		})
+		e.run(src)
+		live := int64(e.srv.Count("Campaign", false))
+		if n := e.scalar(`SELECT count(*) FROM {ds}.campaign WHERE valid_until = $1 AND valid_from IS NOT NULL`, high); n != live {
+			t.Fatalf("%d active campaign rows with valid_until 9999-12-31, want %d", n, live)
+		}
+		id := e.firstID("campaign")
+		if err := e.srv.Update("Campaign", []string{id}, map[string]any{"Name": "renamed"}); err != nil {
+			t.Fatal(err)
+		}
+		e.run(src)
+		if n := e.scalar(`SELECT count(*) FROM {ds}.campaign WHERE id = $1`, id); n != 2 {
+			t.Fatalf("the changed campaign has %d versions, want 2", n)
+		}
+		if n := e.scalar(`SELECT count(*) FROM {ds}.campaign WHERE id = $1 AND valid_until = $2 AND name = 'renamed'`, id, high); n != 1 {
+			t.Fatal("the changed campaign's new version is not the active one")
+		}
+		if n := e.scalar(`SELECT count(*) FROM {ds}.campaign WHERE valid_until = $1`, high); n != live {
+			t.Fatalf("%d active campaign rows after the change, want %d", n, live)
+		}
+	})
+}
+
+// Settings that cannot work are refused before anything is read, saying what to change.
+func TestSCD2BadSettings(t *testing.T) {
+	e := newEnv(t, nil)
+	for _, tc := range []struct {
+		name string
+		h    sfdlt.Hints
+		want string
+	}{
+		{"same validity names", sfdlt.Hints{SCD2: &sfdlt.SCD2Options{ValidityColumnNames: [2]string{"v", "V"}}}, "both"},
+		{"system column", sfdlt.Hints{SCD2: &sfdlt.SCD2Options{ValidityColumnNames: [2]string{"_dlt_load_id", ""}}}, "system column"},
+		{"unknown strategy", sfdlt.Hints{MergeStrategy: "upsert"}, "unknown merge strategy"},
+		{"row version not a field", sfdlt.Hints{SCD2: &sfdlt.SCD2Options{RowVersionColumnName: "NoSuchField"}}, "not a field"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := e.source().WithResources("opportunity").ApplyHints("opportunity", tc.h)
+			_, err := e.pipeline().Run(t.Context(), src)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want one saying %q", err, tc.want)
+			}
+			if _, err := os.Stat(e.file); !errors.Is(err, fs.ErrNotExist) {
+				t.Fatalf("the refused run left a database file (%v)", err)
+			}
+		})
 	}
 }
