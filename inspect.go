@@ -32,7 +32,9 @@ type Inspection struct {
 type ResourceInfo struct {
 	Table       string
 	Disposition WriteDisposition
-	Cursor      string // "" when the table is read in full every run
+	// MergeStrategy is a merge table's strategy (StrategySCD2 keeps history); "" otherwise.
+	MergeStrategy MergeStrategy
+	Cursor        string // "" when the table is read in full every run
 }
 
 // Inspect reads the pipeline's dataset and state without changing anything: it takes no lock
@@ -81,6 +83,12 @@ func resourcesOf(sch *schema.Schema, st *PipelineState) []ResourceInfo {
 			continue
 		}
 		ri := ResourceInfo{Table: t.Name, Disposition: t.WriteDisposition}
+		if t.WriteDisposition == Merge {
+			ri.MergeStrategy = t.MergeStrategy
+			if ri.MergeStrategy == "" {
+				ri.MergeStrategy = StrategyDeleteInsert
+			}
+		}
 		if st != nil && st.Sources[SourceName] != nil {
 			if rs := st.Sources[SourceName].Resources[t.Name]; rs != nil {
 				for _, c := range slices.Sorted(maps.Keys(rs.Incremental)) {
@@ -145,10 +153,14 @@ func (in *Inspection) how(table string) string {
 		if r.Table != table || r.Disposition == "" {
 			continue
 		}
-		if r.Cursor != "" {
-			return fmt.Sprintf("  %s, incremental on %s", r.Disposition, r.Cursor)
+		how := string(r.Disposition)
+		if r.MergeStrategy == StrategySCD2 {
+			how += " (scd2: a row per version)"
 		}
-		return fmt.Sprintf("  %s", r.Disposition)
+		if r.Cursor != "" {
+			return fmt.Sprintf("  %s, incremental on %s", how, r.Cursor)
+		}
+		return "  " + how
 	}
 	return ""
 }

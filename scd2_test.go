@@ -230,6 +230,14 @@ func TestSCD2Settings(t *testing.T) {
 		if n := e.scalar(`SELECT count(*) FROM {ds}.campaign WHERE valid_until = $1`, high); n != live {
 			t.Fatalf("%d active campaign rows after the change, want %d", n, live)
 		}
+		// show says the table keeps history.
+		in, err := e.pipeline().Inspect(t.Context(), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := in.String(); !strings.Contains(s, "merge (scd2: a row per version), incremental on SystemModstamp") {
+			t.Errorf("show does not say campaign keeps history:\n%s", s)
+		}
 	})
 }
 

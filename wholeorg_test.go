@@ -78,8 +78,8 @@ func TestAllObjectsStandardOrg(t *testing.T) {
 			got[r.Table] = r
 		}
 		for table, want := range map[string]sfdlt.ResourceInfo{
-			"something__c": {Table: "something__c", Disposition: sfdlt.Merge, Cursor: "SystemModstamp"},
-			"opportunity":  {Table: "opportunity", Disposition: sfdlt.Merge, Cursor: "SystemModstamp"},
+			"something__c": {Table: "something__c", Disposition: sfdlt.Merge, MergeStrategy: sfdlt.StrategyDeleteInsert, Cursor: "SystemModstamp"},
+			"opportunity":  {Table: "opportunity", Disposition: sfdlt.Merge, MergeStrategy: sfdlt.StrategyDeleteInsert, Cursor: "SystemModstamp"},
 			"sf_user":      {Table: "sf_user", Disposition: sfdlt.Replace},
 		} {
 			if got[table] != want {
