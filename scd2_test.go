@@ -266,3 +266,27 @@ func TestSCD2BadSettings(t *testing.T) {
 		})
 	}
 }
+
+// A run that stops after a committed chunk is picked up by the next where it left off: each
+// record ends with exactly one version, none twice.
+func TestSCD2ChunkedRunResumes(t *testing.T) {
+	forEachDestination(t, map[string]int{"Opportunity": 3000}, func(t *testing.T, e *env) {
+		e.popts = []sfdlt.PipelineOption{sfdlt.CommitEvery(1000), sfdlt.Parallelism(1)}
+		src := e.source(sfdlt.BulkThreshold(0)).WithResources("opportunity").ApplyHints("opportunity", sfdlt.Hints{MergeStrategy: sfdlt.StrategySCD2})
+		if _, err := runStoppedAfterPages(e, src, "opportunity", 1); err == nil {
+			t.Fatal("the stopped run reported success")
+		}
+		loaded := e.scalar(`SELECT count(*) FROM {ds}.opportunity`)
+		live := int64(e.srv.Count("Opportunity", false))
+		if loaded == 0 || loaded >= live {
+			t.Fatalf("the stopped run committed %d of %d rows; the test needs part of them", loaded, live)
+		}
+		e.run(src)
+		if n := e.scalar(`SELECT count(*) FROM {ds}.opportunity`); n != live {
+			t.Fatalf("after the resumed run %d rows, want one version per live record (%d)", n, live)
+		}
+		if n := e.scalar(`SELECT count(DISTINCT id) FROM {ds}.opportunity WHERE _dlt_valid_to IS NULL`); n != live {
+			t.Fatalf("%d records have an active version, want %d", n, live)
+		}
+	})
+}
