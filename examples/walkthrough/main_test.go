@@ -85,7 +85,7 @@ func TestSetupIsSharedVerbatim(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, ex := range []string{"customobject", "goresource"} {
+	for _, ex := range []string{"customobject", "goresource", "history"} {
 		got, err := os.ReadFile(filepath.Join("..", ex, "setup.go"))
 		if err != nil {
 			t.Fatal(err)
