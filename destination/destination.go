@@ -124,7 +124,13 @@ type TableWriter interface {
 	// table holding exactly the rows written in this load; merge deduplicates the written rows by
 	// primary key (keeping the one first by the dedup_sort column, when one has the hint),
 	// deletes the table's rows whose key was written and inserts the written rows, but a row
-	// whose hard_delete column is true (or non-null for other types) only deletes its key.
+	// whose hard_delete column is true (or non-null for other types) only deletes its key. A
+	// merge table whose MergeStrategy is schema.SCD2 keeps history instead, as dlt's scd2: at
+	// the table's Boundary, the active rows (validity "to" NULL, or the active record
+	// timestamp) that no written row continues are retired (those of written merge keys only,
+	// when the table has a merge key), and the written rows that are no active version yet
+	// (compared by the row version column, with the merge key) are inserted as active; nested
+	// rows are insert only. The conformance suite's SCD2 cases define it.
 	Close(ctx context.Context) error
 }
 
