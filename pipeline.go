@@ -32,6 +32,7 @@ type Pipeline struct {
 	parallelism  int
 	commitEvery  int
 	commitSet    bool
+	refresh      RefreshMode
 }
 
 // DefaultParallelism is how many resources a run extracts at once unless Parallelism says
@@ -82,6 +83,9 @@ func NewPipeline(name string, dest destination.Destination, opts ...PipelineOpti
 	}
 	if p.commitEvery < 0 {
 		return nil, fmt.Errorf("CommitEvery(%d): use a number of rows (for example %d), or 0 for one commit per run", p.commitEvery, DefaultCommitEvery)
+	}
+	if !engine.ValidRefresh(string(p.refresh)) {
+		return nil, fmt.Errorf("Refresh(%q): unknown refresh mode; use %s, %s or %s", p.refresh, DropSources, DropResources, DropData)
 	}
 	if p.parallelism < 1 || p.parallelism > 64 {
 		return nil, fmt.Errorf("Parallelism(%d): use 1 to 64 resources at once", p.parallelism)
@@ -169,12 +173,22 @@ func (p *Pipeline) Run(ctx context.Context, src *Source) (*LoadInfo, error) {
 	for i, r := range resources {
 		specs[i] = r.spec()
 	}
-	ep := &engine.Pipeline{Name: p.name, Dataset: p.dataset, Dir: p.Dir(), Dest: p.dest, Logger: p.logger,
-		Now: p.now, Parallelism: p.parallelism, CommitEvery: p.commitEvery}
+	ep := p.engine()
+	ep.Refresh = string(p.refresh)
 	if f := p.progress; f != nil {
 		ep.Progress = func(pr engine.Progress) { f(Progress(pr)) }
 	}
 	settings := src.spec // the run reads its own copy
 	info, err := engine.Run(ctx, ep, &settings, specs)
-	return loadInfo(info), err
+	li := loadInfo(info)
+	if info != nil {
+		p.saveTrace(info, li, err)
+	}
+	return li, err
+}
+
+// engine is what the engine needs of the pipeline.
+func (p *Pipeline) engine() *engine.Pipeline {
+	return &engine.Pipeline{Name: p.name, Dataset: p.dataset, Dir: p.Dir(), Dest: p.dest, Logger: p.logger,
+		Now: p.now, Parallelism: p.parallelism, CommitEvery: p.commitEvery}
 }
