@@ -144,11 +144,15 @@ func startDrop(ctx context.Context, l destination.Load, d *Dropped, destName str
 	if !ok {
 		return fmt.Errorf("the %s destination cannot drop tables or delete their rows (its loads do not implement destination.Dropper), which refresh and drop need; load without refresh, or into a destination that can", destName)
 	}
-	if err := dr.DropTables(ctx, d.Tables); err != nil {
-		return fmt.Errorf("dropping tables %s: %w", strings.Join(d.Tables, ", "), err)
+	if len(d.Tables) > 0 {
+		if err := dr.DropTables(ctx, d.Tables); err != nil {
+			return fmt.Errorf("dropping tables %s: %w", strings.Join(d.Tables, ", "), err)
+		}
 	}
-	if err := dr.TruncateTables(ctx, d.Truncated); err != nil {
-		return fmt.Errorf("deleting the rows of %s: %w", strings.Join(d.Truncated, ", "), err)
+	if len(d.Truncated) > 0 {
+		if err := dr.TruncateTables(ctx, d.Truncated); err != nil {
+			return fmt.Errorf("deleting the rows of %s: %w", strings.Join(d.Truncated, ", "), err)
+		}
 	}
 	return nil
 }
