@@ -128,6 +128,10 @@ func (p *Pipeline) Destination() destination.Destination { return p.dest }
 // commit per run (see the CommitEvery option).
 func (p *Pipeline) CommitEvery() int { return p.commitEvery }
 
+// Refresh is what every run of the pipeline resets before it loads ("" for nothing; see the
+// Refresh option).
+func (p *Pipeline) Refresh() RefreshMode { return p.refresh }
+
 // State returns the pipeline's state as the last completed run left it: the local copy, or,
 // when there is none, the one stored in the destination. Like Inspect it changes nothing and
 // works while a run is loading.
