@@ -164,3 +164,23 @@ func (in *Inspection) how(table string) string {
 	}
 	return ""
 }
+
+// StoredSchema returns the newest stored version of the pipeline's schema (its newest
+// _dlt_version row), read as Inspect reads: no lock, nothing created. It wraps
+// destination.ErrNotFound when nothing was loaded into the dataset yet.
+func (p *Pipeline) StoredSchema(ctx context.Context) (row *destination.SchemaRow, err error) {
+	r, err := p.dest.Read(ctx, p.dataset, p.name)
+	if err != nil {
+		return nil, fmt.Errorf("reading dataset %q: %w", p.dataset, err)
+	}
+	defer func() {
+		if cerr := r.Close(); cerr != nil && err == nil {
+			row, err = nil, fmt.Errorf("reading dataset %q: %w", p.dataset, cerr)
+		}
+	}()
+	row, err = r.Schema(ctx, SourceName)
+	if err != nil {
+		return nil, fmt.Errorf("reading the stored schema of pipeline %s in dataset %q: %w", p.name, p.dataset, err)
+	}
+	return row, nil
+}

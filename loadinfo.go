@@ -49,26 +49,30 @@ type LoadInfo struct {
 	Skipped []SkippedObject
 	// Notes are things the run did that a user should know (a resource reloaded in full, ...).
 	Notes []string
+	// Dropped says what the run's refresh (see Refresh) dropped, deleted and wiped, committed
+	// with its first load; nil without a refresh, or when the run committed no load (then nothing
+	// was dropped).
+	Dropped *DropInfo
 }
 
 // SkippedObject is an object a whole-org load left out, and why.
 type SkippedObject struct {
-	Object   string // the Salesforce object's API name
-	Resource string // the resource (table) it would have been
-	Reason   string // Salesforce's answer
+	Object   string `json:"object"`   // the Salesforce object's API name
+	Resource string `json:"resource"` // the resource (table) it would have been
+	Reason   string `json:"reason"`   // Salesforce's answer
 }
 
 // TableRows is a table and the rows a run wrote to it.
 type TableRows struct {
-	Table    string
-	Resource string
-	Rows     int64
+	Table    string `json:"table"`
+	Resource string `json:"resource"`
+	Rows     int64  `json:"rows"`
 }
 
 // FailedJob is a table whose load failed, and why.
 type FailedJob struct {
-	Table string
-	Err   string
+	Table string `json:"table"`
+	Err   string `json:"error"`
 }
 
 // String says what dlt's print(load_info) says: the pipeline and how long the load took; the
@@ -110,6 +114,9 @@ func (li *LoadInfo) String() string {
 	}
 	if li.APICalls >= 0 {
 		fmt.Fprintf(&b, "Salesforce API calls used: %d\n", li.APICalls)
+	}
+	if li.Dropped != nil {
+		fmt.Fprintf(&b, "Refresh %s\n", li.Dropped)
 	}
 	for _, sk := range li.Skipped {
 		fmt.Fprintf(&b, "Skipped %s (Salesforce will not read it as a whole): %s\n", sk.Object, sk.Reason)
@@ -156,6 +163,9 @@ func loadInfo(i *engine.Info) *LoadInfo {
 	}
 	for _, sk := range i.Skipped {
 		li.Skipped = append(li.Skipped, SkippedObject(sk))
+	}
+	if len(i.LoadIDs) > 0 {
+		li.Dropped = dropInfo(i.Dropped)
 	}
 	return li
 }

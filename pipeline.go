@@ -32,6 +32,7 @@ type Pipeline struct {
 	parallelism  int
 	commitEvery  int
 	commitSet    bool
+	refresh      RefreshMode
 }
 
 // DefaultParallelism is how many resources a run extracts at once unless Parallelism says
@@ -83,6 +84,9 @@ func NewPipeline(name string, dest destination.Destination, opts ...PipelineOpti
 	if p.commitEvery < 0 {
 		return nil, fmt.Errorf("CommitEvery(%d): use a number of rows (for example %d), or 0 for one commit per run", p.commitEvery, DefaultCommitEvery)
 	}
+	if !engine.ValidRefresh(string(p.refresh)) {
+		return nil, fmt.Errorf("Refresh(%q): unknown refresh mode; use %s, %s or %s", p.refresh, DropSources, DropResources, DropData)
+	}
 	if p.parallelism < 1 || p.parallelism > 64 {
 		return nil, fmt.Errorf("Parallelism(%d): use 1 to 64 resources at once", p.parallelism)
 	}
@@ -123,6 +127,10 @@ func (p *Pipeline) Destination() destination.Destination { return p.dest }
 // CommitEvery is about how many rows a run writes before it commits them as a chunk; 0 is one
 // commit per run (see the CommitEvery option).
 func (p *Pipeline) CommitEvery() int { return p.commitEvery }
+
+// Refresh is what every run of the pipeline resets before it loads ("" for nothing; see the
+// Refresh option).
+func (p *Pipeline) Refresh() RefreshMode { return p.refresh }
 
 // State returns the pipeline's state as the last completed run left it: the local copy, or,
 // when there is none, the one stored in the destination. Like Inspect it changes nothing and
@@ -169,12 +177,22 @@ func (p *Pipeline) Run(ctx context.Context, src *Source) (*LoadInfo, error) {
 	for i, r := range resources {
 		specs[i] = r.spec()
 	}
-	ep := &engine.Pipeline{Name: p.name, Dataset: p.dataset, Dir: p.Dir(), Dest: p.dest, Logger: p.logger,
-		Now: p.now, Parallelism: p.parallelism, CommitEvery: p.commitEvery}
+	ep := p.engine()
+	ep.Refresh = string(p.refresh)
 	if f := p.progress; f != nil {
 		ep.Progress = func(pr engine.Progress) { f(Progress(pr)) }
 	}
 	settings := src.spec // the run reads its own copy
 	info, err := engine.Run(ctx, ep, &settings, specs)
-	return loadInfo(info), err
+	li := loadInfo(info)
+	if info != nil {
+		p.saveTrace(info, li, err)
+	}
+	return li, err
+}
+
+// engine is what the engine needs of the pipeline.
+func (p *Pipeline) engine() *engine.Pipeline {
+	return &engine.Pipeline{Name: p.name, Dataset: p.dataset, Dir: p.Dir(), Dest: p.dest, Logger: p.logger,
+		Now: p.now, Parallelism: p.parallelism, CommitEvery: p.commitEvery}
 }

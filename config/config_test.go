@@ -69,7 +69,7 @@ func configTree(t *testing.T, name string, keepMode bool) (work, home string) {
 
 // settingNames are the names Origin knows.
 var settingNames = []string{
-	"pipeline_name", "dataset_name", "pipelines_dir", "dev_mode", "commit_every",
+	"pipeline_name", "dataset_name", "pipelines_dir", "dev_mode", "commit_every", "refresh",
 	"user_name", "password", "security_token", "client_id", "client_secret", "private_key", "private_key_file",
 	"private_key_path", "refresh_token", "session_id", "instance_url", "domain", "login_url", "api_version",
 	"is_production", "include_formula_fields", "bulk_threshold", "hard_deletes", "lookback",
@@ -748,6 +748,40 @@ func TestCommitEveryKey(t *testing.T) {
 		_, err := load(t, bad)
 		if err == nil || !strings.Contains(err.Error(), "commit_every") {
 			t.Errorf("%q: %v, want an error naming commit_every", bad, err)
+		}
+	}
+}
+
+func TestRefreshKey(t *testing.T) {
+	load := loadConfigText
+	c, err := load(t, "refresh = \"drop_data\"\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Settings().Pipeline.Refresh; got != sfdlt.DropData {
+		t.Fatalf("refresh = \"drop_data\" read as %q", got)
+	}
+	dest, err := c.Destination("duckdb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.Pipeline(dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Refresh() != sfdlt.DropData {
+		t.Errorf("the pipeline's refresh is %q, want drop_data", p.Refresh())
+	}
+	if c, err = load(t, "refresh = \"drop_data\"\n", "REFRESH=drop_sources"); err != nil || c.Settings().Pipeline.Refresh != sfdlt.DropSources {
+		t.Errorf("REFRESH=drop_sources does not win over the file: %v", err)
+	}
+	if c, err = load(t, ""); err != nil || c.Settings().Pipeline.Refresh != "" {
+		t.Errorf("no refresh: %q, %v", c.Settings().Pipeline.Refresh, err)
+	}
+	for _, bad := range []string{"refresh = \"drop_everything\"\n", "refresh = true\n"} {
+		_, err := load(t, bad)
+		if err == nil || !strings.Contains(err.Error(), "refresh") || !strings.Contains(err.Error(), "drop_resources") {
+			t.Errorf("%q: %v, want an error naming refresh and its values", bad, err)
 		}
 	}
 }

@@ -1,8 +1,10 @@
 package config
 
 import (
+	"fmt"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/sfdlt/sfdlt"
 	"github.com/sfdlt/sfdlt/destination"
@@ -10,8 +12,8 @@ import (
 
 // PipelineSettings are the pipeline settings dlt reads from the top level of config.toml (or
 // from the pipeline's own section, [<pipeline_name>]): pipeline_name, dataset_name,
-// pipelines_dir, dev_mode and commit_every; env PIPELINE_NAME, DATASET_NAME, PIPELINES_DIR,
-// DEV_MODE, COMMIT_EVERY.
+// pipelines_dir, dev_mode, commit_every and refresh; env PIPELINE_NAME, DATASET_NAME,
+// PIPELINES_DIR, DEV_MODE, COMMIT_EVERY, REFRESH.
 type PipelineSettings struct {
 	Name        string // never empty: Options.PipelineName, pipeline_name, or "salesforce"
 	DatasetName string // "": sfdlt.NewPipeline's default, <pipeline_name>_dataset
@@ -22,12 +24,15 @@ type PipelineSettings struct {
 	// CommitEvery is commit_every (see sfdlt.CommitEvery); nil when not set, which is
 	// sfdlt.DefaultCommitEvery.
 	CommitEvery *int
+	// Refresh is refresh, dlt's pipeline setting (see sfdlt.Refresh): what every run of the
+	// pipeline resets before it loads; "" for nothing.
+	Refresh sfdlt.RefreshMode
 }
 
 // pipelineKeys are the pipeline settings, in the order String shows them.
 var pipelineKeys = []keySpec{
 	{name: "pipeline_name"}, {name: "dataset_name"}, {name: "pipelines_dir"},
-	{name: "dev_mode", kind: kindBool}, {name: "commit_every", kind: kindInt},
+	{name: "dev_mode", kind: kindBool}, {name: "commit_every", kind: kindInt}, {name: "refresh"},
 }
 
 // options turns the settings into options for sfdlt.NewPipeline (the name is its first
@@ -45,6 +50,9 @@ func (p PipelineSettings) options() []sfdlt.PipelineOption {
 	}
 	if p.CommitEvery != nil {
 		opts = append(opts, sfdlt.CommitEvery(*p.CommitEvery))
+	}
+	if p.Refresh != "" {
+		opts = append(opts, sfdlt.Refresh(p.Refresh))
 	}
 	return opts
 }
@@ -104,6 +112,15 @@ func (c *Config) resolvePipeline(explicit string) []error {
 		case "dev_mode":
 			p.DevMode, err = h.asBool()
 			shown = strconv.FormatBool(p.DevMode)
+		case "refresh":
+			v, _ := h.raw.(string)
+			switch mode := sfdlt.RefreshMode(strings.TrimSpace(v)); mode {
+			case sfdlt.DropSources, sfdlt.DropResources, sfdlt.DropData:
+				p.Refresh, shown = mode, string(mode)
+			default:
+				err = h.valueError(false, fmt.Sprintf("%q, %q or %q", sfdlt.DropSources, sfdlt.DropResources, sfdlt.DropData),
+					`write refresh = "drop_resources" (or leave it out: runs then reset nothing)`)
+			}
 		case "commit_every":
 			var n int
 			if n, err = h.asInt(0, maxWhole); err == nil {

@@ -193,6 +193,18 @@ type Pruner interface {
 	Prune(ctx context.Context, table string, keep []string) error
 }
 
+// Dropper is an optional interface of Load, for dlt's refresh and `pipeline drop`: DropTables
+// drops tables of the dataset and TruncateTables deletes every row of tables, keeping them and
+// their columns. Both run at once, inside the load's transaction: a Rollback (or a crash before
+// Commit) brings back the tables and rows as they were, and readers see them until the load
+// commits. A table that does not exist is no error (there is nothing to drop or empty). A
+// dropped table can then be created again in the same load (Table), with other columns. Naming
+// a table already open in the load is an error: drop or empty tables before writing them.
+type Dropper interface {
+	DropTables(ctx context.Context, tables []string) error
+	TruncateTables(ctx context.Context, tables []string) error
+}
+
 // EmptyReader returns the Reader of a dataset that nothing was loaded into: no state, no
 // schema (ErrNotFound, saying where), no tables, no loads. A destination returns it where
 // there is nothing to read and opening anything would create it, as a DuckDB file that does

@@ -1,22 +1,66 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
+	// go.yaml.in/yaml/v3 is the YAML organization's continuation of gopkg.in/yaml.v3 (archived
+	// in 2025), the same API, kept up: `pipeline schema` prints the stored schema as YAML, as
+	// dlt does, and its yaml.Node keeps the schema's key order, which a map would lose.
+	"go.yaml.in/yaml/v3"
+
+	"github.com/sfdlt/sfdlt"
 )
+
+// pipelineOps are the pipeline command's operations.
+var pipelineOps = []string{"show", "info", "schema", "trace", "failed-jobs", "drop"}
 
 func newPipelineCmd() *cobra.Command {
 	var f runFlags
+	var yes bool
+	var format string
 	cmd := &cobra.Command{
-		Use:   "pipeline <name> show|info",
-		Short: "Show a pipeline's tables, row counts, last loads and incremental state",
+		Use:   "pipeline <name> show|info|schema|trace|failed-jobs|drop [resource...]",
+		Short: "Inspect a pipeline (tables, state, schema, last run) or drop resources from it",
 		Long: `show: the dataset's tables with row counts, the last loads and the incremental state.
-info: the pipeline's state as JSON, and where it is kept.`,
-		Args:      cobra.ExactArgs(2),
-		ValidArgs: []string{"show", "info"},
+info: the pipeline's state as JSON, and where it is kept.
+schema: the stored schema (the newest _dlt_version row), as YAML (--format json for JSON).
+trace: the last run on this machine: its steps with their times, rows per table, API calls,
+  errors, notes and skipped objects (kept in <pipelines_dir>/<name>/trace.json by every run).
+failed-jobs: what failed in the last run (resources and their errors, the run's error, objects
+  skipped with Salesforce's reason), or "no failed jobs".
+drop RESOURCE...: drop the resources' tables (with their nested tables) and wipe their state, in
+  one transaction with the new schema version and state; the next run loads them in full. Asks
+  for confirmation on a terminal; elsewhere it needs --yes.`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) < 2 {
+				return fmt.Errorf("name the pipeline and the operation, e.g. sfdlt pipeline salesforce show (operations: %s)", strings.Join(pipelineOps, ", "))
+			}
+			op := args[1]
+			switch {
+			case op == "drop" && len(args) < 3:
+				return errors.New("name the resources to drop, e.g. sfdlt pipeline salesforce drop opportunity contact (sfdlt pipeline NAME show lists them)")
+			case op != "drop" && len(args) > 2:
+				return fmt.Errorf("%s takes no further arguments, got %q", op, args[2:])
+			}
+			return nil
+		},
+		ValidArgs: pipelineOps,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			op := args[1]
+			if !contains(pipelineOps, op) {
+				return fmt.Errorf("unknown pipeline operation %q: use %s", op, strings.Join(pipelineOps, ", "))
+			}
+			if op == "schema" && format != "yaml" && format != "json" {
+				return fmt.Errorf("--format %q: use yaml or json", format)
+			}
 			f.pipelineName = args[0]
 			cfg, err := loadConfig(cmd.ErrOrStderr(), f.pipelineName)
 			if err != nil {
@@ -27,7 +71,7 @@ info: the pipeline's state as JSON, and where it is kept.`,
 				return err
 			}
 			out := cmd.OutOrStdout()
-			switch args[1] {
+			switch op {
 			case "show":
 				in, err := p.Inspect(cmd.Context(), 10)
 				if err != nil {
@@ -42,8 +86,28 @@ info: the pipeline's state as JSON, and where it is kept.`,
 				fmt.Fprintf(out, "pipeline %s: local state in %s, dataset %s on %s\n", p.Name(), p.Dir(), p.DatasetName(), p.Destination().Info().Location)
 				b, _ := json.MarshalIndent(st, "", "  ")
 				fmt.Fprintln(out, string(b))
-			default:
-				return fmt.Errorf("unknown pipeline command %q: use show or info", args[1])
+			case "schema":
+				row, err := p.StoredSchema(cmd.Context())
+				if err != nil {
+					return fmt.Errorf("%w (run the pipeline first, or check --dataset-name and --destination)", err)
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "Found schema with name %s, version %d (%s)\n", row.SchemaName, row.Version, row.VersionHash)
+				return printSchema(out, row.Schema, format)
+			case "trace", "failed-jobs":
+				tr, err := p.LastTrace()
+				if err != nil {
+					return err
+				}
+				if tr == nil {
+					return fmt.Errorf("pipeline %s has no trace in %s: it has not run on this machine (every run of sfdlt run leaves one)", p.Name(), p.Dir())
+				}
+				if op == "trace" {
+					fmt.Fprint(out, tr)
+				} else {
+					fmt.Fprint(out, tr.FailedJobs())
+				}
+			case "drop":
+				return dropResources(cmd, p, args[2:], yes)
 			}
 			return nil
 		},
@@ -51,5 +115,92 @@ info: the pipeline's state as JSON, and where it is kept.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.destination, "destination", "duckdb", "destination: duckdb or postgres")
 	fl.StringVar(&f.dataset, "dataset-name", "", "dataset (default: from the configuration)")
+	fl.BoolVar(&yes, "yes", false, "drop: do not ask for confirmation (needed when stdin is not a terminal)")
+	fl.StringVar(&format, "format", "yaml", "schema: yaml or json")
 	return cmd
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// dropResources drops the resources after a confirmation: asked on a terminal, --yes elsewhere.
+func dropResources(cmd *cobra.Command, p *sfdlt.Pipeline, resources []string, yes bool) error {
+	if !yes {
+		in := cmd.InOrStdin()
+		if !isTerminal(in) {
+			return errors.New("drop deletes tables and state and asks for confirmation, but stdin is not a terminal: add --yes to drop without asking")
+		}
+		question := fmt.Sprintf("About to drop the tables (with their nested tables) and the state of %s from dataset %s on %s. Proceed?",
+			strings.Join(resources, ", "), p.DatasetName(), p.Destination().Info().Location)
+		if !confirm(in, cmd.ErrOrStderr(), question) {
+			return errors.New("drop cancelled: nothing was dropped")
+		}
+	}
+	d, err := p.Drop(cmd.Context(), resources...)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "Pipeline %s, dataset %s: %s\n", p.Name(), p.DatasetName(), d)
+	return nil
+}
+
+// isTerminal reports whether r is a terminal.
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// confirm asks question on w and reads the answer from r: only y or yes (any case) agrees.
+func confirm(r io.Reader, w io.Writer, question string) bool {
+	fmt.Fprintf(w, "%s [y/N]: ", question)
+	line, _ := bufio.NewReader(r).ReadString('\n')
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return true
+	}
+	return false
+}
+
+// printSchema prints a stored schema (JSON) as YAML, in its own key order, or as indented JSON.
+func printSchema(w io.Writer, schemaJSON, format string) error {
+	if format == "json" {
+		var b bytes.Buffer
+		if err := json.Indent(&b, []byte(schemaJSON), "", "  "); err != nil {
+			return fmt.Errorf("the stored schema is not valid JSON: %w", err)
+		}
+		b.WriteString("\n")
+		_, err := b.WriteTo(w)
+		return err
+	}
+	// JSON is YAML: parsed into nodes it keeps its key order; with the JSON styles (flow
+	// mappings, quoted strings) cleared, the encoder writes block YAML and quotes only the
+	// strings that need it ("true", "1.5").
+	var n yaml.Node
+	if err := yaml.Unmarshal([]byte(schemaJSON), &n); err != nil {
+		return fmt.Errorf("the stored schema is not valid JSON: %w", err)
+	}
+	var plain func(*yaml.Node)
+	plain = func(n *yaml.Node) {
+		n.Style = 0
+		for _, c := range n.Content {
+			plain(c)
+		}
+	}
+	plain(&n)
+	enc := yaml.NewEncoder(w)
+	enc.SetIndent(2)
+	if err := enc.Encode(&n); err != nil {
+		return fmt.Errorf("printing the schema as YAML: %w", err)
+	}
+	return enc.Close()
 }

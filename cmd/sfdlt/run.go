@@ -28,6 +28,7 @@ type runFlags struct {
 	include      []string
 	exclude      []string
 	strict       bool
+	refresh      string
 }
 
 func newRunCmd() *cobra.Command {
@@ -57,6 +58,7 @@ The exit status is 0 only when everything loaded (skipped objects count as loade
 	fl.StringSliceVar(&f.include, "objects-include", nil, "with --all-objects, only objects whose API names match these globs, e.g. '*__c' (added to objects_include)")
 	fl.StringSliceVar(&f.exclude, "objects-exclude", nil, "with --all-objects, leave out objects whose API names match these globs, e.g. '*History' (added to objects_exclude)")
 	fl.BoolVar(&f.strict, "strict", false, "exit with status 1 when --all-objects skipped an object Salesforce refused to read")
+	fl.StringVar(&f.refresh, "refresh", "", "reset before loading, as dlt's refresh: drop_sources (every table and the state of the source), drop_resources (the selected resources' tables and state) or drop_data (their rows and state, keeping the tables)")
 	return cmd
 }
 
@@ -86,10 +88,18 @@ func newPipeline(cfg *config.Config, f runFlags, extra ...sfdlt.PipelineOption) 
 	if f.devMode {
 		opts = append(opts, sfdlt.DevMode(true))
 	}
+	if f.refresh != "" {
+		opts = append(opts, sfdlt.Refresh(sfdlt.RefreshMode(f.refresh)))
+	}
 	return cfg.Pipeline(dest, append(opts, extra...)...)
 }
 
 func runPipeline(ctx context.Context, stdout, stderr io.Writer, f runFlags) error {
+	switch sfdlt.RefreshMode(f.refresh) {
+	case "", sfdlt.DropSources, sfdlt.DropResources, sfdlt.DropData:
+	default:
+		return fmt.Errorf("--refresh %q: use %s, %s or %s", f.refresh, sfdlt.DropSources, sfdlt.DropResources, sfdlt.DropData)
+	}
 	cfg, err := loadConfig(stderr, f.pipelineName)
 	if err != nil {
 		return err

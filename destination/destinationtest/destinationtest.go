@@ -3,7 +3,7 @@
 // and the state rule, write dispositions (merge dedup and hard delete included), atomic
 // replace, schema evolution, failures that leave the dataset as it was, the pipeline lock,
 // destination.Reader (no lock, nothing created, one snapshot) and, when the destination's
-// loads implement it, destination.Pruner. Run it from a test of
+// loads implement them, destination.Pruner and destination.Dropper. Run it from a test of
 // the destination's package:
 //
 //	func TestConformance(t *testing.T) {
@@ -86,6 +86,7 @@ func Run(t *testing.T, newTarget func(t *testing.T) Target) {
 		{"PipelinesSideBySide", testSideBySide},
 		{"ReadNewDataset", testReadNew},
 		{"ReadDuringLoad", testReadDuringLoad},
+		{"DropIsAtomic", testDrop},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -41,6 +41,8 @@ type Pipeline struct {
 	// chunk holds (0: one load per run).
 	Parallelism int
 	CommitEvery int
+	// Refresh is the run's refresh mode (DropSources, DropResources, DropData), "" for none.
+	Refresh string
 }
 
 // Info says what a run loaded (see sfdlt.LoadInfo, which is made from it).
@@ -63,6 +65,21 @@ type Info struct {
 	LostCursors         int
 	Skipped             []SkippedObject
 	Notes               []string
+	// Dropped says what the run's refresh dropped (nil without one). It stands only when the
+	// run committed a load (LoadIDs): the drop commits with the first one.
+	Dropped *Dropped
+	// Steps are the stages the run went through, in order, the last one with the run's error
+	// when it failed.
+	Steps []Step
+}
+
+// Step is a stage of a run and how long it took: "sync" (the dataset opened, the state and
+// schema restored), "login", "discover", "refresh" (what to drop planned), "extract" (reading,
+// normalizing and loading overlap, chunks committed on the way) and "commit" (the last load).
+type Step struct {
+	Name              string
+	Started, Finished time.Time
+	Err               string
 }
 
 // SkippedObject is an object a whole-org load left out because Salesforce refused to read it.

@@ -34,6 +34,10 @@ type run struct {
 
 	info *Info
 	sch  *normalize.Schema
+	// raw is the schema sch owns, changed only before extraction begins (by a refresh).
+	raw *schema.Schema
+	// dropped is what the run's refresh drops in its first load (nil: no refresh).
+	dropped *Dropped
 	// state is the pipeline state the run started from; the loader owns it once it starts.
 	state  *state.Pipeline
 	sf     *client.Client
@@ -52,7 +56,9 @@ func (r *run) do(ctx context.Context) (info *Info, err error) {
 		PipelineName: p.Name, DestinationName: destInfo.Name, DestinationLocation: destInfo.Location,
 		DatasetName: p.Dataset, StartedAt: r.started, APICalls: -1,
 	}
+	r.step("sync")
 	defer func() {
+		r.endStep(err)
 		r.info.Duration = p.Now().Sub(r.started)
 		if r.sf != nil {
 			r.saveDescribes()
@@ -89,19 +95,32 @@ func (r *run) do(ctx context.Context) (info *Info, err error) {
 	if err := r.loadSchema(ctx, sess, destInfo); err != nil {
 		return r.info, err
 	}
+	if r.x.NeedsSalesforce() {
+		r.step("login")
+	}
 	if err := r.connect(ctx); err != nil {
 		return r.info, err
 	}
+	r.step("discover")
 	if err := r.x.Discover(ctx, r.sf, r.sch); err != nil {
 		return r.info, err
 	}
+	if p.Refresh != "" {
+		r.step("refresh")
+		r.dropped = planDrop(p.Refresh, r.raw, r.state, r.src.Name, r.x.Names())
+		r.info.Dropped = r.dropped
+	}
 	r.x.Restore(r.state)
+	r.step("extract")
 
 	r.loader, err = load.New(ctx, load.Config{
 		Pipeline: p.Name, Dataset: p.Dataset, Source: r.src.Name, DestinationName: destInfo.Name, Dir: p.Dir,
 		Session: sess, State: r.state, Schema: r.sch, SchemaStored: r.schemaStored,
 		CommitEvery: p.CommitEvery, Started: r.started, Now: p.Now, Logger: p.Logger, Note: r.note,
 		Committed: func(ctx context.Context, jobs []string) { r.x.DeleteBulkJobs(ctx, jobs...) },
+		Start: func(ctx context.Context, l destination.Load) error {
+			return startDrop(ctx, l, r.dropped, destInfo.Name)
+		},
 	})
 	if err != nil {
 		return r.info, err
@@ -110,6 +129,7 @@ func (r *run) do(ctx context.Context) (info *Info, err error) {
 
 	err = r.extractAll(ctx)
 	if err == nil {
+		r.step("commit")
 		err = r.loader.Commit(ctx, true)
 	}
 	if err != nil {
@@ -124,6 +144,23 @@ func (r *run) do(ctx context.Context) (info *Info, err error) {
 		r.info.Tables = append(r.info.Tables, TableRows(t))
 	}
 	return r.info, nil
+}
+
+// step ends the run's current step, if any, and begins the named one.
+func (r *run) step(name string) {
+	r.endStep(nil)
+	r.info.Steps = append(r.info.Steps, Step{Name: name, Started: r.p.Now()})
+}
+
+// endStep ends the current step with err, once.
+func (r *run) endStep(err error) {
+	if n := len(r.info.Steps); n > 0 && r.info.Steps[n-1].Finished.IsZero() {
+		s := &r.info.Steps[n-1]
+		s.Finished = r.p.Now()
+		if err != nil {
+			s.Err = err.Error()
+		}
+	}
 }
 
 // committedNote says what an error leaves behind: nothing, or the chunks committed before it.
@@ -229,7 +266,7 @@ func (r *run) loadSchema(ctx context.Context, sess destination.Session, info des
 	}
 	sch.Naming = schema.Naming{MaxLength: info.MaxIdentifierLength}
 	r.info.SchemaVersion = int64(sch.Version)
-	r.sch = normalize.NewSchema(sch)
+	r.raw, r.sch = sch, normalize.NewSchema(sch)
 	return nil
 }
 

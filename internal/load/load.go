@@ -56,6 +56,9 @@ type Config struct {
 	Logger      *slog.Logger
 	// Note records something the user should know (in the load info).
 	Note func(string)
+	// Start, when set, is called with the run's first load before anything is written to it
+	// (a refresh drops tables there); an error rolls the load back.
+	Start func(ctx context.Context, l destination.Load) error
 	// Committed is called after each commit with the Bulk jobs whose rows are now all committed,
 	// to delete them (best effort).
 	Committed func(ctx context.Context, bulkJobs []string)
@@ -94,6 +97,12 @@ func New(ctx context.Context, cfg Config) (*Loader, error) {
 	load, err := cfg.Session.Begin(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("starting the load: %w", err)
+	}
+	if cfg.Start != nil {
+		if err := cfg.Start(ctx, load); err != nil {
+			load.Rollback()
+			return nil, err
+		}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

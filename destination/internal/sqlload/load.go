@@ -197,6 +197,61 @@ func (l *Load) applyFlag(ctx context.Context, f flag) error {
 	return nil
 }
 
+var _ destination.Dropper = (*Load)(nil)
+
+// DropTables implements destination.Dropper: DROP TABLE IF EXISTS of each table, now, inside
+// the load's transaction (under the dialect's DDL lock, as any change to the dataset's tables).
+func (l *Load) DropTables(ctx context.Context, tables []string) error {
+	return l.dropOrTruncate(ctx, tables, true)
+}
+
+// TruncateTables implements destination.Dropper: DELETE of every row of each existing table,
+// now, inside the load's transaction. A DELETE rather than TRUNCATE: Postgres' TRUNCATE would
+// lock readers out of the table until the load commits, and is not transactional for readers.
+func (l *Load) TruncateTables(ctx context.Context, tables []string) error {
+	return l.dropOrTruncate(ctx, tables, false)
+}
+
+func (l *Load) dropOrTruncate(ctx context.Context, tables []string, drop bool) error {
+	l.s.mu.Lock()
+	defer l.s.mu.Unlock()
+	if err := l.check(ctx); err != nil {
+		return err
+	}
+	for _, t := range tables {
+		if _, open := l.tables[t]; open {
+			return fmt.Errorf("sqlload: table %q is open in this load; drop or empty tables before writing them", t)
+		}
+		if err := checkIdentifier(l.s.d, "table", t); err != nil {
+			return err
+		}
+	}
+	if drop && len(tables) > 0 {
+		if err := l.lockDDL(ctx); err != nil {
+			return err
+		}
+	}
+	for _, t := range tables {
+		target := l.s.d.Quote(l.s.dataset) + "." + l.s.d.Quote(t)
+		if drop {
+			if err := l.exec(ctx, fmt.Sprintf("dropping table %s.%s", l.s.dataset, t), "DROP TABLE IF EXISTS "+target); err != nil {
+				return err
+			}
+			continue
+		}
+		ok, err := l.s.reads().tableExists(ctx, t)
+		if err != nil {
+			return l.fail(err)
+		}
+		if ok {
+			if err := l.exec(ctx, fmt.Sprintf("deleting the rows of %s.%s", l.s.dataset, t), "DELETE FROM "+target); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // prune is one pending Prune call, applied at Commit after the merges and flags.
 type prune struct {
 	table string
