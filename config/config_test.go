@@ -1194,7 +1194,7 @@ func TestObjectHintsKeyErrors(t *testing.T) {
 	}{
 		{conf: table + "write_disposition = \"upsert\"\n", want: []string{"config.toml:2",
 			`sources.salesforce.objects.Invoice__c.write_disposition: expected "append", "replace" or "merge", found a string "upsert"`}},
-		{conf: table + "write_disposition = 1\n", want: []string{"sources.salesforce.objects.Invoice__c.write_disposition: expected a string, found an integer"}},
+		{conf: table + "write_disposition = 1\n", want: []string{`sources.salesforce.objects.Invoice__c.write_disposition: expected "append", "replace" or "merge", or a table such as { disposition = "merge", strategy = "delete-insert" }, found an integer`}},
 		{conf: table + "cursor = \"Last Modified\"\n", want: []string{"config.toml:2",
 			`sources.salesforce.objects.Invoice__c.cursor: expected a field name such as "LastModifiedDate", or "none" for a full read on every run`}},
 		{conf: table + "cursor = \"\"\n"}, // empty: not set
@@ -1243,7 +1243,7 @@ cursor = "none"
 `, "SOURCES__SALESFORCE__OBJECTS__INVOICE__C__NOTNULL=Name", "SOURCES__SALESFORCE__OBJECTS__CURSOR=none")
 	warnings := strings.Join(c.Warnings, "\n")
 	for _, want := range []string{
-		"config.toml:2: unknown key sources.salesforce.objects.Invoice__c.curser (did you mean cursor?): sfdlt ignores it (an object's hints are write_disposition, primary_key, merge_key, cursor, not_null)",
+		"config.toml:2: unknown key sources.salesforce.objects.Invoice__c.curser (did you mean cursor?): sfdlt ignores it (an object's hints are write_disposition, primary_key, merge_key, cursor, not_null, columns)",
 		"config.toml:3: unknown key sources.salesforce.objects.Invoice__c.write_dispositon (did you mean write_disposition?)",
 		"config.toml:5: unknown key sources.salesforce.object (did you mean objects?)",
 		"environment variable SOURCES__SALESFORCE__OBJECTS__INVOICE__C__NOTNULL is not a setting sfdlt reads (did you mean SOURCES__SALESFORCE__OBJECTS__INVOICE__C__NOT_NULL?)",
