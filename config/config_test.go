@@ -1316,7 +1316,7 @@ write_disposition = "replace"
 				Columns: contactWant.Columns, NoIncremental: true}, "opportunity": {WriteDisposition: sfdlt.Replace}},
 			origins: map[string]string{"resources.contact.cursor": "config.toml:2"}},
 		{name: "dlt's list form of columns", conf: "[sources.salesforce.resources.task]\ncolumns = [{ name = \"Subject\", nullable = false }, { name = \"WhoId\", data_type = \"text\" }]\n",
-			want: map[string]config.ResourceSettings{"task": {Columns: map[string]sfdlt.ColumnHint{"Subject": {NotNull: true}, "WhoId": {DataType: "text"}}}},
+			want:    map[string]config.ResourceSettings{"task": {Columns: map[string]sfdlt.ColumnHint{"Subject": {NotNull: true}, "WhoId": {DataType: "text"}}}},
 			origins: map[string]string{"resources.task.columns": "config.toml:2"}},
 		{name: "an empty table sets nothing", conf: "[sources.salesforce.resources.contact]\n"},
 	}
