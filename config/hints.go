@@ -128,7 +128,7 @@ func (o *ObjectSettings) setDispositionTable(h hit, t map[string]any) (string, e
 		if slices.Contains(known, k) {
 			continue
 		}
-		kh, _ := h.child(t, k)
+		kh := h.at(k, t[k])
 		fix := fmt.Sprintf("its keys are %s", strings.Join(known, ", "))
 		if w != sfdlt.Merge {
 			fix = fmt.Sprintf("a %s disposition's table takes only disposition", w)
@@ -182,7 +182,7 @@ func (o *ObjectSettings) setColumns(h hit) (string, error) {
 	switch v := h.raw.(type) {
 	case map[string]any:
 		for _, name := range sortedKeys(v) {
-			ch, _ := h.child(v, name)
+			ch := h.at(name, v[name])
 			t, ok := v[name].(map[string]any)
 			if !ok {
 				return "", ch.valueError(false, "a table of the column's hints", fmt.Sprintf(`write %s = { nullable = false } (hints: %s)`, name, strings.Join(columnKeys, ", ")))
@@ -323,13 +323,18 @@ func (h hit) child(t map[string]any, key string) (hit, bool) {
 	if s, isString := v.(string); !ok || (isString && s == "") {
 		return hit{}, false
 	}
+	return h.at(key, v), true
+}
+
+// at is the value v of key in the table h found, as a hit of its own (see child).
+func (h hit) at(key string, v any) hit {
 	c := h
 	c.raw = v
 	c.path = append(slices.Clone(h.path), key)
 	if h.file != nil && h.file.lines[joinPath(c.path)] > 0 {
 		c.origin = h.file.origin(c.path)
 	}
-	return c, true
+	return c
 }
 
 // envLiteral reads the value of a variable written as a JSON object or array, or as a TOML
