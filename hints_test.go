@@ -24,10 +24,13 @@ func testContactMergedByConfigHints(t *testing.T, e *env) {
 	creds := e.srv.Credentials()
 	environ := []string{"SOURCES__SALESFORCE__USER_NAME=" + creds.UserName, "SOURCES__SALESFORCE__PASSWORD=" + creds.Password,
 		"SOURCES__SALESFORCE__SECURITY_TOKEN=" + creds.SecurityToken, "SOURCES__SALESFORCE__LOGIN_URL=" + e.srv.URL()}
-	const columns = `
+	// not_null and a column's own hints on one column (Name) both hold.
+	const columns = `not_null = ["Name"]
+
 [sources.salesforce.resources.contact.columns]
 LastName = { nullable = false }
 IsEmailBounced = { data_type = "text" }
+Name = { data_type = "text" }
 `
 	source := func() *sfdlt.Source {
 		t.Helper()
@@ -39,7 +42,7 @@ IsEmailBounced = { data_type = "text" }
 	}
 
 	// 1. As dlt's source has it: replaced, read in full.
-	writeDlt(t, e.dir, "config.toml", columns)
+	writeDlt(t, e.dir, "config.toml", "[sources.salesforce.resources.contact]\n"+columns)
 	e.srv.ResetCalls()
 	info := e.run(source())
 	if qs := contactReads(e.srv); len(qs) != 1 || strings.Contains(qs[0], "WHERE") {
@@ -112,8 +115,8 @@ write_disposition = { disposition = "merge", strategy = "delete-insert" }
 			t.Errorf("%s %v = %d, want %d", c.query, c.args, got, c.want)
 		}
 	}
-	// The column hints reached the table: LastName NOT NULL, IsEmailBounced text.
-	for col, want := range map[string]string{"last_name": "NO", "is_email_bounced": "YES"} {
+	// The column hints reached the table: LastName and Name NOT NULL, IsEmailBounced text.
+	for col, want := range map[string]string{"last_name": "NO", "name": "NO", "is_email_bounced": "YES", "first_name": "YES"} {
 		if got := e.columnInfo("contact", col, "is_nullable"); got != want {
 			t.Errorf("contact.%s is_nullable %q, want %q", col, got, want)
 		}
