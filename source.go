@@ -44,6 +44,24 @@ var standardResources = []struct {
 	{"event", "Event", true},
 }
 
+// StandardResource is one of the 15 standard resources NewSource makes: its name (also its
+// table's), the Salesforce object it reads, and whether it is merged on Id, incrementally on
+// SystemModstamp (else it is replaced on every run).
+type StandardResource struct {
+	Name, Object string
+	Merge        bool
+}
+
+// StandardResources lists the standard resources NewSource makes, in the order dlt's Salesforce
+// source defines them, so that configuration can check resource names without a source.
+func StandardResources() []StandardResource {
+	out := make([]StandardResource, len(standardResources))
+	for i, std := range standardResources {
+		out[i] = StandardResource{Name: std.name, Object: std.object, Merge: std.incremental}
+	}
+	return out
+}
+
 // Source is the Salesforce source: an org to log in to and the resources to load from it. It
 // does no I/O until a pipeline runs it. A Source is not modified by a run and may be reused.
 type Source struct {

@@ -86,3 +86,20 @@ func TestAddObjectAndResourceErrors(t *testing.T) {
 		t.Errorf("duplicate resource: %v", s3.Err())
 	}
 }
+
+func TestStandardResourcesListed(t *testing.T) {
+	s := testSource(t)
+	std := StandardResources()
+	if len(std) != len(s.ResourceNames()) {
+		t.Fatalf("StandardResources lists %d, NewSource makes %d", len(std), len(s.ResourceNames()))
+	}
+	for i, want := range std {
+		r, err := s.Resource(want.Name)
+		if err != nil || s.ResourceNames()[i] != want.Name {
+			t.Fatalf("%d: %+v is not NewSource's resource %d (%v)", i, want, i, err)
+		}
+		if r.Object() != want.Object || (r.WriteDisposition() == Merge) != want.Merge {
+			t.Errorf("%s: object %s, disposition %s; StandardResources says %+v", want.Name, r.Object(), r.WriteDisposition(), want)
+		}
+	}
+}

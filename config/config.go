@@ -80,6 +80,7 @@ func (s Settings) clone() Settings {
 	s.Source.ObjectsInclude = slices.Clone(s.Source.ObjectsInclude)
 	s.Source.ObjectsExclude = slices.Clone(s.Source.ObjectsExclude)
 	s.Source.Objects = cloneObjects(s.Source.Objects)
+	s.Source.Resources = cloneObjects(s.Source.Resources)
 	s.Pipeline.CommitEvery = clonePtr(s.Pipeline.CommitEvery)
 	return s
 }
@@ -133,17 +134,20 @@ type found struct {
 //     sources.<key>, <key> for the other source settings (domain, login_url, api_version,
 //     is_production, include_formula_fields, all_objects, objects_include, ...);
 //     sources.salesforce.objects.<Object>.<key> for an object's hints (write_disposition,
-//     primary_key, merge_key, cursor, not_null), the object's API name matched regardless of
-//     case; destination.<name>.credentials, destination.credentials, credentials for
-//     destinations.
+//     primary_key, merge_key, cursor, not_null, columns), the object's API name matched
+//     regardless of case; sources.salesforce.resources.<resource>.<key> for the same hints of a
+//     standard resource, named as dlt names it (contact); destination.<name>.credentials,
+//     destination.credentials, credentials for destinations.
 //
 // An environment variable is the path upper-cased and joined by "__":
 // sources.salesforce.password is SOURCES__SALESFORCE__PASSWORD,
 // sources.salesforce.objects.Invoice__c.cursor is SOURCES__SALESFORCE__OBJECTS__INVOICE__C__CURSOR
-// (an object named only by variables is found when Load knows the whole environment, that is
-// unless only Options.LookupEnv is given). A list (objects_include, primary_key, ...) is a TOML
-// array, or a string: in a file a list of one, in a variable a comma-separated list
-// ("*__c,Opportunity*") or a JSON array. Empty values (an empty variable, password = "") count
+// (an object or resource named only by variables is found when Load knows the whole environment,
+// that is unless only Options.LookupEnv is given). A list (objects_include, primary_key, ...) is a
+// TOML array, or a string: in a file a list of one, in a variable a comma-separated list
+// ("*__c,Opportunity*") or a JSON array. A table (write_disposition's table form, columns) is, in
+// a variable, a JSON object or a TOML inline table, as dlt reads them:
+// SOURCES__SALESFORCE__RESOURCES__CONTACT__WRITE_DISPOSITION='{disposition = "merge"}'. Empty values (an empty variable, password = "") count
 // as not set.
 //
 // Files that do not exist are skipped. Load fails on unreadable files, TOML syntax errors
@@ -266,7 +270,8 @@ func (c *Config) Settings() Settings {
 // Origin tells where the named setting came from ("env SOURCES__SALESFORCE__PASSWORD",
 // "/home/me/project/.dlt/secrets.toml:3", "default"), for messages. Names are the short
 // Salesforce keys (password, domain, ...), objects.<Object>.<key> for an object's hints (the
-// object spelled as in Settings().Source.Objects), the pipeline settings (pipeline_name, ...),
+// object spelled as in Settings().Source.Objects), resources.<resource>.<key> for a resource's,
+// the pipeline settings (pipeline_name, ...),
 // destination.<name>.credentials and destination.duckdb.memory_limit.
 func (c *Config) Origin(name string) (string, bool) {
 	if c == nil || c.st == nil {
@@ -300,13 +305,18 @@ func (c *Config) String() string {
 		show(k.name)
 	}
 	for _, k := range salesforceKeys {
-		if k.kind != kindObjects {
+		tables, setting := s.settings.Source.Objects, objectSetting
+		switch k.kind {
+		case kindObjects:
+		case kindResources:
+			tables, setting = s.settings.Source.Resources, resourceSetting
+		default:
 			show(k.name)
 			continue
 		}
-		for _, object := range slices.Sorted(maps.Keys(s.settings.Source.Objects)) {
+		for _, table := range slices.Sorted(maps.Keys(tables)) {
 			for _, key := range objectKeys {
-				show(objectSetting(object, key.name))
+				show(setting(table, key.name))
 			}
 		}
 	}

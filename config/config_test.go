@@ -1228,7 +1228,7 @@ func TestObjectHintsKeyErrors(t *testing.T) {
 	}{
 		{conf: table + "write_disposition = \"upsert\"\n", want: []string{"config.toml:2",
 			`sources.salesforce.objects.Invoice__c.write_disposition: expected "append", "replace" or "merge", found a string "upsert"`}},
-		{conf: table + "write_disposition = 1\n", want: []string{"sources.salesforce.objects.Invoice__c.write_disposition: expected a string, found an integer"}},
+		{conf: table + "write_disposition = 1\n", want: []string{`sources.salesforce.objects.Invoice__c.write_disposition: expected "append", "replace" or "merge", or a table such as { disposition = "merge", strategy = "delete-insert" }, found an integer`}},
 		{conf: table + "cursor = \"Last Modified\"\n", want: []string{"config.toml:2",
 			`sources.salesforce.objects.Invoice__c.cursor: expected a field name such as "LastModifiedDate", or "none" for a full read on every run`}},
 		{conf: table + "cursor = \"\"\n"}, // empty: not set
@@ -1277,7 +1277,7 @@ cursor = "none"
 `, "SOURCES__SALESFORCE__OBJECTS__INVOICE__C__NOTNULL=Name", "SOURCES__SALESFORCE__OBJECTS__CURSOR=none")
 	warnings := strings.Join(c.Warnings, "\n")
 	for _, want := range []string{
-		"config.toml:2: unknown key sources.salesforce.objects.Invoice__c.curser (did you mean cursor?): sfdlt ignores it (an object's hints are write_disposition, primary_key, merge_key, cursor, not_null)",
+		"config.toml:2: unknown key sources.salesforce.objects.Invoice__c.curser (did you mean cursor?): sfdlt ignores it (an object's hints are write_disposition, primary_key, merge_key, cursor, not_null, columns)",
 		"config.toml:3: unknown key sources.salesforce.objects.Invoice__c.write_dispositon (did you mean write_disposition?)",
 		"config.toml:5: unknown key sources.salesforce.object (did you mean objects?)",
 		"environment variable SOURCES__SALESFORCE__OBJECTS__INVOICE__C__NOTNULL is not a setting sfdlt reads (did you mean SOURCES__SALESFORCE__OBJECTS__INVOICE__C__NOT_NULL?)",
@@ -1294,5 +1294,239 @@ cursor = "none"
 	want := map[string]config.ObjectSettings{"Invoice__c": {PrimaryKey: []string{"Id"}}}
 	if got := c.Settings().Source.Objects; !reflect.DeepEqual(got, want) {
 		t.Errorf("objects %+v, want %+v", got, want)
+	}
+}
+
+func TestResourceHintsKeys(t *testing.T) {
+	const contact = `[sources.salesforce.resources.contact]
+write_disposition = { disposition = "merge", strategy = "delete-insert" }
+not_null = ["LastName"]
+
+[sources.salesforce.resources.contact.columns]
+Email = { data_type = "text", nullable = false }
+lead_source = { dedup_sort = "desc", unique = true }
+
+[sources.salesforce.resources.opportunity]
+write_disposition = "replace"
+`
+	contactWant := config.ResourceSettings{WriteDisposition: sfdlt.Merge, MergeStrategy: "delete-insert", NotNull: []string{"LastName"},
+		Columns: map[string]sfdlt.ColumnHint{"Email": {DataType: "text", NotNull: true}, "lead_source": {DedupSort: "desc", Unique: true}}}
+	tests := []struct {
+		name, conf string
+		env        []string
+		want       map[string]config.ResourceSettings
+		origins    map[string]string // Origin name -> suffix of its origin
+		shown      []string          // lines of String
+	}{
+		{name: "toml", conf: contact,
+			want: map[string]config.ResourceSettings{"contact": contactWant, "opportunity": {WriteDisposition: sfdlt.Replace}},
+			origins: map[string]string{"resources.contact.write_disposition": "config.toml:2", "resources.contact.columns": "config.toml:5",
+				"resources.opportunity.write_disposition": "config.toml:10"},
+			shown: []string{`sources.salesforce.resources.contact.write_disposition = "merge, strategy delete-insert" (`,
+				`sources.salesforce.resources.contact.columns = "Email: data_type text, nullable false; lead_source: dedup_sort desc, unique true" (`}},
+		{name: "env", env: []string{"SOURCES__SALESFORCE__RESOURCES__CONTACT__WRITE_DISPOSITION=merge",
+			"SOURCES__SALESFORCE__RESOURCES__LEAD__CURSOR=LastModifiedDate", "SOURCES__SALESFORCE__RESOURCES__LEAD__PRIMARY_KEY=Id",
+			`SOURCES__SALESFORCE__RESOURCES__LEAD__COLUMNS={"Email": {"nullable": false, "data_type": "text"}}`,
+			`SOURCES__SALESFORCE__RESOURCES__ACCOUNT__WRITE_DISPOSITION={"disposition": "append"}`},
+			want: map[string]config.ResourceSettings{
+				"contact": {WriteDisposition: sfdlt.Merge},
+				"lead":    {PrimaryKey: []string{"Id"}, Cursor: "LastModifiedDate", Columns: map[string]sfdlt.ColumnHint{"Email": {DataType: "text", NotNull: true}}},
+				"account": {WriteDisposition: sfdlt.Append},
+			},
+			origins: map[string]string{"resources.lead.columns": "env SOURCES__SALESFORCE__RESOURCES__LEAD__COLUMNS"},
+			shown:   []string{`sources.salesforce.resources.account.write_disposition = "append" (env SOURCES__SALESFORCE__RESOURCES__ACCOUNT__WRITE_DISPOSITION)`}},
+		{name: "env TOML literals, as dlt reads them", env: []string{
+			`SOURCES__SALESFORCE__RESOURCES__CONTACT__WRITE_DISPOSITION={disposition = "merge", strategy = "delete-insert"}`,
+			`SOURCES__SALESFORCE__RESOURCES__CONTACT__COLUMNS=[{name = "Email", nullable = false}]`},
+			want: map[string]config.ResourceSettings{"contact": {WriteDisposition: sfdlt.Merge, MergeStrategy: "delete-insert",
+				Columns: map[string]sfdlt.ColumnHint{"Email": {NotNull: true}}}}},
+		{name: "env wins", conf: contact, env: []string{"SOURCES__SALESFORCE__RESOURCES__CONTACT__WRITE_DISPOSITION=append"},
+			want: map[string]config.ResourceSettings{"contact": {WriteDisposition: sfdlt.Append, NotNull: []string{"LastName"}, Columns: contactWant.Columns},
+				"opportunity": {WriteDisposition: sfdlt.Replace}},
+			origins: map[string]string{"resources.contact.write_disposition": "env SOURCES__SALESFORCE__RESOURCES__CONTACT__WRITE_DISPOSITION",
+				"resources.contact.not_null": "config.toml:3"}},
+		{name: "pipeline section wins", conf: "[salesforce.sources.salesforce.resources.contact]\ncursor = \"none\"\n" + contact,
+			want: map[string]config.ResourceSettings{"contact": {WriteDisposition: sfdlt.Merge, MergeStrategy: "delete-insert", NotNull: []string{"LastName"},
+				Columns: contactWant.Columns, NoIncremental: true}, "opportunity": {WriteDisposition: sfdlt.Replace}},
+			origins: map[string]string{"resources.contact.cursor": "config.toml:2"}},
+		{name: "dlt's list form of columns", conf: "[sources.salesforce.resources.task]\ncolumns = [{ name = \"Subject\", nullable = false }, { name = \"WhoId\", data_type = \"text\" }]\n",
+			want:    map[string]config.ResourceSettings{"task": {Columns: map[string]sfdlt.ColumnHint{"Subject": {NotNull: true}, "WhoId": {DataType: "text"}}}},
+			origins: map[string]string{"resources.task.columns": "config.toml:2"}},
+		{name: "an empty table sets nothing", conf: "[sources.salesforce.resources.contact]\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := loadConfigText(t, tt.conf, append(tt.env, sfCreds...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(c.Warnings) > 0 {
+				t.Errorf("warnings: %q", c.Warnings)
+			}
+			if got := c.Settings().Source.Resources; !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("resources\n%+v\nwant\n%+v", got, tt.want)
+			}
+			for name, want := range tt.origins {
+				if o, _ := c.Origin(name); !strings.HasSuffix(o, want) {
+					t.Errorf("%s comes from %q, want %q", name, o, want)
+				}
+			}
+			for _, line := range tt.shown {
+				if !strings.Contains(c.String(), line) {
+					t.Errorf("String lacks %q:\n%s", line, c)
+				}
+			}
+			mustSource(t, c)
+		})
+	}
+
+	// Settings returns a copy.
+	c := mustLoad(t, contact)
+	c.Settings().Source.Resources["contact"].Columns["Email"] = sfdlt.ColumnHint{}
+	if got := c.Settings().Source.Resources["contact"].Columns["Email"]; !got.NotNull {
+		t.Errorf("changing what Settings returned changed the configuration: %+v", got)
+	}
+}
+
+// TestResourceHintsApplied: Source applies the hints to the standard resources; a resource made
+// merge without a key or cursor is merged on Id, incrementally on SystemModstamp, and one made
+// replace without a cursor is read in full.
+func TestResourceHintsApplied(t *testing.T) {
+	type res struct {
+		disposition sfdlt.WriteDisposition
+		pk          string
+		cursor      string // "" not incremental
+	}
+	for _, tt := range []struct {
+		name, conf string
+		want       map[string]res
+	}{
+		{name: "merge alone", conf: "[sources.salesforce.resources.contact]\nwrite_disposition = \"merge\"\n",
+			want: map[string]res{"contact": {sfdlt.Merge, "id", "SystemModstamp"}, "lead": {sfdlt.Replace, "", ""}}},
+		{name: "merge, table form", conf: "[sources.salesforce.resources.contact]\nwrite_disposition = { disposition = \"merge\" }\n",
+			want: map[string]res{"contact": {sfdlt.Merge, "id", "SystemModstamp"}}},
+		{name: "merge with its own key and cursor", conf: "[sources.salesforce.resources.lead]\nwrite_disposition = \"merge\"\nprimary_key = [\"Email\"]\ncursor = \"LastModifiedDate\"\n",
+			want: map[string]res{"lead": {sfdlt.Merge, "email", "LastModifiedDate"}}},
+		{name: "merge read in full", conf: "[sources.salesforce.resources.campaign]\nwrite_disposition = \"merge\"\ncursor = \"none\"\n",
+			want: map[string]res{"campaign": {sfdlt.Merge, "id", ""}}},
+		{name: "replace reads in full", conf: "[sources.salesforce.resources.opportunity]\nwrite_disposition = \"replace\"\n",
+			want: map[string]res{"opportunity": {sfdlt.Replace, "id", ""}, "account": {sfdlt.Merge, "id", "SystemModstamp"}}},
+		{name: "append keeps the cursor", conf: "[sources.salesforce.resources.task]\nwrite_disposition = \"append\"\n",
+			want: map[string]res{"task": {sfdlt.Append, "id", "SystemModstamp"}}},
+		{name: "cursor alone", conf: "[sources.salesforce.resources.event]\ncursor = \"CreatedDate\"\n",
+			want: map[string]res{"event": {sfdlt.Merge, "id", "CreatedDate"}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			src := mustSource(t, mustLoad(t, tt.conf, sfCreds...))
+			for name, want := range tt.want {
+				r, err := src.Resource(name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := res{r.WriteDisposition(), strings.Join(r.PrimaryKey(), ","), ""}
+				if r.Incremental() != nil {
+					got.cursor = r.Incremental().CursorPath
+				}
+				if got != want {
+					t.Errorf("%s: %+v, want %+v", name, got, want)
+				}
+			}
+		})
+	}
+}
+
+func TestResourceHintsKeyErrors(t *testing.T) {
+	const table = "[sources.salesforce.resources.contact]\n"
+	for _, bad := range []struct {
+		conf string
+		env  []string
+		want []string // all in the error
+	}{
+		{conf: "[sources.salesforce.resources.contacts]\nwrite_disposition = \"merge\"\n", want: []string{"config.toml:1",
+			`sources.salesforce.resources.contacts: "contacts" is not a resource of the salesforce source: its resources are sf_user, user_role, opportunity, opportunity_line_item, opportunity_contact_role, account, contact, lead, campaign, campaign_member, product_2, pricebook_2, pricebook_entry, task, event.`,
+			"Any other object, custom ones too, takes its hints in a table named after its API name, such as [sources.salesforce.objects.Invoice__c]"}},
+		{conf: "[sources.salesforce.resources.Product2]\ncursor = \"none\"\n", want: []string{`"Product2" is not a resource of the salesforce source (did you mean product_2?)`}},
+		{conf: "[sources.salesforce.resources.Contact]\ncursor = \"none\"\n", want: []string{`"Contact" is not a resource of the salesforce source (did you mean contact?)`}},
+		{conf: "[sources.salesforce.resources.Invoice__c]\ncursor = \"none\"\n", want: []string{`"Invoice__c" is not a resource`, "[sources.salesforce.objects.Invoice__c]"}},
+		{conf: table + "write_disposition = { disposition = \"merge\", strategy = \"scd3\" }\n", want: []string{"config.toml:2",
+			`sources.salesforce.resources.contact.write_disposition.strategy: expected one of the merge strategies sfdlt has: "delete-insert", found a string "scd3"`}},
+		{conf: table + "[sources.salesforce.resources.contact.write_disposition]\ndisposition = \"merge\"\n\nstrategy = \"upsert\"\n", want: []string{"config.toml:5",
+			`sources.salesforce.resources.contact.write_disposition.strategy: expected one of the merge strategies sfdlt has: "delete-insert", found a string "upsert"`}},
+		{conf: table + "write_disposition = { disposition = \"replace\", strategy = \"delete-insert\" }\n", want: []string{"config.toml:2",
+			`write_disposition.strategy: a strategy belongs to disposition "merge", and this one is "replace"`}},
+		{conf: table + "write_disposition = { strategy = \"delete-insert\" }\n", want: []string{"config.toml:2",
+			"sources.salesforce.resources.contact.write_disposition: the table names no disposition"}},
+		{conf: table + "write_disposition = { disposition = \"upsert\" }\n", want: []string{
+			`sources.salesforce.resources.contact.write_disposition.disposition: expected "append", "replace" or "merge", found a string "upsert"`}},
+		{conf: table + "write_disposition = { disposition = \"merge\", validity_column_names = [\"a\", \"b\"] }\n", want: []string{"config.toml:2",
+			`sources.salesforce.resources.contact.write_disposition.validity_column_names: write_disposition has no key "validity_column_names" here: its keys are disposition, strategy`}},
+		{conf: table + "write_disposition = [\"merge\"]\n", want: []string{"config.toml:2", `expected "append", "replace" or "merge", or a table such as`}},
+		{conf: table + "columns = { Email = { data_type = \"varchar\" } }\n", want: []string{"config.toml:2",
+			`sources.salesforce.resources.contact.columns.Email.data_type: expected a dlt data type: text, bigint, double, decimal, bool, timestamp, date, time, json, binary, found a string "varchar"`}},
+		{conf: table + "[sources.salesforce.resources.contact.columns.Email]\ndata_type = \"text\"\nnullable = \"perhaps\"\n", want: []string{"config.toml:4",
+			"sources.salesforce.resources.contact.columns.Email.nullable: expected true or false"}},
+		{conf: table + "columns = { Email = { precision = 10 } }\n", want: []string{
+			`sources.salesforce.resources.contact.columns.Email.precision: sfdlt applies no column hint "precision": the hints it applies are data_type, nullable, primary_key, merge_key, unique, hard_delete, dedup_sort`}},
+		{conf: table + "columns = { Email = { dedup_sort = \"up\" } }\n", want: []string{`columns.Email.dedup_sort: expected "asc" or "desc"`}},
+		{conf: table + "columns = { Email = \"text\" }\n", want: []string{"sources.salesforce.resources.contact.columns.Email: expected a table of the column's hints, found a string"}},
+		{conf: table + "columns = { \"E mail\" = { nullable = false } }\n", want: []string{`"E mail" is not a column name`}},
+		{conf: table + "columns = { Email = { nullable = false }, email = { unique = true } }\n", want: []string{"Email and email are the same column (email)"}},
+		{conf: table + "columns = {}\n", want: []string{"sources.salesforce.resources.contact.columns: no column is given"}},
+		{conf: table + "columns = [{ nullable = false }]\n", want: []string{"config.toml:2", "expected a list of tables that each name a column, found a table with no name"}},
+		{conf: table + "columns = [\"Email\"]\n", want: []string{"found a list holding a string"}},
+		{conf: table + "not_null = [\"Email\"]\ncolumns = { email = { nullable = true } }\n", want: []string{"config.toml:3",
+			"sources.salesforce.resources.contact.columns.email.nullable: the column is nullable here, but not_null lists Email"}},
+		{conf: table + "cursor = \"none\"\n[sources.salesforce.objects.CONTACT]\nprimary_key = \"Id\"\n", want: []string{"config.toml:2",
+			"sources.salesforce.resources.contact and sources.salesforce.objects.CONTACT (", "config.toml:4) both give hints to Contact"}},
+		{conf: "[sources.salesforce]\nresources = [\"contact\"]\n", want: []string{"config.toml:2", "sources.salesforce.resources: expected a table per resource, found a list"}},
+		{conf: "[sources.salesforce.resources]\ncontact = \"merge\"\n", want: []string{"sources.salesforce.resources.contact: expected a table of the resource's hints, found a string"}},
+		{env: []string{"SOURCES__SALESFORCE__RESOURCES__CONTACTS__WRITE_DISPOSITION=merge"}, want: []string{
+			`env SOURCES__SALESFORCE__RESOURCES__CONTACTS__WRITE_DISPOSITION: sources.salesforce.resources.contacts: "contacts" is not a resource of the salesforce source`}},
+		{env: []string{"SOURCES__SALESFORCE__RESOURCES__CONTACT__WRITE_DISPOSITION={disposition: merge}"}, want: []string{
+			"env SOURCES__SALESFORCE__RESOURCES__CONTACT__WRITE_DISPOSITION: sources.salesforce.resources.contact.write_disposition: the value is neither JSON nor a TOML inline table or array",
+			`SOURCES__SALESFORCE__RESOURCES__CONTACT__WRITE_DISPOSITION='{ disposition = "merge", strategy = "delete-insert" }'`}},
+		{env: []string{`SOURCES__SALESFORCE__RESOURCES__CONTACT__WRITE_DISPOSITION={"disposition": "merge", "strategy": "scd9"}`}, want: []string{
+			`env SOURCES__SALESFORCE__RESOURCES__CONTACT__WRITE_DISPOSITION: sources.salesforce.resources.contact.write_disposition.strategy: expected one of the merge strategies sfdlt has: "delete-insert", found the value "scd9"`}},
+		{env: []string{`SOURCES__SALESFORCE__RESOURCES__CONTACT__COLUMNS={"Email": {"nullable": "no way"}}`}, want: []string{
+			"env SOURCES__SALESFORCE__RESOURCES__CONTACT__COLUMNS: sources.salesforce.resources.contact.columns.Email.nullable: expected true or false"}},
+		// Every malformed value is reported, not only the first.
+		{conf: table + "write_disposition = \"upsert\"\ncolumns = { Email = { x = 1 } }\n[sources.salesforce.resources.leads]\ncursor = \"none\"\n",
+			want: []string{"3 invalid value(s)"}},
+	} {
+		_, err := loadConfigText(t, bad.conf, bad.env...)
+		for _, want := range bad.want {
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("%q %q: %v, want an error with %q", bad.conf, bad.env, err, want)
+			}
+		}
+	}
+}
+
+func TestResourceHintsTypoWarnings(t *testing.T) {
+	c := mustLoad(t, `[sources.salesforce.resources.contact]
+write_dispositon = "merge"
+cursor = "none"
+[sources.salesforce.resource.lead]
+cursor = "none"
+`, "SOURCES__SALESFORCE__RESOURCES__CONTACT__PRIMARYKEY=Id", "SOURCES__SALESFORCE__RESOURCES__CONTACT__COLUMNS__EMAIL__NULLABLE=false",
+		"SOURCES__SALESFORCE__RESOURCES__CONTACT=merge")
+	warnings := strings.Join(c.Warnings, "\n")
+	for _, want := range []string{
+		"config.toml:2: unknown key sources.salesforce.resources.contact.write_dispositon (did you mean write_disposition?): sfdlt ignores it (a resource's hints are write_disposition, primary_key, merge_key, cursor, not_null, columns)",
+		"config.toml:4: unknown key sources.salesforce.resource (did you mean resources?)",
+		"environment variable SOURCES__SALESFORCE__RESOURCES__CONTACT__PRIMARYKEY is not a setting sfdlt reads (did you mean SOURCES__SALESFORCE__RESOURCES__CONTACT__PRIMARY_KEY?)",
+		`environment variable SOURCES__SALESFORCE__RESOURCES__CONTACT__COLUMNS__EMAIL__NULLABLE is not a setting sfdlt reads: columns is set whole, as a JSON object or a TOML inline table, such as SOURCES__SALESFORCE__RESOURCES__CONTACT__COLUMNS='{ Email = { data_type = "text", nullable = false } }'`,
+		"environment variable SOURCES__SALESFORCE__RESOURCES__CONTACT is not a setting sfdlt reads: a resource's hint is SOURCES__SALESFORCE__RESOURCES__<RESOURCE>__<KEY>, such as SOURCES__SALESFORCE__RESOURCES__CONTACT__WRITE_DISPOSITION",
+	} {
+		if !strings.Contains(warnings, want) {
+			t.Errorf("warnings lack %q:\n%s", want, warnings)
+		}
+	}
+	if len(c.Warnings) != 5 {
+		t.Errorf("%d warnings, want 5:\n%s", len(c.Warnings), warnings)
+	}
+	want := map[string]config.ResourceSettings{"contact": {NoIncremental: true}}
+	if got := c.Settings().Source.Resources; !reflect.DeepEqual(got, want) {
+		t.Errorf("resources %+v, want %+v", got, want)
 	}
 }

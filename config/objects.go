@@ -8,6 +8,7 @@ import (
 
 	"github.com/sfdlt/sfdlt"
 	"github.com/sfdlt/sfdlt/client"
+	"github.com/sfdlt/sfdlt/schema"
 )
 
 // ObjectSettings are the hints of one Salesforce object, as dlt's apply_hints sets them, from
@@ -25,6 +26,13 @@ type ObjectSettings struct {
 	// NoIncremental is cursor = "none": the object is read in full on every run.
 	NoIncremental bool
 	NotNull       []string // not_null: columns that must never be null
+	// MergeStrategy is the strategy of write_disposition's table form ({ disposition =
+	// "merge", strategy = "delete-insert" }, dlt's dict form); "" when none is named, which is
+	// dlt's default, delete-insert.
+	MergeStrategy string
+	// Columns are columns: column hints by column (or field) name, as dlt's columns hint takes
+	// them (data_type, nullable, primary_key, merge_key, unique, hard_delete, dedup_sort).
+	Columns map[string]sfdlt.ColumnHint
 }
 
 // objectKeys are the keys of an object's table, in the order String shows them.
@@ -34,6 +42,7 @@ var objectKeys = []keySpec{
 	{name: "merge_key", kind: kindList},
 	{name: "cursor"},
 	{name: "not_null", kind: kindList},
+	{name: "columns"}, // after not_null: a column's nullable = true is checked against it
 }
 
 // objectsPath is where the objects' tables are: sources.salesforce.objects (and, as for every
@@ -55,6 +64,19 @@ func (o ObjectSettings) hints() sfdlt.Hints {
 	if o.Cursor != "" {
 		h.Incremental = sfdlt.NewIncremental(o.Cursor, nil)
 	}
+	if len(o.Columns) > 0 {
+		// A column's hint replaces what not_null set on it (see sfdlt.Resource.ApplyHints):
+		// carry not_null into it.
+		notNull := map[string]bool{}
+		for _, c := range o.NotNull {
+			notNull[schema.NormalizeIdentifier(c)] = true
+		}
+		h.Columns = make(map[string]sfdlt.ColumnHint, len(o.Columns))
+		for name, c := range o.Columns {
+			c.NotNull = c.NotNull || notNull[schema.NormalizeIdentifier(name)]
+			h.Columns[name] = c
+		}
+	}
 	return h
 }
 
@@ -62,6 +84,7 @@ func (o ObjectSettings) clone() ObjectSettings {
 	o.PrimaryKey = slices.Clone(o.PrimaryKey)
 	o.MergeKey = slices.Clone(o.MergeKey)
 	o.NotNull = slices.Clone(o.NotNull)
+	o.Columns = maps.Clone(o.Columns)
 	return o
 }
 
@@ -95,21 +118,9 @@ func (c *Config) resolveObjects() []error {
 	s := c.st
 	names, errs := c.objectNames()
 	for _, name := range names {
-		var o ObjectSettings
-		set := false
-		for _, k := range objectKeys {
-			h, ok := s.findObjectKey(name, k.name)
-			if !ok {
-				continue
-			}
-			shown, err := o.set(k, h)
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			set = true
-			c.set(objectSetting(name, k.name), h, shown, false)
-		}
+		o, set, es := c.resolveHints(func(key string) (hit, bool) { return s.findObjectKey(name, key) },
+			func(key string) string { return objectSetting(name, key) })
+		errs = append(errs, es...)
 		if set {
 			if s.settings.Source.Objects == nil {
 				s.settings.Source.Objects = map[string]ObjectSettings{}
@@ -120,6 +131,25 @@ func (c *Config) resolveObjects() []error {
 	return errs
 }
 
+// resolveHints resolves the keys of one table of hints (an object's or a resource's): find looks
+// a key up, setting names it for Origin and String. set reports whether any key was set.
+func (c *Config) resolveHints(find func(key string) (hit, bool), setting func(key string) string) (o ObjectSettings, set bool, errs []error) {
+	for _, k := range objectKeys {
+		h, ok := find(k.name)
+		if !ok {
+			continue
+		}
+		shown, err := o.set(k, h)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		set = true
+		c.set(setting(k.name), h, shown, false)
+	}
+	return o, set, errs
+}
+
 // set parses the value h of the object key k into o, returning it as String shows it.
 func (o *ObjectSettings) set(k keySpec, h hit) (string, error) {
 	name := k.name
@@ -128,16 +158,9 @@ func (o *ObjectSettings) set(k keySpec, h hit) (string, error) {
 	}
 	switch name {
 	case "write_disposition":
-		v, err := h.asString(false)
-		if err != nil {
-			return "", err
-		}
-		switch w := sfdlt.WriteDisposition(strings.ToLower(strings.TrimSpace(v))); w {
-		case sfdlt.Append, sfdlt.Replace, sfdlt.Merge:
-			o.WriteDisposition = w
-			return string(w), nil
-		}
-		return "", h.valueError(false, `"append", "replace" or "merge"`, `write write_disposition = "merge" (or "append", "replace")`)
+		return o.setDisposition(h)
+	case "columns":
+		return o.setColumns(h)
 	case "cursor":
 		v, err := h.asString(false)
 		if err != nil {
@@ -258,26 +281,32 @@ func (c *Config) objectNames() ([]string, []error) {
 	}
 	for _, v := range s.objectVariables() {
 		if isObjectKey(v.key) {
-			add(v.object, "env "+v.name, strings.Join(append(slices.Clone(objectsPath), v.object), "."))
+			add(v.table, "env "+v.name, strings.Join(append(slices.Clone(objectsPath), v.table), "."))
 		}
 	}
 	return names, errs
 }
 
-// objectVariable is an environment variable under SOURCES__SALESFORCE__OBJECTS__ (or the
-// pipeline's section of it): <OBJECT>__<KEY>. Object names may hold "__" (Invoice__c), keys
-// never do, so the key is what follows the last "__".
-type objectVariable struct {
-	name, object, key string // key lower-cased, "" when the name has none
+// hintVariable is an environment variable under SOURCES__SALESFORCE__OBJECTS__ or
+// SOURCES__SALESFORCE__RESOURCES__ (or the pipeline's section of either): <TABLE>__<KEY>.
+type hintVariable struct {
+	name, table, key string // key lower-cased, "" when the name has none
 }
 
-// objectVariables lists the non-empty variables of objects' keys, sorted by name.
-func (s *state) objectVariables() []objectVariable {
-	prefixes := []string{envName(objectsPath) + "__"}
+// objectVariables lists the non-empty variables of objects' keys, sorted by name. Object names
+// may hold "__" (Invoice__c), keys never do, so the key is what follows the last "__".
+func (s *state) objectVariables() []hintVariable {
+	return s.hintVariables(objectsPath, func(rest string) int { return strings.LastIndex(rest, "__") })
+}
+
+// hintVariables lists the non-empty variables under path (and the pipeline's section of it),
+// sorted by name; split says where in the rest of a name the table's name ends (-1: nowhere).
+func (s *state) hintVariables(path []string, split func(rest string) int) []hintVariable {
+	prefixes := []string{envName(path) + "__"}
 	if s.pipeline != "" {
-		prefixes = append(prefixes, envName(append([]string{s.pipeline}, objectsPath...))+"__")
+		prefixes = append(prefixes, envName(append([]string{s.pipeline}, path...))+"__")
 	}
-	var out []objectVariable
+	var out []hintVariable
 	for _, kv := range s.environ {
 		name, value, ok := strings.Cut(kv, "=")
 		if !ok || value == "" {
@@ -288,15 +317,15 @@ func (s *state) objectVariables() []objectVariable {
 			if !ok {
 				continue
 			}
-			v := objectVariable{name: name, object: rest}
-			if i := strings.LastIndex(rest, "__"); i > 0 {
-				v.object, v.key = rest[:i], strings.ToLower(rest[i+2:])
+			v := hintVariable{name: name, table: rest}
+			if i := split(rest); i > 0 {
+				v.table, v.key = rest[:i], strings.ToLower(rest[i+2:])
 			}
 			out = append(out, v)
 		}
 	}
-	slices.SortFunc(out, func(a, b objectVariable) int { return strings.Compare(a.name, b.name) })
-	return slices.CompactFunc(out, func(a, b objectVariable) bool { return a.name == b.name })
+	slices.SortFunc(out, func(a, b hintVariable) int { return strings.Compare(a.name, b.name) })
+	return slices.CompactFunc(out, func(a, b hintVariable) bool { return a.name == b.name })
 }
 
 // objectKeyNames lists the keys of an object's table, for messages.

@@ -29,6 +29,9 @@ const (
 	// kindObjects is the table of per-object tables [sources.salesforce.objects.<Object>]
 	// (see objects.go).
 	kindObjects
+	// kindResources is the table of per-resource tables [sources.salesforce.resources.<resource>]
+	// (see resources.go).
+	kindResources
 )
 
 // keySpec describes one configuration key.

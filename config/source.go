@@ -40,6 +40,9 @@ type SourceSettings struct {
 	// as the configuration spells it (upper case for an object named only by environment
 	// variables: Salesforce matches names regardless of case); nil when there are none.
 	Objects map[string]ObjectSettings
+	// Resources are the hints of [sources.salesforce.resources.<resource>] tables, by the name
+	// of one of the 15 standard resources (contact, opportunity, ...); nil when there are none.
+	Resources map[string]ResourceSettings
 }
 
 // sourceName is the second section of the source's keys: sources.salesforce.
@@ -78,6 +81,7 @@ var salesforceKeys = []keySpec{
 	{name: "objects_include", kind: kindPatterns},
 	{name: "objects_exclude", kind: kindPatterns},
 	{name: "objects", kind: kindObjects},
+	{name: "resources", kind: kindResources}, // after objects: a resource's object may not have both
 }
 
 // salesforcePaths are the paths of a Salesforce key, most specific first.
@@ -110,8 +114,12 @@ func (c *Config) resolveSource() []error {
 	cr := &s.creds
 	var errs []error
 	for _, k := range salesforceKeys {
-		if k.kind == kindObjects {
+		switch k.kind {
+		case kindObjects:
 			errs = append(errs, c.resolveObjects()...)
+			continue
+		case kindResources:
+			errs = append(errs, c.resolveResources()...)
 			continue
 		}
 		h, ok := s.find(salesforcePaths(k), true)
@@ -329,6 +337,7 @@ func (c *Config) Source(extra ...sfdlt.SourceOption) (*sfdlt.Source, error) {
 	if err != nil {
 		return nil, err
 	}
+	applyResources(src, c.st.settings.Source.Resources)
 	if !src.AllObjects() {
 		if err := c.checkAllObjects(); err != nil {
 			return nil, err

@@ -61,8 +61,9 @@ func (c *Config) warnUnknown() {
 					}
 					continue
 				}
-				if k == "objects" {
-					c.warnUnknownObjectKeys(f, path, m[k], func(k string) string { return suggest(objectKeys, k, asIs) })
+				if k == "objects" || k == "resources" {
+					whose := map[string]string{"objects": "an object's", "resources": "a resource's"}[k]
+					c.warnUnknownHintKeys(f, path, m[k], whose, func(k string) string { return suggest(objectKeys, k, asIs) })
 					continue
 				}
 				if !known(k, false) {
@@ -95,8 +96,8 @@ func (c *Config) warnUnknown() {
 	slices.Sort(names)
 	for _, name := range slices.Compact(names) {
 		rest := strings.TrimPrefix(name, prefix)
-		if strings.HasPrefix(rest, "OBJECTS__") {
-			continue // an object's hint: below
+		if strings.HasPrefix(rest, "OBJECTS__") || strings.HasPrefix(rest, "RESOURCES__") {
+			continue // an object's or a resource's hint: below
 		}
 		credentials := false
 		if r, ok := strings.CutPrefix(rest, "CREDENTIALS__"); ok {
@@ -108,28 +109,45 @@ func (c *Config) warnUnknown() {
 		}
 	}
 	for _, v := range s.objectVariables() {
-		switch {
-		case v.key == "":
-			c.Warnings = append(c.Warnings, fmt.Sprintf("environment variable %s is not a setting sfdlt reads: an object's hint is %s<OBJECT>__<KEY>, such as %sINVOICE__C__CURSOR: it is ignored",
-				v.name, strings.TrimSuffix(v.name, v.object), strings.TrimSuffix(v.name, v.object)))
-		case !isObjectKey(v.key):
-			hint := suggest(objectKeys, v.key, func(k string) string { return v.name[:len(v.name)-len(v.key)] + strings.ToUpper(k) })
-			c.Warnings = append(c.Warnings, fmt.Sprintf("environment variable %s is not a setting sfdlt reads%s: it is ignored", v.name, hint))
-		}
+		c.warnUnknownHintVariable(v, "an object's hint is %s<OBJECT>__<KEY>, such as %sINVOICE__C__CURSOR", suggest)
+	}
+	for _, v := range s.resourceVariables() {
+		c.warnUnknownHintVariable(v, "a resource's hint is %s<RESOURCE>__<KEY>, such as %sCONTACT__WRITE_DISPOSITION", suggest)
 	}
 }
 
-// warnUnknownObjectKeys warns about keys of the objects' tables under path that are not hints
-// sfdlt reads; suggest names the nearest hint. What is not a table is an error of resolve.
-func (c *Config) warnUnknownObjectKeys(f *tomlFile, path []string, objects any, suggest func(string) string) {
-	m, _ := objects.(map[string]any)
-	for _, object := range sortedKeys(m) {
-		t, _ := m[object].(map[string]any)
+// warnUnknownHintVariable warns about a variable of an object's or a resource's hints that names
+// no hint; form says what one looks like (with the variables' prefix for each %s).
+func (c *Config) warnUnknownHintVariable(v hintVariable, form string, suggest func([]keySpec, string, func(string) string) string) {
+	prefix := strings.TrimSuffix(v.name, v.table)
+	switch {
+	case v.key == "":
+		c.Warnings = append(c.Warnings, fmt.Sprintf("environment variable %s is not a setting sfdlt reads: "+form+": it is ignored", v.name, prefix, prefix))
+	case isObjectKey(v.key):
+	case tableExamples[strings.SplitN(v.key, "__", 2)[0]] != "":
+		// COLUMNS__EMAIL__NULLABLE: the keys of a table are not variables of their own.
+		k := strings.SplitN(v.key, "__", 2)[0]
+		whole := v.name[:len(v.name)-len(v.key)] + strings.ToUpper(k)
+		c.Warnings = append(c.Warnings, fmt.Sprintf("environment variable %s is not a setting sfdlt reads: %s is set whole, as a JSON object or a TOML inline table, such as %s='%s': it is ignored",
+			v.name, k, whole, tableExamples[k]))
+	default:
+		hint := suggest(objectKeys, v.key, func(k string) string { return v.name[:len(v.name)-len(v.key)] + strings.ToUpper(k) })
+		c.Warnings = append(c.Warnings, fmt.Sprintf("environment variable %s is not a setting sfdlt reads%s: it is ignored", v.name, hint))
+	}
+}
+
+// warnUnknownHintKeys warns about keys of the objects' or resources' tables under path that are
+// not hints sfdlt reads; whose says whose hints they are ("an object's"), suggest names the
+// nearest hint. What is not a table is an error of resolve.
+func (c *Config) warnUnknownHintKeys(f *tomlFile, path []string, tables any, whose string, suggest func(string) string) {
+	m, _ := tables.(map[string]any)
+	for _, table := range sortedKeys(m) {
+		t, _ := m[table].(map[string]any)
 		for _, k := range sortedKeys(t) {
 			if !isObjectKey(k) {
-				kp := append(slices.Clone(path), object, k)
-				c.Warnings = append(c.Warnings, fmt.Sprintf("%s: unknown key %s%s: sfdlt ignores it (an object's hints are %s)",
-					f.origin(kp), strings.Join(kp, "."), suggest(k), objectKeyNames()))
+				kp := append(slices.Clone(path), table, k)
+				c.Warnings = append(c.Warnings, fmt.Sprintf("%s: unknown key %s%s: sfdlt ignores it (%s hints are %s)",
+					f.origin(kp), strings.Join(kp, "."), suggest(k), whose, objectKeyNames()))
 			}
 		}
 	}

@@ -118,11 +118,24 @@ security_token = "security_token" # please set me up! (Salesforce: Settings > Re
 # Hints for one Salesforce object, as dlt's apply_hints: a table named after its API name.
 # Environment variables: SOURCES__SALESFORCE__OBJECTS__INVOICE__C__CURSOR and so on.
 # [sources.salesforce.objects.Invoice__c]
-# write_disposition = "merge"           # "append", "replace" or "merge"
+# write_disposition = "merge"           # "append", "replace" or "merge"; or { disposition = "merge", strategy = "delete-insert" }
 # primary_key = "Id"                    # a field, or a list of fields: ["Account__c", "Period__c"]
 # merge_key = ["Account__c"]            # dlt's merge_key: rows whose merge key is loaded again are deleted first
 # cursor = "LastModifiedDate"           # the field it loads incrementally on; "none" reads it in full on every run
 # not_null = ["Name"]                   # columns that must never be null
+# columns = { Amount__c = { data_type = "decimal", nullable = false } }  # dlt's columns hint: data_type, nullable, primary_key, merge_key, unique, hard_delete, dedup_sort
+
+# The same hints for one of the 15 standard resources, named as dlt names it (contact, opportunity,
+# sf_user, ...). Made merge without primary_key or cursor, a resource is merged on Id,
+# incrementally on SystemModstamp, with deletions read through queryAll; made replace without a
+# cursor, it is read in full on every run. Environment variables:
+# SOURCES__SALESFORCE__RESOURCES__CONTACT__WRITE_DISPOSITION=merge, and a table as JSON or TOML:
+# SOURCES__SALESFORCE__RESOURCES__CONTACT__COLUMNS='{"Email": {"nullable": false}}'.
+# [sources.salesforce.resources.contact]
+# write_disposition = { disposition = "merge", strategy = "delete-insert" }  # or just "merge"
+# [sources.salesforce.resources.contact.columns]
+# last_name = { nullable = false }
+# email = { data_type = "text" }
 `)
 	switch dest {
 	case "duckdb":

@@ -30,7 +30,7 @@ func TestInitFiles(t *testing.T) {
 			for _, want := range []string{"# pipeline_name", "# dataset_name", "# pipelines_dir", "# dev_mode", "# domain",
 				"# login_url", "# api_version", "# is_production", "# include_formula_fields", "# all_objects",
 				"# objects_include", "# objects_exclude", "# [sources.salesforce.objects.Invoice__c]", "# write_disposition",
-				"# primary_key", "# merge_key", "# cursor", "# not_null"} {
+				"# primary_key", "# merge_key", "# cursor", "# not_null", "# columns", "# [sources.salesforce.resources.contact]"} {
 				if !strings.Contains(conf, want) {
 					t.Errorf("config.toml lacks %q", want)
 				}
@@ -73,8 +73,11 @@ func TestInitFiles(t *testing.T) {
 			}
 			src := all.Settings().Source
 			want := config.ObjectSettings{WriteDisposition: sfdlt.Merge, PrimaryKey: []string{"Id"}, MergeKey: []string{"Account__c"},
-				Cursor: "LastModifiedDate", NotNull: []string{"Name"}}
-			if !src.AllObjects || len(src.ObjectsInclude) != 2 || len(src.ObjectsExclude) != 2 || !reflect.DeepEqual(src.Objects["Invoice__c"], want) {
+				Cursor: "LastModifiedDate", NotNull: []string{"Name"}, Columns: map[string]sfdlt.ColumnHint{"Amount__c": {DataType: "decimal", NotNull: true}}}
+			contact := config.ResourceSettings{WriteDisposition: sfdlt.Merge, MergeStrategy: "delete-insert",
+				Columns: map[string]sfdlt.ColumnHint{"last_name": {NotNull: true}, "email": {DataType: "text"}}}
+			if !src.AllObjects || len(src.ObjectsInclude) != 2 || len(src.ObjectsExclude) != 2 || !reflect.DeepEqual(src.Objects["Invoice__c"], want) ||
+				!reflect.DeepEqual(src.Resources, map[string]config.ResourceSettings{"contact": contact}) {
 				t.Errorf("the uncommented template reads as %+v", src)
 			}
 
