@@ -290,3 +290,47 @@ func TestSCD2ChunkedRunResumes(t *testing.T) {
 		}
 	})
 }
+
+// The configuration alone gives a resource history, in dlt's form: contact (a replace resource)
+// with write_disposition = { disposition = "merge", strategy = "scd2", ... } is merged on Id,
+// incremental on SystemModstamp, one version per change.
+func TestSCD2FromConfiguration(t *testing.T) {
+	forEachDestination(t, nil, func(t *testing.T, e *env) {
+		e.popts = nil
+		creds := e.srv.Credentials()
+		environ := []string{"SOURCES__SALESFORCE__USER_NAME=" + creds.UserName, "SOURCES__SALESFORCE__PASSWORD=" + creds.Password,
+			"SOURCES__SALESFORCE__SECURITY_TOKEN=" + creds.SecurityToken, "SOURCES__SALESFORCE__LOGIN_URL=" + e.srv.URL()}
+		writeDlt(t, e.dir, "config.toml", `[sources.salesforce.resources.contact]
+write_disposition = { disposition = "merge", strategy = "scd2", active_record_timestamp = 9999-12-31 }
+`)
+		src, err := loadTestConfig(t, e.dir, environ).Source()
+		if err != nil {
+			t.Fatal(err)
+		}
+		src = src.WithResources("contact")
+		e.run(src)
+		live := int64(e.srv.Count("Contact", false))
+		high := time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+		if n := e.scalar(`SELECT count(*) FROM {ds}.contact WHERE _dlt_valid_to = $1`, high); n != live {
+			t.Fatalf("%d active contact versions, want %d", n, live)
+		}
+		ids := contactIDs(t, e)
+		if err := e.srv.Update("Contact", ids[:2], map[string]any{"Department": "Moved"}); err != nil {
+			t.Fatal(err)
+		}
+		e.srv.ResetCalls()
+		info := e.run(src)
+		if qs := contactReads(e.srv); len(qs) != 1 || !strings.Contains(qs[0], "WHERE SystemModstamp >= ") {
+			t.Fatalf("second run's SOQL %q, want one incremental query", qs)
+		}
+		if got := info.RowCount("contact"); got != 2 {
+			t.Errorf("second run wrote %d rows, want the 2 changed", got)
+		}
+		if n := e.scalar(`SELECT count(*) FROM {ds}.contact`); n != live+2 {
+			t.Errorf("contact holds %d rows, want %d (two new versions)", n, live+2)
+		}
+		if n := e.scalar(`SELECT count(*) FROM {ds}.contact WHERE _dlt_valid_to = $1 AND department = 'Moved'`, high); n != 2 {
+			t.Errorf("%d active versions carry the change, want 2", n)
+		}
+	})
+}

@@ -1297,6 +1297,9 @@ cursor = "none"
 	}
 }
 
+// highDate is the active record timestamp dlt's docs use.
+var highDate = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+
 func TestResourceHintsKeys(t *testing.T) {
 	const contact = `[sources.salesforce.resources.contact]
 write_disposition = { disposition = "merge", strategy = "delete-insert" }
@@ -1353,6 +1356,12 @@ write_disposition = "replace"
 			want:    map[string]config.ResourceSettings{"task": {Columns: map[string]sfdlt.ColumnHint{"Subject": {NotNull: true}, "WhoId": {DataType: "text"}}}},
 			origins: map[string]string{"resources.task.columns": "config.toml:2"}},
 		{name: "an empty table sets nothing", conf: "[sources.salesforce.resources.contact]\n"},
+		{name: "scd2, dlt's keys", conf: "[sources.salesforce.resources.opportunity]\nwrite_disposition = { disposition = \"merge\", strategy = \"scd2\", validity_column_names = [\"valid_from\", \"valid_until\"], active_record_timestamp = 9999-12-31, row_version_column_name = \"SystemModstamp\" }\n",
+			want: map[string]config.ResourceSettings{"opportunity": {WriteDisposition: sfdlt.Merge, MergeStrategy: "scd2", SCD2: &sfdlt.SCD2Options{
+				ValidityColumnNames: [2]string{"valid_from", "valid_until"}, ActiveRecordTimestamp: &highDate, RowVersionColumnName: "SystemModstamp"}}},
+			shown: []string{`sources.salesforce.resources.opportunity.write_disposition = "merge, strategy scd2, validity_column_names [\"valid_from\", \"valid_until\"], active_record_timestamp 9999-12-31T00:00:00Z, row_version_column_name \"SystemModstamp\"" (`}},
+		{name: "scd2 with dlt's defaults, from a variable", env: []string{`SOURCES__SALESFORCE__RESOURCES__OPPORTUNITY__WRITE_DISPOSITION={"disposition": "merge", "strategy": "scd2", "active_record_timestamp": "9999-12-31T00:00:00+00:00"}`},
+			want: map[string]config.ResourceSettings{"opportunity": {WriteDisposition: sfdlt.Merge, MergeStrategy: "scd2", SCD2: &sfdlt.SCD2Options{ActiveRecordTimestamp: &highDate}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1449,9 +1458,9 @@ func TestResourceHintsKeyErrors(t *testing.T) {
 		{conf: "[sources.salesforce.resources.Contact]\ncursor = \"none\"\n", want: []string{`"Contact" is not a resource of the salesforce source (did you mean contact?)`}},
 		{conf: "[sources.salesforce.resources.Invoice__c]\ncursor = \"none\"\n", want: []string{`"Invoice__c" is not a resource`, "[sources.salesforce.objects.Invoice__c]"}},
 		{conf: table + "write_disposition = { disposition = \"merge\", strategy = \"scd3\" }\n", want: []string{"config.toml:2",
-			`sources.salesforce.resources.contact.write_disposition.strategy: expected one of the merge strategies sfdlt has: "delete-insert", found a string "scd3"`}},
+			`sources.salesforce.resources.contact.write_disposition.strategy: expected one of the merge strategies sfdlt has: "delete-insert", "scd2", found a string "scd3"`}},
 		{conf: table + "[sources.salesforce.resources.contact.write_disposition]\ndisposition = \"merge\"\n\nstrategy = \"upsert\"\n", want: []string{"config.toml:5",
-			`sources.salesforce.resources.contact.write_disposition.strategy: expected one of the merge strategies sfdlt has: "delete-insert", found a string "upsert"`}},
+			`sources.salesforce.resources.contact.write_disposition.strategy: expected one of the merge strategies sfdlt has: "delete-insert", "scd2", found a string "upsert"`}},
 		{conf: table + "write_disposition = { disposition = \"replace\", strategy = \"delete-insert\" }\n", want: []string{"config.toml:2",
 			`write_disposition.strategy: a strategy belongs to disposition "merge", and this one is "replace"`}},
 		{conf: table + "write_disposition = { strategy = \"delete-insert\" }\n", want: []string{"config.toml:2",
@@ -1459,7 +1468,15 @@ func TestResourceHintsKeyErrors(t *testing.T) {
 		{conf: table + "write_disposition = { disposition = \"upsert\" }\n", want: []string{
 			`sources.salesforce.resources.contact.write_disposition.disposition: expected "append", "replace" or "merge", found a string "upsert"`}},
 		{conf: table + "write_disposition = { disposition = \"merge\", validity_column_names = [\"a\", \"b\"] }\n", want: []string{"config.toml:2",
-			`sources.salesforce.resources.contact.write_disposition.validity_column_names: write_disposition has no key "validity_column_names" here: its keys are disposition, strategy`}},
+			`sources.salesforce.resources.contact.write_disposition.validity_column_names: write_disposition has no key "validity_column_names" here: validity_column_names is a key of the "scd2" merge strategy: write strategy = "scd2"`}},
+		{conf: table + "write_disposition = { disposition = \"merge\", strategy = \"scd2\", validity_column_names = [\"from\"] }\n", want: []string{"config.toml:2",
+			`write_disposition.validity_column_names: expected a list of two column names (valid from, valid to)`}},
+		{conf: table + "write_disposition = { disposition = \"merge\", strategy = \"scd2\", validity_column_names = [\"From\", \"from\"] }\n", want: []string{
+			`write_disposition.validity_column_names: the two validity columns are both "From"`}},
+		{conf: table + "write_disposition = { disposition = \"merge\", strategy = \"scd2\", active_record_timestamp = \"someday\" }\n", want: []string{
+			`write_disposition.active_record_timestamp: expected a date or timestamp, found a string "someday": write active_record_timestamp = "9999-12-31"`}},
+		{conf: table + "write_disposition = { disposition = \"merge\", strategy = \"scd2\", row_version_column_name = 3 }\n", want: []string{
+			`write_disposition.row_version_column_name: expected a string`}},
 		{conf: table + "write_disposition = [\"merge\"]\n", want: []string{"config.toml:2", `expected "append", "replace" or "merge", or a table such as`}},
 		{conf: table + "columns = { Email = { data_type = \"varchar\" } }\n", want: []string{"config.toml:2",
 			`sources.salesforce.resources.contact.columns.Email.data_type: expected a dlt data type: text, bigint, double, decimal, bool, timestamp, date, time, json, binary, found a string "varchar"`}},
@@ -1486,7 +1503,7 @@ func TestResourceHintsKeyErrors(t *testing.T) {
 			"env SOURCES__SALESFORCE__RESOURCES__CONTACT__WRITE_DISPOSITION: sources.salesforce.resources.contact.write_disposition: the value is neither JSON nor a TOML inline table or array",
 			`SOURCES__SALESFORCE__RESOURCES__CONTACT__WRITE_DISPOSITION='{ disposition = "merge", strategy = "delete-insert" }'`}},
 		{env: []string{`SOURCES__SALESFORCE__RESOURCES__CONTACT__WRITE_DISPOSITION={"disposition": "merge", "strategy": "scd9"}`}, want: []string{
-			`env SOURCES__SALESFORCE__RESOURCES__CONTACT__WRITE_DISPOSITION: sources.salesforce.resources.contact.write_disposition.strategy: expected one of the merge strategies sfdlt has: "delete-insert", found the value "scd9"`}},
+			`env SOURCES__SALESFORCE__RESOURCES__CONTACT__WRITE_DISPOSITION: sources.salesforce.resources.contact.write_disposition.strategy: expected one of the merge strategies sfdlt has: "delete-insert", "scd2", found the value "scd9"`}},
 		{env: []string{`SOURCES__SALESFORCE__RESOURCES__CONTACT__COLUMNS={"Email": {"nullable": "no way"}}`}, want: []string{
 			"env SOURCES__SALESFORCE__RESOURCES__CONTACT__COLUMNS: sources.salesforce.resources.contact.columns.Email.nullable: expected true or false"}},
 		// Every malformed value is reported, not only the first.

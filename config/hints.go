@@ -2,9 +2,11 @@ package config
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/pelletier/go-toml/v2"
 
@@ -35,6 +37,70 @@ type mergeStrategy struct {
 // keys of its own lists them and reads them with its set.
 var mergeStrategies = []mergeStrategy{
 	{name: "delete-insert"}, // stage, deduplicate by primary key, delete the keys, insert
+	// keep history: a row per version (see sfdlt.SCD2)
+	{name: "scd2", keys: []string{"validity_column_names", "active_record_timestamp", "row_version_column_name"}, set: setSCD2Key},
+}
+
+// setSCD2Key reads one of the scd2 strategy's keys, as dlt's write_disposition dictionary
+// holds them.
+func setSCD2Key(o *ObjectSettings, k string, h hit) (string, error) {
+	if o.SCD2 == nil {
+		o.SCD2 = &sfdlt.SCD2Options{}
+	}
+	switch k {
+	case "validity_column_names":
+		list, ok := h.raw.([]any)
+		var names [2]string
+		if ok && len(list) == 2 {
+			for i, v := range list {
+				n, isString := v.(string)
+				if !isString || strings.TrimSpace(n) == "" {
+					ok = false
+					break
+				}
+				names[i] = n
+			}
+		}
+		if !ok || len(list) != 2 {
+			return "", h.valueError(false, "a list of two column names (valid from, valid to)", `write validity_column_names = ["valid_from", "valid_to"]`)
+		}
+		if schema.NormalizeIdentifier(names[0]) == schema.NormalizeIdentifier(names[1]) {
+			return "", fmt.Errorf("%s: %s: the two validity columns are both %q: give two different names", h.origin, h.key(), names[0])
+		}
+		o.SCD2.ValidityColumnNames = names
+		return fmt.Sprintf("[%q, %q]", names[0], names[1]), nil
+	case "active_record_timestamp":
+		var t time.Time
+		var err error
+		switch v := h.raw.(type) {
+		case string:
+			t, err = schema.ParseActiveRecordTimestamp(strings.TrimSpace(v))
+		case time.Time:
+			t = v.UTC()
+		case toml.LocalDate:
+			t = v.AsTime(time.UTC)
+		case toml.LocalDateTime:
+			t = v.AsTime(time.UTC)
+		default:
+			err = errors.New("not a date")
+		}
+		if err != nil {
+			return "", h.valueError(false, "a date or timestamp", `write active_record_timestamp = "9999-12-31" (or leave it out: NULL marks active rows)`)
+		}
+		o.SCD2.ActiveRecordTimestamp = &t
+		return t.Format(time.RFC3339), nil
+	case "row_version_column_name":
+		v, err := h.asString(false)
+		if err != nil {
+			return "", err
+		}
+		if strings.TrimSpace(v) == "" {
+			return "", h.valueError(false, "a column name", `write row_version_column_name = "SystemModstamp", or leave it out for a hash of the row`)
+		}
+		o.SCD2.RowVersionColumnName = v
+		return fmt.Sprintf("%q", v), nil
+	}
+	return "", fmt.Errorf("internal error: scd2 has no key %q", k)
 }
 
 // dispositionKeys are the keys of write_disposition's table form that every strategy shares.
@@ -67,7 +133,7 @@ func (o *ObjectSettings) setDisposition(h hit) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		o.WriteDisposition, o.MergeStrategy = w, ""
+		o.WriteDisposition, o.MergeStrategy, o.SCD2 = w, "", nil
 		return string(w), nil
 	case map[string]any:
 		return o.setDispositionTable(h, v)
@@ -143,6 +209,10 @@ func (o *ObjectSettings) setDispositionTable(h hit, t map[string]any) (string, e
 	shown := string(w)
 	if named != "" {
 		shown += ", strategy " + named
+	}
+	o.SCD2 = nil
+	if named == "scd2" {
+		o.SCD2 = &sfdlt.SCD2Options{}
 	}
 	if strategy != nil {
 		for _, k := range strategy.keys {

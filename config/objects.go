@@ -30,6 +30,9 @@ type ObjectSettings struct {
 	// "merge", strategy = "delete-insert" }, dlt's dict form); "" when none is named, which is
 	// dlt's default, delete-insert.
 	MergeStrategy string
+	// SCD2 holds the scd2 strategy's keys (validity_column_names, active_record_timestamp,
+	// row_version_column_name) when MergeStrategy is "scd2"; nil otherwise.
+	SCD2 *sfdlt.SCD2Options
 	// Columns are columns: column hints by column (or field) name, as dlt's columns hint takes
 	// them (data_type, nullable, primary_key, merge_key, unique, hard_delete, dedup_sort).
 	Columns map[string]sfdlt.ColumnHint
@@ -60,6 +63,11 @@ func (o ObjectSettings) hints() sfdlt.Hints {
 		MergeKey:         slices.Clone(o.MergeKey),
 		NotNull:          slices.Clone(o.NotNull),
 		NoIncremental:    o.NoIncremental,
+		MergeStrategy:    sfdlt.MergeStrategy(o.MergeStrategy),
+	}
+	if o.SCD2 != nil {
+		c := *o.SCD2
+		h.SCD2 = &c
 	}
 	if o.Cursor != "" {
 		h.Incremental = sfdlt.NewIncremental(o.Cursor, nil)
@@ -85,6 +93,10 @@ func (o ObjectSettings) clone() ObjectSettings {
 	o.MergeKey = slices.Clone(o.MergeKey)
 	o.NotNull = slices.Clone(o.NotNull)
 	o.Columns = maps.Clone(o.Columns)
+	if o.SCD2 != nil {
+		c := *o.SCD2
+		o.SCD2 = &c
+	}
 	return o
 }
 

@@ -133,6 +133,9 @@ security_token = "security_token" # please set me up! (Salesforce: Settings > Re
 # SOURCES__SALESFORCE__RESOURCES__CONTACT__COLUMNS='{"Email": {"nullable": false}}'.
 # [sources.salesforce.resources.contact]
 # write_disposition = { disposition = "merge", strategy = "delete-insert" }  # or just "merge"
+# (history instead: write_disposition = { disposition = "merge", strategy = "scd2" }, optionally with
+#  validity_column_names = ["valid_from", "valid_to"], active_record_timestamp = 9999-12-31 and
+#  row_version_column_name = "SystemModstamp" in the same table: a row per version of a record)
 # [sources.salesforce.resources.contact.columns]
 # last_name = { nullable = false }
 # email = { data_type = "text" }
