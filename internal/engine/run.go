@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -10,6 +11,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -79,15 +82,29 @@ func (r *run) do(ctx context.Context) (info *Info, err error) {
 	}
 	defer sess.Close()
 
-	var from string
-	if r.state, from, err = state.Restore(ctx, sess, p.Dir, p.Name, p.Dataset); err != nil {
+	restored, err := state.Restore(ctx, sess, p.Dir, p.Name, p.Dataset)
+	if err != nil {
 		return r.info, err
 	}
-	if from == "destination" {
+	r.state = restored.State
+	switch {
+	case restored.SetAside != "":
+		p.Logger.Warn("the local pipeline state is set aside: the dataset is the truth", "pipeline", p.Name, "dataset", p.Dataset,
+			"local_version", restored.LocalVersion, "version", r.state.Version, "detail", restored.SetAside)
+		r.note(restored.SetAside)
+	case restored.From == "destination":
 		p.Logger.Info("pipeline state restored from the destination", "pipeline", p.Name, "version", r.state.Version)
 	}
-	if err := r.loadSchema(ctx, sess, destInfo); err != nil {
+	stored, err := r.loadSchema(ctx, sess, destInfo)
+	if err != nil {
 		return r.info, err
+	}
+	var dropped map[string][]string
+	if restored.From != "new" {
+		// A new state loads everything in full anyway; a kept one must not outlive its tables.
+		if dropped, err = droppedTables(ctx, sess, stored, p.Dataset); err != nil {
+			return r.info, err
+		}
 	}
 	if err := r.connect(ctx); err != nil {
 		return r.info, err
@@ -95,6 +112,7 @@ func (r *run) do(ctx context.Context) (info *Info, err error) {
 	if err := r.x.Discover(ctx, r.sf, r.sch); err != nil {
 		return r.info, err
 	}
+	r.reloadDropped(dropped)
 	r.x.Restore(r.state)
 
 	r.loader, err = load.New(ctx, load.Config{
@@ -207,30 +225,72 @@ func stopsResumably(err error) bool {
 	return errors.Is(err, ErrAPIUsageLimit) || errors.Is(err, client.ErrConcurrentLimit)
 }
 
-// loadSchema reads the stored schema from the destination, or starts a new one.
-func (r *run) loadSchema(ctx context.Context, sess destination.Session, info destination.Info) error {
+// loadSchema reads the stored schema from the destination, or starts a new one. It returns
+// the stored schema's tables as they were stored (nil when none was), before the run evolves it.
+func (r *run) loadSchema(ctx context.Context, sess destination.Session, info destination.Info) ([]*schema.Table, error) {
 	row, err := sess.Schema(ctx, r.src.Name)
 	var sch *schema.Schema
+	var stored []*schema.Table
 	switch {
 	case errors.Is(err, destination.ErrNotFound):
 		sch = schema.New(r.src.Name)
 	case err != nil:
-		return fmt.Errorf("reading the stored schema: %w", err)
+		return nil, fmt.Errorf("reading the stored schema: %w", err)
 	default:
 		if sch, err = schemaFromRow(row); err != nil {
-			return err
+			return nil, err
 		}
 		r.schemaStored = true
+		for _, t := range sch.DataTables() {
+			stored = append(stored, t.Clone())
+		}
 	}
 	if sch.Table(schema.PipelineStateTable().Name) == nil {
 		if err := sch.AddTable(schema.PipelineStateTable()); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	sch.Naming = schema.Naming{MaxLength: info.MaxIdentifierLength}
 	r.info.SchemaVersion = int64(sch.Version)
 	r.sch = normalize.NewSchema(sch)
-	return nil
+	return stored, nil
+}
+
+// droppedTables finds the root tables of the stored schema that the dataset no longer has
+// (dropped by hand), by resource. A destination that cannot list its tables
+// (destination.TableLister) is not checked.
+func droppedTables(ctx context.Context, sess destination.Session, stored []*schema.Table, dataset string) (map[string][]string, error) {
+	lister, ok := sess.(destination.TableLister)
+	if !ok || len(stored) == 0 {
+		return nil, nil
+	}
+	names, err := lister.TableNames(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("checking that the tables of dataset %s are all there: %w", dataset, err)
+	}
+	dropped := map[string][]string{}
+	for _, t := range stored {
+		if t.Parent == "" && !slices.Contains(names, t.Name) {
+			res := cmp.Or(t.Resource, t.Name)
+			dropped[res] = append(dropped[res], t.Name)
+		}
+	}
+	return dropped, nil
+}
+
+// reloadDropped resets the state of the run's resources whose tables were dropped (see
+// droppedTables), so that they are loaded in full instead of left empty, and says so.
+func (r *run) reloadDropped(dropped map[string][]string) {
+	for _, name := range r.x.Names() {
+		tables := dropped[name]
+		if len(tables) == 0 || !r.state.Reset(r.src.Name, name) {
+			continue
+		}
+		msg := fmt.Sprintf("table %s is missing from dataset %s, though the pipeline state records resource %s (was it dropped by hand?): loading %s in full",
+			strings.Join(tables, ", "), r.p.Dataset, name, name)
+		r.p.Logger.Warn("a table was dropped from the dataset: its resource is loaded in full", "resource", name, "tables", tables, "dataset", r.p.Dataset)
+		r.note(msg)
+	}
 }
 
 // connect logs in to Salesforce when a selected resource reads from it.
