@@ -305,3 +305,33 @@ func TestNothingLostStaysIncremental(t *testing.T) {
 		}
 	})
 }
+
+// TestAppendTableKeptWhenTheStateIsLost: with the state lost, an append table that kept its
+// rows gets every record again; the run says so, and the table is what dlt's append makes.
+func TestAppendTableKeptWhenTheStateIsLost(t *testing.T) {
+	forEachDestination(t, nil, func(t *testing.T, e *env) {
+		e.popts = nil
+		logged := sfdlt.NewResource("logged", records(map[string]any{"id": 1, "at": 10}, map[string]any{"id": 2, "at": 20}, map[string]any{"id": 3, "at": 30}),
+			sfdlt.Disposition(sfdlt.Append), sfdlt.Cursor(sfdlt.NewIncremental("at", nil)))
+		src := goSource(t, logged)
+		if info := e.run(src); info.RowCount("logged") != 3 {
+			t.Fatalf("first run wrote %d rows, want 3", info.RowCount("logged"))
+		}
+		if info := e.run(src); info.RowCount("logged") != 0 || len(info.Notes) != 0 {
+			t.Fatalf("second run wrote %d rows with notes %q, want none", info.RowCount("logged"), info.Notes)
+		}
+		v := e.localStateVersion() // 1, or 2 when the second run's time (last_run) differs
+		e.exec(`DELETE FROM {ds}._dlt_pipeline_state`)
+		info := e.run(src)
+		want := []string{
+			fmt.Sprintf("the destination holds no state for pipeline salesforce in dataset %s (the local state file had version %d): loading every resource in full", e.ds, v),
+			"table logged (append) kept its rows, but the destination holds no state of resource logged: this full load appends every record again; drop the table and run again to hold each record once",
+		}
+		if !slices.Equal(info.Notes, want) {
+			t.Errorf("notes %q, want %q", info.Notes, want)
+		}
+		if info.RowCount("logged") != 3 || e.scalar(`SELECT count(*) FROM {ds}.logged`) != 6 {
+			t.Errorf("the run wrote %d rows, the table holds %d; want 3 appended to the 3 kept", info.RowCount("logged"), e.scalar(`SELECT count(*) FROM {ds}.logged`))
+		}
+	})
+}

@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -99,12 +98,9 @@ func (r *run) do(ctx context.Context) (info *Info, err error) {
 	if err != nil {
 		return r.info, err
 	}
-	var dropped map[string][]string
-	if restored.From != "new" {
-		// A new state loads everything in full anyway; a kept one must not outlive its tables.
-		if dropped, err = droppedTables(ctx, sess, stored, p.Dataset); err != nil {
-			return r.info, err
-		}
+	have, err := datasetTables(ctx, sess, stored, p.Dataset)
+	if err != nil {
+		return r.info, err
 	}
 	if err := r.connect(ctx); err != nil {
 		return r.info, err
@@ -112,7 +108,7 @@ func (r *run) do(ctx context.Context) (info *Info, err error) {
 	if err := r.x.Discover(ctx, r.sf, r.sch); err != nil {
 		return r.info, err
 	}
-	r.reloadDropped(dropped)
+	r.checkTables(stored, have, restored.From == "new")
 	r.x.Restore(r.state)
 
 	r.loader, err = load.New(ctx, load.Config{
@@ -256,10 +252,9 @@ func (r *run) loadSchema(ctx context.Context, sess destination.Session, info des
 	return stored, nil
 }
 
-// droppedTables finds the root tables of the stored schema that the dataset no longer has
-// (dropped by hand), by resource. A destination that cannot list its tables
-// (destination.TableLister) is not checked.
-func droppedTables(ctx context.Context, sess destination.Session, stored []*schema.Table, dataset string) (map[string][]string, error) {
+// datasetTables lists the dataset's tables where a schema is stored (nil otherwise, or when the
+// destination cannot list them: see destination.TableLister), to compare with it.
+func datasetTables(ctx context.Context, sess destination.Session, stored []*schema.Table, dataset string) ([]string, error) {
 	lister, ok := sess.(destination.TableLister)
 	if !ok || len(stored) == 0 {
 		return nil, nil
@@ -268,28 +263,33 @@ func droppedTables(ctx context.Context, sess destination.Session, stored []*sche
 	if err != nil {
 		return nil, fmt.Errorf("checking that the tables of dataset %s are all there: %w", dataset, err)
 	}
-	dropped := map[string][]string{}
-	for _, t := range stored {
-		if t.Parent == "" && !slices.Contains(names, t.Name) {
-			res := cmp.Or(t.Resource, t.Name)
-			dropped[res] = append(dropped[res], t.Name)
-		}
-	}
-	return dropped, nil
+	return names, nil
 }
 
-// reloadDropped resets the state of the run's resources whose tables were dropped (see
-// droppedTables), so that they are loaded in full instead of left empty, and says so.
-func (r *run) reloadDropped(dropped map[string][]string) {
-	for _, name := range r.x.Names() {
-		tables := dropped[name]
-		if len(tables) == 0 || !r.state.Reset(r.src.Name, name) {
+// checkTables compares the root tables of the stored schema with the tables the dataset has
+// (have), for the run's resources. With the state kept, a resource whose table was dropped by
+// hand has its state reset, so that it is loaded in full instead of left empty. With a new
+// state every resource is loaded in full: an append table that kept its rows gets them again,
+// which the run says.
+func (r *run) checkTables(stored []*schema.Table, have []string, newState bool) {
+	if have == nil {
+		return
+	}
+	for _, t := range stored {
+		name := cmp.Or(t.Resource, t.Name)
+		if t.Parent != "" || !slices.Contains(r.x.Names(), name) {
 			continue
 		}
-		msg := fmt.Sprintf("table %s is missing from dataset %s, though the pipeline state records resource %s (was it dropped by hand?): loading %s in full",
-			strings.Join(tables, ", "), r.p.Dataset, name, name)
-		r.p.Logger.Warn("a table was dropped from the dataset: its resource is loaded in full", "resource", name, "tables", tables, "dataset", r.p.Dataset)
-		r.note(msg)
+		switch exists := slices.Contains(have, t.Name); {
+		case !exists && !newState && r.state.Reset(r.src.Name, name):
+			r.p.Logger.Warn("a table was dropped from the dataset: its resource is loaded in full", "resource", name, "table", t.Name, "dataset", r.p.Dataset)
+			r.note(fmt.Sprintf("table %s is missing from dataset %s, though the pipeline state records resource %s (was it dropped by hand?): loading %s in full",
+				t.Name, r.p.Dataset, name, name))
+		case exists && newState && t.WriteDisposition == schema.Append:
+			r.p.Logger.Warn("an append table kept its rows while the state was lost: its records are appended again", "resource", name, "table", t.Name, "dataset", r.p.Dataset)
+			r.note(fmt.Sprintf("table %s (append) kept its rows, but the destination holds no state of resource %s: this full load appends every record again; drop the table and run again to hold each record once",
+				t.Name, name))
+		}
 	}
 }
 
