@@ -221,12 +221,19 @@ func stopsResumably(err error) bool {
 	return errors.Is(err, ErrAPIUsageLimit) || errors.Is(err, client.ErrConcurrentLimit)
 }
 
+// storedTable is a root table of the stored schema, as it was stored.
+type storedTable struct {
+	name, resource string
+	append         bool
+}
+
 // loadSchema reads the stored schema from the destination, or starts a new one. It returns
-// the stored schema's tables as they were stored (nil when none was), before the run evolves it.
-func (r *run) loadSchema(ctx context.Context, sess destination.Session, info destination.Info) ([]*schema.Table, error) {
+// the stored schema's root data tables as they were stored (none when no schema was), before
+// the run evolves it.
+func (r *run) loadSchema(ctx context.Context, sess destination.Session, info destination.Info) ([]storedTable, error) {
 	row, err := sess.Schema(ctx, r.src.Name)
 	var sch *schema.Schema
-	var stored []*schema.Table
+	var stored []storedTable
 	switch {
 	case errors.Is(err, destination.ErrNotFound):
 		sch = schema.New(r.src.Name)
@@ -238,7 +245,9 @@ func (r *run) loadSchema(ctx context.Context, sess destination.Session, info des
 		}
 		r.schemaStored = true
 		for _, t := range sch.DataTables() {
-			stored = append(stored, t.Clone())
+			if t.Parent == "" {
+				stored = append(stored, storedTable{name: t.Name, resource: cmp.Or(t.Resource, t.Name), append: t.WriteDisposition == schema.Append})
+			}
 		}
 	}
 	if sch.Table(schema.PipelineStateTable().Name) == nil {
@@ -252,9 +261,9 @@ func (r *run) loadSchema(ctx context.Context, sess destination.Session, info des
 	return stored, nil
 }
 
-// datasetTables lists the dataset's tables where a schema is stored (nil otherwise, or when the
-// destination cannot list them: see destination.TableLister), to compare with it.
-func datasetTables(ctx context.Context, sess destination.Session, stored []*schema.Table, dataset string) ([]string, error) {
+// datasetTables lists the dataset's tables where a schema is stored, to compare with it; nil
+// where none is, or where the destination cannot list them (see destination.TableLister).
+func datasetTables(ctx context.Context, sess destination.Session, stored []storedTable, dataset string) (map[string]bool, error) {
 	lister, ok := sess.(destination.TableLister)
 	if !ok || len(stored) == 0 {
 		return nil, nil
@@ -263,7 +272,11 @@ func datasetTables(ctx context.Context, sess destination.Session, stored []*sche
 	if err != nil {
 		return nil, fmt.Errorf("checking that the tables of dataset %s are all there: %w", dataset, err)
 	}
-	return names, nil
+	have := make(map[string]bool, len(names))
+	for _, n := range names {
+		have[n] = true
+	}
+	return have, nil
 }
 
 // checkTables compares the root tables of the stored schema with the tables the dataset has
@@ -271,24 +284,24 @@ func datasetTables(ctx context.Context, sess destination.Session, stored []*sche
 // hand has its state reset, so that it is loaded in full instead of left empty. With a new
 // state every resource is loaded in full: an append table that kept its rows gets them again,
 // which the run says.
-func (r *run) checkTables(stored []*schema.Table, have []string, newState bool) {
+func (r *run) checkTables(stored []storedTable, have map[string]bool, newState bool) {
 	if have == nil {
 		return
 	}
+	names := r.x.Names()
 	for _, t := range stored {
-		name := cmp.Or(t.Resource, t.Name)
-		if t.Parent != "" || !slices.Contains(r.x.Names(), name) {
+		if !slices.Contains(names, t.resource) {
 			continue
 		}
-		switch exists := slices.Contains(have, t.Name); {
-		case !exists && !newState && r.state.Reset(r.src.Name, name):
-			r.p.Logger.Warn("a table was dropped from the dataset: its resource is loaded in full", "resource", name, "table", t.Name, "dataset", r.p.Dataset)
+		switch exists := have[t.name]; {
+		case !exists && !newState && r.state.Reset(r.src.Name, t.resource):
+			r.p.Logger.Warn("a table was dropped from the dataset: its resource is loaded in full", "resource", t.resource, "table", t.name, "dataset", r.p.Dataset)
 			r.note(fmt.Sprintf("table %s is missing from dataset %s, though the pipeline state records resource %s (was it dropped by hand?): loading %s in full",
-				t.Name, r.p.Dataset, name, name))
-		case exists && newState && t.WriteDisposition == schema.Append:
-			r.p.Logger.Warn("an append table kept its rows while the state was lost: its records are appended again", "resource", name, "table", t.Name, "dataset", r.p.Dataset)
+				t.name, r.p.Dataset, t.resource, t.resource))
+		case exists && newState && t.append:
+			r.p.Logger.Warn("an append table kept its rows while the state was lost: its records are appended again", "resource", t.resource, "table", t.name, "dataset", r.p.Dataset)
 			r.note(fmt.Sprintf("table %s (append) kept its rows, but the destination holds no state of resource %s: this full load appends every record again; drop the table and run again to hold each record once",
-				t.Name, name))
+				t.name, t.resource))
 		}
 	}
 }
