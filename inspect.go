@@ -21,7 +21,8 @@ type Inspection struct {
 	Tables       []destination.TableStats
 	Loads        []destination.LoadRow
 	State        *PipelineState
-	// StateFrom says where the state was read: "local", "destination" or "new".
+	// StateFrom says where the state was read: "local" (the local file, which agrees with the
+	// destination), "destination" or "new" (the destination holds none).
 	StateFrom string
 	// Resources says how each resource's table is written, from the stored schema and state.
 	Resources []ResourceInfo

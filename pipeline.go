@@ -132,9 +132,10 @@ func (p *Pipeline) CommitEvery() int { return p.commitEvery }
 // Refresh option).
 func (p *Pipeline) Refresh() RefreshMode { return p.refresh }
 
-// State returns the pipeline's state as the last completed run left it: the local copy, or,
-// when there is none, the one stored in the destination. Like Inspect it changes nothing and
-// works while a run is loading.
+// State returns the pipeline's state as the last completed run left it in the dataset: the one
+// the destination holds (the local copy where it agrees), or a new one where the destination
+// holds none, as the next run would start from. Like Inspect it changes nothing and works while
+// a run is loading.
 func (p *Pipeline) State(ctx context.Context) (*PipelineState, error) {
 	r, err := p.dest.Read(ctx, p.dataset, p.name)
 	if err != nil {
@@ -150,7 +151,11 @@ func (p *Pipeline) State(ctx context.Context) (*PipelineState, error) {
 // restoreState picks the state in force (see state.Restore) and says where it came from. st is a
 // run's Session, or the Reader of Inspect and State.
 func (p *Pipeline) restoreState(ctx context.Context, st state.Stored) (*PipelineState, string, error) {
-	return state.Restore(ctx, st, p.Dir(), p.name, p.dataset)
+	r, err := state.Restore(ctx, st, p.Dir(), p.name, p.dataset)
+	if err != nil {
+		return nil, "", err
+	}
+	return r.State, r.From, nil
 }
 
 // Run extracts the source's selected resources and loads them into the dataset in one atomic

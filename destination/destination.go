@@ -205,6 +205,14 @@ type Dropper interface {
 	TruncateTables(ctx context.Context, tables []string) error
 }
 
+// TableLister is an optional interface of Session: TableNames lists the names of the dataset's
+// tables (none when the dataset holds none), as the session sees them, in one query. sfdlt asks
+// it at the start of a run, to reload in full the resources whose tables were dropped by hand
+// while the pipeline state still records them.
+type TableLister interface {
+	TableNames(ctx context.Context) ([]string, error)
+}
+
 // EmptyReader returns the Reader of a dataset that nothing was loaded into: no state, no
 // schema (ErrNotFound, saying where), no tables, no loads. A destination returns it where
 // there is nothing to read and opening anything would create it, as a DuckDB file that does

@@ -175,12 +175,13 @@ func Drop(ctx context.Context, p *Pipeline, source string, resources []string) (
 		return nil, fmt.Errorf("opening dataset %q on %s: %w", p.Dataset, destInfo.Name, err)
 	}
 	defer sess.Close()
-	st, _, err := state.Restore(ctx, sess, p.Dir, p.Name, p.Dataset)
+	restored, err := state.Restore(ctx, sess, p.Dir, p.Name, p.Dataset)
 	if err != nil {
 		return nil, err
 	}
+	st := restored.State // the dataset's: a drop never goes by a local file the destination disagrees with
 	r := &run{p: p, src: &Source{Name: source}, info: &Info{}}
-	if err := r.loadSchema(ctx, sess, destInfo); err != nil {
+	if _, err := r.loadSchema(ctx, sess, destInfo); err != nil {
 		return nil, err
 	}
 	raw := r.raw

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -85,14 +87,25 @@ func (r *run) do(ctx context.Context) (info *Info, err error) {
 	}
 	defer sess.Close()
 
-	var from string
-	if r.state, from, err = state.Restore(ctx, sess, p.Dir, p.Name, p.Dataset); err != nil {
+	restored, err := state.Restore(ctx, sess, p.Dir, p.Name, p.Dataset)
+	if err != nil {
 		return r.info, err
 	}
-	if from == "destination" {
+	r.state = restored.State
+	switch {
+	case restored.SetAside != "":
+		p.Logger.Warn("the local pipeline state is set aside: the dataset is the truth", "pipeline", p.Name, "dataset", p.Dataset,
+			"local_version", restored.LocalVersion, "version", r.state.Version, "detail", restored.SetAside)
+		r.note(restored.SetAside)
+	case restored.From == "destination":
 		p.Logger.Info("pipeline state restored from the destination", "pipeline", p.Name, "version", r.state.Version)
 	}
-	if err := r.loadSchema(ctx, sess, destInfo); err != nil {
+	stored, err := r.loadSchema(ctx, sess, destInfo)
+	if err != nil {
+		return r.info, err
+	}
+	have, err := datasetTables(ctx, sess, stored, p.Dataset)
+	if err != nil {
 		return r.info, err
 	}
 	if r.x.NeedsSalesforce() {
@@ -105,6 +118,7 @@ func (r *run) do(ctx context.Context) (info *Info, err error) {
 	if err := r.x.Discover(ctx, r.sf, r.sch); err != nil {
 		return r.info, err
 	}
+	r.checkTables(stored, have, restored.From == "new")
 	if p.Refresh != "" {
 		r.step("refresh")
 		r.dropped = planDrop(p.Refresh, r.raw, r.state, r.src.Name, r.x.Names())
@@ -244,30 +258,89 @@ func stopsResumably(err error) bool {
 	return errors.Is(err, ErrAPIUsageLimit) || errors.Is(err, client.ErrConcurrentLimit)
 }
 
-// loadSchema reads the stored schema from the destination, or starts a new one.
-func (r *run) loadSchema(ctx context.Context, sess destination.Session, info destination.Info) error {
+// storedTable is a root table of the stored schema, as it was stored.
+type storedTable struct {
+	name, resource string
+	append         bool
+}
+
+// loadSchema reads the stored schema from the destination, or starts a new one. It returns
+// the stored schema's root data tables as they were stored (none when no schema was), before
+// the run evolves it.
+func (r *run) loadSchema(ctx context.Context, sess destination.Session, info destination.Info) ([]storedTable, error) {
 	row, err := sess.Schema(ctx, r.src.Name)
 	var sch *schema.Schema
+	var stored []storedTable
 	switch {
 	case errors.Is(err, destination.ErrNotFound):
 		sch = schema.New(r.src.Name)
 	case err != nil:
-		return fmt.Errorf("reading the stored schema: %w", err)
+		return nil, fmt.Errorf("reading the stored schema: %w", err)
 	default:
 		if sch, err = schemaFromRow(row); err != nil {
-			return err
+			return nil, err
 		}
 		r.schemaStored = true
+		for _, t := range sch.DataTables() {
+			if t.Parent == "" {
+				stored = append(stored, storedTable{name: t.Name, resource: cmp.Or(t.Resource, t.Name), append: t.WriteDisposition == schema.Append})
+			}
+		}
 	}
 	if sch.Table(schema.PipelineStateTable().Name) == nil {
 		if err := sch.AddTable(schema.PipelineStateTable()); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	sch.Naming = schema.Naming{MaxLength: info.MaxIdentifierLength}
 	r.info.SchemaVersion = int64(sch.Version)
 	r.raw, r.sch = sch, normalize.NewSchema(sch)
-	return nil
+	return stored, nil
+}
+
+// datasetTables lists the dataset's tables where a schema is stored, to compare with it; nil
+// where none is, or where the destination cannot list them (see destination.TableLister).
+func datasetTables(ctx context.Context, sess destination.Session, stored []storedTable, dataset string) (map[string]bool, error) {
+	lister, ok := sess.(destination.TableLister)
+	if !ok || len(stored) == 0 {
+		return nil, nil
+	}
+	names, err := lister.TableNames(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("checking that the tables of dataset %s are all there: %w", dataset, err)
+	}
+	have := make(map[string]bool, len(names))
+	for _, n := range names {
+		have[n] = true
+	}
+	return have, nil
+}
+
+// checkTables compares the root tables of the stored schema with the tables the dataset has
+// (have), for the run's resources. With the state kept, a resource whose table was dropped by
+// hand has its state reset, so that it is loaded in full instead of left empty. With a new
+// state every resource is loaded in full: an append table that kept its rows gets them again,
+// which the run says.
+func (r *run) checkTables(stored []storedTable, have map[string]bool, newState bool) {
+	if have == nil {
+		return
+	}
+	names := r.x.Names()
+	for _, t := range stored {
+		if !slices.Contains(names, t.resource) {
+			continue
+		}
+		switch exists := have[t.name]; {
+		case !exists && !newState && r.state.Reset(r.src.Name, t.resource):
+			r.p.Logger.Warn("a table was dropped from the dataset: its resource is loaded in full", "resource", t.resource, "table", t.name, "dataset", r.p.Dataset)
+			r.note(fmt.Sprintf("table %s is missing from dataset %s, though the pipeline state records resource %s (was it dropped by hand?): loading %s in full",
+				t.name, r.p.Dataset, t.resource, t.resource))
+		case exists && newState && t.append:
+			r.p.Logger.Warn("an append table kept its rows while the state was lost: its records are appended again", "resource", t.resource, "table", t.name, "dataset", r.p.Dataset)
+			r.note(fmt.Sprintf("table %s (append) kept its rows, but the destination holds no state of resource %s: this full load appends every record again; drop the table and run again to hold each record once",
+				t.name, t.resource))
+		}
+	}
 }
 
 // connect logs in to Salesforce when a selected resource reads from it.

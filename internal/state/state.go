@@ -262,36 +262,78 @@ type Stored interface {
 	PipelineState(ctx context.Context, pipeline string) (*destination.StateRow, error)
 }
 
-// Restore picks the state in force for pipeline's dataset: the local one under dir, unless the
-// destination holds a newer version (a run that committed but crashed before saving locally) or
-// there is no local one. It returns the state and where it came from: "local", "destination" or
-// "new".
-func Restore(ctx context.Context, stored Stored, dir, pipeline, dataset string) (*Pipeline, string, error) {
+// Restored is the state in force for a run and where it came from.
+type Restored struct {
+	State *Pipeline
+	// From says where State came from: "local" (the local file, which agrees with the
+	// destination), "destination" or "new" (the destination holds none).
+	From string
+	// SetAside is set when the local state file of the dataset was not used because the
+	// destination disagrees with it (it holds no state, or an older or another version): it
+	// says so, for the load info and the log. Empty otherwise.
+	SetAside string
+	// LocalVersion is the version of the local state file of the dataset, 0 when there is none.
+	LocalVersion int64
+}
+
+// Restore picks the state in force for pipeline's dataset. The dataset is the truth: the state
+// the destination holds is in force, and where it holds none (a deleted DuckDB file, a dropped
+// schema or state table) a new one, so that every resource is loaded in full again. The local
+// state file under dir is used only where it agrees with the destination's (same version and
+// hash); where it does not, Restored.SetAside says why it was set aside. The run's first
+// commit replaces the local file.
+func Restore(ctx context.Context, stored Stored, dir, pipeline, dataset string) (*Restored, error) {
 	local, err := ReadLocal(dir)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	if local != nil && local.DatasetName != dataset {
 		local = nil // state of another dataset: the destination's is the one that matters
 	}
 	row, err := stored.PipelineState(ctx, pipeline)
 	if err != nil && !errors.Is(err, destination.ErrNotFound) {
-		return nil, "", fmt.Errorf("reading the pipeline state from the destination: %w", err)
+		return nil, fmt.Errorf("reading the pipeline state from the destination: %w", err)
 	}
 	var remote *Pipeline
 	if row != nil {
 		if remote, err = Decode(row.State); err != nil {
-			return nil, "", err
+			return nil, err
 		}
 	}
-	switch {
-	case remote != nil && (local == nil || remote.Version > local.Version):
-		return remote, "destination", nil
-	case local != nil:
-		return local, "local", nil
-	default:
-		return &Pipeline{EngineVersion: EngineVersion, PipelineName: pipeline, DatasetName: dataset}, "new", nil
+	r := &Restored{}
+	if local != nil {
+		r.LocalVersion = local.Version
 	}
+	switch {
+	case remote == nil:
+		r.State, r.From = &Pipeline{EngineVersion: EngineVersion, PipelineName: pipeline, DatasetName: dataset}, "new"
+		if local != nil {
+			r.SetAside = fmt.Sprintf("the destination holds no state for pipeline %s in dataset %s (the local state file had version %d): loading every resource in full", pipeline, dataset, local.Version)
+		}
+	case local != nil && remote.Version == local.Version && remote.VersionHash == local.VersionHash:
+		r.State, r.From = local, "local"
+	default:
+		r.State, r.From = remote, "destination"
+		switch {
+		case local == nil || remote.Version > local.Version:
+			// No local file, or a run committed and stopped before saving it: nothing to say.
+		case remote.Version < local.Version:
+			r.SetAside = fmt.Sprintf("the destination's state of pipeline %s in dataset %s (version %d) is older than the local state file's (version %d): using the destination's", pipeline, dataset, remote.Version, local.Version)
+		default:
+			r.SetAside = fmt.Sprintf("the destination's state of pipeline %s in dataset %s (version %d) is not the local state file's of the same version: using the destination's", pipeline, dataset, remote.Version)
+		}
+	}
+	return r, nil
+}
+
+// Reset forgets what the state holds of a resource (its cursors, resume point, full-read size
+// and last runs), so that it is read in full again. It reports whether there was anything.
+func (s *Pipeline) Reset(source, resource string) bool {
+	if s == nil || s.Sources[source] == nil || s.Sources[source].Resources[resource] == nil {
+		return false
+	}
+	delete(s.Sources[source].Resources, resource)
+	return true
 }
 
 // Incremental is how a cursor is kept in the pipeline state, under

@@ -143,11 +143,9 @@ func notFound(err error, format string, args ...any) error {
 // tables lists the dataset's tables with their row counts, by name; a table that a running
 // load is changing is Busy rather than waited for.
 func (r reads) tables(ctx context.Context) ([]destination.TableStats, error) {
-	var names []string
-	if err := sqlx.SelectContext(ctx, r.q, &names, `SELECT table_name FROM information_schema.tables
-		WHERE table_catalog = current_database() AND table_schema = $1 AND table_type = 'BASE TABLE'
-		ORDER BY table_name`, r.dataset); err != nil {
-		return nil, fmt.Errorf("listing the tables of dataset %q: %w", r.dataset, err)
+	names, err := r.tableNames(ctx)
+	if err != nil {
+		return nil, err
 	}
 	stats := make([]destination.TableStats, len(names))
 	for i, name := range names {
@@ -165,6 +163,18 @@ func (r reads) tables(ctx context.Context) ([]destination.TableStats, error) {
 		}
 	}
 	return stats, nil
+}
+
+// tableNames lists the names of the dataset's tables, in order; none for a dataset that does
+// not exist.
+func (r reads) tableNames(ctx context.Context) ([]string, error) {
+	var names []string
+	if err := sqlx.SelectContext(ctx, r.q, &names, `SELECT table_name FROM information_schema.tables
+		WHERE table_catalog = current_database() AND table_schema = $1 AND table_type = 'BASE TABLE'
+		ORDER BY table_name`, r.dataset); err != nil {
+		return nil, fmt.Errorf("listing the tables of dataset %q: %w", r.dataset, err)
+	}
+	return names, nil
 }
 
 // loads returns up to limit rows of _dlt_loads, newest first; none for a fresh dataset.

@@ -25,7 +25,10 @@ type Session struct {
 	closed bool
 }
 
-var _ destination.Session = (*Session)(nil)
+var (
+	_ destination.Session     = (*Session)(nil)
+	_ destination.TableLister = (*Session)(nil)
+)
 
 // Options are what a destination hooks into a session's life.
 type Options struct {
@@ -208,6 +211,16 @@ func (s *Session) PipelineState(ctx context.Context, pipeline string) (*destinat
 		return nil, err
 	}
 	return s.reads().pipelineState(ctx, pipeline)
+}
+
+// TableNames lists the names of the dataset's tables, in order (destination.TableLister).
+func (s *Session) TableNames(ctx context.Context) ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
+	return s.reads().tableNames(ctx)
 }
 
 // reads runs the dataset's queries on the session's connection.
