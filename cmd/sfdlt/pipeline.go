@@ -15,6 +15,7 @@ import (
 	// in 2025), the same API, kept up: `pipeline schema` prints the stored schema as YAML, as
 	// dlt does, and its yaml.Node keeps the schema's key order, which a map would lose.
 	"go.yaml.in/yaml/v3"
+	"golang.org/x/term"
 
 	"github.com/sfdlt/sfdlt"
 )
@@ -150,14 +151,10 @@ func dropResources(cmd *cobra.Command, p *sfdlt.Pipeline, resources []string, ye
 	return nil
 }
 
-// isTerminal reports whether r is a terminal.
-func isTerminal(r io.Reader) bool {
+// isTerminal reports whether r is a terminal (not merely a character device: /dev/null is one).
+func isTerminal(r any) bool {
 	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // confirm asks question on w and reads the answer from r: only y or yes (any case) agrees.
