@@ -38,4 +38,7 @@ func BenchmarkLoadOpportunity(b *testing.B) {
 	b.Run("append", func(b *testing.B) { bench.Run(b, schema.Append, false) })
 	b.Run("merge-first", func(b *testing.B) { bench.Run(b, schema.Merge, false) })
 	b.Run("merge-again", func(b *testing.B) { bench.Run(b, schema.Merge, true) })
+	b.Run("scd2-first", func(b *testing.B) { bench.RunSCD2(b, false, false) })
+	b.Run("scd2-unchanged", func(b *testing.B) { bench.RunSCD2(b, true, false) })
+	b.Run("scd2-changed", func(b *testing.B) { bench.RunSCD2(b, true, true) })
 }

@@ -126,15 +126,67 @@ type Bench struct {
 // and reports rows/s. Each iteration uses a fresh dataset; setup is not timed.
 func (bb Bench) Run(b *testing.B, wd schema.WriteDisposition, second bool) {
 	b.Helper()
-	ctx := context.Background()
 	rows := OpportunityRows(bb.Rows, 0)
-	t := OpportunityTable(wd)
+	var before [][]any
+	if second {
+		before = rows
+	}
+	bb.run(b, OpportunityTable(wd), before, rows)
+}
+
+// RunSCD2 measures an scd2 merge (SCD2Table) of Rows rows: into an empty table (before
+// nil), or into the table holding a version of each (the same versions when changed is false:
+// nothing to do but compare; new ones when it is true: every active row retired and a new
+// version inserted). It reports rows/s.
+func (bb Bench) RunSCD2(b *testing.B, second, changed bool) {
+	b.Helper()
+	rows := SCD2Rows(bb.Rows, "v1")
+	var before [][]any
+	if second {
+		before = rows
+		if changed {
+			rows = SCD2Rows(bb.Rows, "v2")
+		}
+	}
+	bb.run(b, SCD2Table(), before, rows)
+}
+
+// SCD2Table is OpportunityTable kept with history (dlt's scd2): merge key id, the validity
+// columns _dlt_valid_from and _dlt_valid_to, the row version in _dlt_id.
+func SCD2Table() *schema.Table {
+	t := OpportunityTable(schema.Merge)
+	t.MergeStrategy = schema.SCD2
+	n := len(t.Columns)
+	sys := append([]schema.Column(nil), t.Columns[n-2:]...) // _dlt_load_id, _dlt_id
+	sys[1].RowVersion, sys[1].Unique, sys[1].RowKey = true, false, false
+	t.Columns = append(append(t.Columns[:n-2], schema.SCD2Columns("", "", nil)...), sys...)
+	t.Column("id").MergeKey = true
+	return t
+}
+
+// SCD2Rows returns n rows of SCD2Table; each row's version (_dlt_id) is version and its id.
+func SCD2Rows(n int, version string) [][]any {
+	rows := OpportunityRows(n, 0)
+	for i, r := range rows {
+		k := len(r)
+		row := make([]any, 0, k+2)
+		row = append(row, r[:k-2]...)
+		row = append(row, nil, nil, r[k-2], version+"-"+r[0].(string))
+		rows[i] = row
+	}
+	return rows
+}
+
+// run measures loading rows into t, in a dataset that holds before (nil: nothing).
+func (bb Bench) run(b *testing.B, t *schema.Table, before, rows [][]any) {
+	b.Helper()
+	ctx := context.Background()
 	var loaded time.Duration
 	b.StopTimer()
 	for i := 0; i < b.N; i++ {
 		s := bb.Open(b, i)
-		if second {
-			if err := Load(ctx, s, t, rows, bb.Batch); err != nil {
+		if before != nil {
+			if err := Load(ctx, s, t, before, bb.Batch); err != nil {
 				b.Fatal(err)
 			}
 		}
