@@ -134,22 +134,7 @@ write_disposition = { disposition = "merge", strategy = "delete-insert" }
 // contactIDs lists the ids of the contact table, in order.
 func contactIDs(t *testing.T, e *env) []string {
 	t.Helper()
-	db := e.db()
-	defer db.Close()
-	rows, err := db.Query(e.sql(`SELECT id FROM {ds}.contact ORDER BY id`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, id)
-	}
-	return ids
+	return e.ids("contact", 0)
 }
 
 // contactReads lists the queries that read Contact records (first pages; not the COUNT() that

@@ -403,20 +403,36 @@ func queriesOf(srv *salesforcetest.Server, object string) []string {
 	return out
 }
 
+// opportunityIDs returns the first n ids of the opportunity table, in order.
 func opportunityIDs(t *testing.T, e *env, n int) []string {
 	t.Helper()
+	return e.ids("opportunity", n)
+}
+
+// ids returns the ids of a table, in order: the first n, or all of them when n is 0.
+func (e *env) ids(table string, n int) []string {
+	e.t.Helper()
 	db := e.db()
 	defer db.Close()
-	rows, err := db.Query(e.sql(`SELECT id FROM {ds}.opportunity ORDER BY id LIMIT $1`), n)
+	q := fmt.Sprintf(`SELECT id FROM {ds}.%s ORDER BY id`, table)
+	if n > 0 {
+		q += fmt.Sprintf(" LIMIT %d", n)
+	}
+	rows, err := db.Query(e.sql(q))
 	if err != nil {
-		t.Fatal(err)
+		e.t.Fatal(err)
 	}
 	defer rows.Close()
 	var ids []string
 	for rows.Next() {
 		var id string
-		rows.Scan(&id)
+		if err := rows.Scan(&id); err != nil {
+			e.t.Fatal(err)
+		}
 		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		e.t.Fatal(err)
 	}
 	return ids
 }

@@ -226,6 +226,52 @@ func (s *state) findObjectKey(object, key string) (hit, bool) {
 	})
 }
 
+// hintTables walks the tables of hints under path (sources.salesforce.objects or .resources),
+// the pipeline's section first, then secrets files before config files, as every key is looked
+// up: each non-empty table goes to each with its file, base, path and name. A value at path
+// that is not a table is reported by notTable, one under it by a message naming what (an
+// "object" or a "resource").
+func (s *state) hintTables(path []string, notTable func(f *tomlFile, base []string, v any) error, what string,
+	each func(f *tomlFile, base, path []string, name string)) []error {
+	var errs []error
+	bases := [][]string{path}
+	if s.pipeline != "" {
+		bases = [][]string{append([]string{s.pipeline}, path...), path}
+	}
+	for _, base := range bases {
+		for _, secrets := range []bool{true, false} {
+			for _, f := range s.files {
+				if f.secrets != secrets {
+					continue
+				}
+				v, ok := f.get(base)
+				if !ok {
+					continue
+				}
+				m, ok := v.(map[string]any)
+				if !ok {
+					errs = append(errs, notTable(f, base, v))
+					continue
+				}
+				for _, name := range sortedKeys(m) {
+					p := append(slices.Clone(base), name)
+					t, ok := m[name].(map[string]any)
+					if !ok {
+						errs = append(errs, fmt.Errorf("%s: %s: expected a table of the %s's hints, found %s: write [%s] with %s",
+							f.origin(p), strings.Join(p, "."), what, describe(m[name]), strings.Join(p, "."), objectKeyNames()))
+						continue
+					}
+					if len(t) == 0 {
+						continue // an empty table sets nothing
+					}
+					each(f, base, p, name)
+				}
+			}
+		}
+	}
+	return errs
+}
+
 // objectNames lists the objects that have a table in the files or variables in the
 // environment (when Load knows the whole environment: not with Options.LookupEnv alone), one
 // name per object regardless of case, spelled as the file read first spells it, else as the
@@ -247,50 +293,28 @@ func (c *Config) objectNames() ([]string, []error) {
 			names = append(names, name)
 		}
 	}
-	bases := [][]string{objectsPath}
-	if s.pipeline != "" {
-		bases = [][]string{append([]string{s.pipeline}, objectsPath...), objectsPath}
+	// spelled holds the names of one table of objects (a file's, under one base) by lower case.
+	type table struct {
+		f    *tomlFile
+		base string
 	}
-	for _, base := range bases {
-		key := strings.Join(base, ".")
-		for _, secrets := range []bool{true, false} {
-			for _, f := range s.files {
-				if f.secrets != secrets {
-					continue
-				}
-				v, ok := f.get(base)
-				if !ok {
-					continue
-				}
-				m, ok := v.(map[string]any)
-				if !ok {
-					errs = append(errs, fmt.Errorf("%s: %s: expected a table per Salesforce object, found %s: write [%s.Invoice__c] with %s; to load objects beside the standard resources set all_objects = true (narrowed by objects_include), or run sfdlt run --objects Invoice__c",
-						f.origin(base), key, describe(v), key, objectKeyNames()))
-					continue
-				}
-				spelled := map[string]string{}
-				for _, name := range sortedKeys(m) {
-					path := append(slices.Clone(base), name)
-					t, ok := m[name].(map[string]any)
-					if !ok {
-						errs = append(errs, fmt.Errorf("%s: %s: expected a table of the object's hints, found %s: write [%s] with %s",
-							f.origin(path), strings.Join(path, "."), describe(m[name]), strings.Join(path, "."), objectKeyNames()))
-						continue
-					}
-					if len(t) == 0 {
-						continue // an empty table sets nothing
-					}
-					if other, dup := spelled[strings.ToLower(name)]; dup {
-						errs = append(errs, fmt.Errorf("%s: %s and %s name the same object (Salesforce API names ignore case): merge them into one table",
-							f.origin(path), strings.Join(append(slices.Clone(base), other), "."), strings.Join(path, ".")))
-						continue
-					}
-					spelled[strings.ToLower(name)] = name
-					add(name, f.origin(path), strings.Join(path, "."))
-				}
-			}
+	spelled := map[table]map[string]string{}
+	errs = append(errs, s.hintTables(objectsPath, func(f *tomlFile, base []string, v any) error {
+		return fmt.Errorf("%s: %s: expected a table per Salesforce object, found %s: write [%s.Invoice__c] with %s; to load objects beside the standard resources set all_objects = true (narrowed by objects_include), or run sfdlt run --objects Invoice__c",
+			f.origin(base), strings.Join(base, "."), describe(v), strings.Join(base, "."), objectKeyNames())
+	}, "object", func(f *tomlFile, base, path []string, name string) {
+		tb := table{f, strings.Join(base, ".")}
+		if spelled[tb] == nil {
+			spelled[tb] = map[string]string{}
 		}
-	}
+		if other, dup := spelled[tb][strings.ToLower(name)]; dup {
+			errs = append(errs, fmt.Errorf("%s: %s and %s name the same object (Salesforce API names ignore case): merge them into one table",
+				f.origin(path), strings.Join(append(slices.Clone(base), other), "."), strings.Join(path, ".")))
+			return
+		}
+		spelled[tb][strings.ToLower(name)] = name
+		add(name, f.origin(path), strings.Join(path, "."))
+	})...)
 	for _, v := range s.objectVariables() {
 		if isObjectKey(v.key) {
 			add(v.table, "env "+v.name, strings.Join(append(slices.Clone(objectsPath), v.table), "."))

@@ -138,43 +138,12 @@ func (c *Config) resourceNames() ([]string, []error) {
 			names = append(names, name)
 		}
 	}
-	bases := [][]string{resourcesPath}
-	if s.pipeline != "" {
-		bases = [][]string{append([]string{s.pipeline}, resourcesPath...), resourcesPath}
-	}
-	for _, base := range bases {
-		key := strings.Join(base, ".")
-		for _, secrets := range []bool{true, false} {
-			for _, f := range s.files {
-				if f.secrets != secrets {
-					continue
-				}
-				v, ok := f.get(base)
-				if !ok {
-					continue
-				}
-				m, ok := v.(map[string]any)
-				if !ok {
-					errs = append(errs, fmt.Errorf("%s: %s: expected a table per resource, found %s: write [%s.contact] with %s",
-						f.origin(base), key, describe(v), key, objectKeyNames()))
-					continue
-				}
-				for _, name := range sortedKeys(m) {
-					path := append(slices.Clone(base), name)
-					t, ok := m[name].(map[string]any)
-					if !ok {
-						errs = append(errs, fmt.Errorf("%s: %s: expected a table of the resource's hints, found %s: write [%s] with %s",
-							f.origin(path), strings.Join(path, "."), describe(m[name]), strings.Join(path, "."), objectKeyNames()))
-						continue
-					}
-					if len(t) == 0 {
-						continue // an empty table sets nothing
-					}
-					add(name, f.origin(path), strings.Join(path, "."))
-				}
-			}
-		}
-	}
+	errs = append(errs, s.hintTables(resourcesPath, func(f *tomlFile, base []string, v any) error {
+		return fmt.Errorf("%s: %s: expected a table per resource, found %s: write [%s.contact] with %s",
+			f.origin(base), strings.Join(base, "."), describe(v), strings.Join(base, "."), objectKeyNames())
+	}, "resource", func(f *tomlFile, _, path []string, name string) {
+		add(name, f.origin(path), strings.Join(path, "."))
+	})...)
 	for _, v := range s.resourceVariables() {
 		if v.key != "" {
 			add(strings.ToLower(v.table), "env "+v.name, strings.Join(append(slices.Clone(resourcesPath), strings.ToLower(v.table)), "."))
