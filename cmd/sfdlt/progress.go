@@ -287,7 +287,7 @@ type resourceBar struct {
 	total      atomic.Int64 // -1 unknown
 	elapsed    atomic.Int64 // when done: the time it took
 	done       atomic.Bool
-	lastRows   int64 // owned by report, under barDisplay.mu
+	lastRows   int64                  // owned by report, under barDisplay.mu
 	stoppedOff atomic.Pointer[string] // why it never finished: "stopped" or "skipped"
 }
 
