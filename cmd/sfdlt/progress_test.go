@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"regexp"
 	"strings"
 	"sync"
@@ -188,5 +189,35 @@ func TestCountAndDurations(t *testing.T) {
 		if got := short(d); got != want {
 			t.Errorf("short(%v) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+// Sixteen resources report at once, as a run's readers do (run with -race): every line ends
+// as its summary and the total counts them all.
+func TestProgressBarsConcurrent(t *testing.T) {
+	var buf bytes.Buffer
+	d := newBarDisplay(&buf, time.Now, mpb.WithAutoRefresh(), mpb.WithWidth(120))
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Go(func() {
+			name := fmt.Sprintf("resource_%02d", i)
+			start := time.Now()
+			d.report(sfdlt.Progress{Resource: name, Started: start, TotalRows: -1})
+			for page := 1; page <= 20; page++ {
+				d.report(sfdlt.Progress{Resource: name, Started: start, Pages: page, Rows: int64(page * 100), TotalRows: 2000})
+			}
+			d.report(sfdlt.Progress{Resource: name, Started: start, Pages: 20, Rows: 2000, TotalRows: 2000, Done: true})
+		})
+	}
+	wg.Wait()
+	d.stop(false)
+	out := strings.Join(strings.Fields(buf.String()), " ")
+	for i := range 16 {
+		if want := fmt.Sprintf("✓ resource_%02d 2,000 rows in", i); !strings.Contains(out, want) {
+			t.Errorf("no %q in the output", want)
+		}
+	}
+	if !strings.Contains(out, "total: 16 resources, 32,000 rows in") {
+		t.Errorf("no total of 16 resources and 32,000 rows:\n%s", buf.String())
 	}
 }
