@@ -319,8 +319,8 @@ func PipelinesDir(dir string) PipelineOption {
 // from an empty state, as dlt's dev_mode does.
 func DevMode(on bool) PipelineOption { return pipelineOption(func(p *Pipeline) { p.devMode = on }) }
 
-// OnProgress sets a function called as the run goes: per resource, after each page and when it
-// ends. Resources are extracted in parallel, but calls are serialized: f needs no locking.
+// OnProgress sets a function called as the run goes: per resource, when its read begins (no
+// pages yet), after each page and when it ends. Resources are extracted in parallel, but calls are serialized: f needs no locking.
 func OnProgress(f func(Progress)) PipelineOption {
 	return pipelineOption(func(p *Pipeline) { p.progress = f })
 }

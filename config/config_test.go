@@ -69,7 +69,7 @@ func configTree(t *testing.T, name string, keepMode bool) (work, home string) {
 
 // settingNames are the names Origin knows.
 var settingNames = []string{
-	"pipeline_name", "dataset_name", "pipelines_dir", "dev_mode", "commit_every", "refresh",
+	"pipeline_name", "dataset_name", "pipelines_dir", "dev_mode", "commit_every", "refresh", "progress",
 	"user_name", "password", "security_token", "client_id", "client_secret", "private_key", "private_key_file",
 	"private_key_path", "refresh_token", "session_id", "instance_url", "domain", "login_url", "api_version",
 	"is_production", "include_formula_fields", "bulk_threshold", "hard_deletes", "lookback",
@@ -782,6 +782,32 @@ func TestRefreshKey(t *testing.T) {
 		_, err := load(t, bad)
 		if err == nil || !strings.Contains(err.Error(), "refresh") || !strings.Contains(err.Error(), "drop_resources") {
 			t.Errorf("%q: %v, want an error naming refresh and its values", bad, err)
+		}
+	}
+}
+
+func TestProgressKey(t *testing.T) {
+	load := loadConfigText
+	c, err := load(t, "progress = \"log\"\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Settings().Pipeline.Progress; got != "log" {
+		t.Fatalf("progress = \"log\" read as %q", got)
+	}
+	if c, err = load(t, "progress = \"log\"\n", "PROGRESS=none"); err != nil || c.Settings().Pipeline.Progress != "none" {
+		t.Errorf("PROGRESS=none does not win over the file: %v", err)
+	}
+	if c, err = load(t, "[salesforce]\nprogress = \"bar\"\n"); err != nil || c.Settings().Pipeline.Progress != "bar" {
+		t.Errorf("the pipeline's own section: %v", err)
+	}
+	if c, err = load(t, ""); err != nil || c.Settings().Pipeline.Progress != "" {
+		t.Errorf("no progress: %q, %v", c.Settings().Pipeline.Progress, err)
+	}
+	for _, bad := range []string{"progress = \"tqdm\"\n", "progress = true\n"} {
+		_, err := load(t, bad)
+		if err == nil || !strings.Contains(err.Error(), "progress") || !strings.Contains(err.Error(), `"bar", "log" or "none"`) || !strings.Contains(err.Error(), "config.toml") {
+			t.Errorf("%q: %v, want an error naming progress, its file and its values", bad, err)
 		}
 	}
 }

@@ -12,8 +12,8 @@ import (
 
 // PipelineSettings are the pipeline settings dlt reads from the top level of config.toml (or
 // from the pipeline's own section, [<pipeline_name>]): pipeline_name, dataset_name,
-// pipelines_dir, dev_mode, commit_every and refresh; env PIPELINE_NAME, DATASET_NAME,
-// PIPELINES_DIR, DEV_MODE, COMMIT_EVERY, REFRESH.
+// pipelines_dir, dev_mode, commit_every, refresh and progress; env PIPELINE_NAME, DATASET_NAME,
+// PIPELINES_DIR, DEV_MODE, COMMIT_EVERY, REFRESH, PROGRESS.
 type PipelineSettings struct {
 	Name        string // never empty: Options.PipelineName, pipeline_name, or "salesforce"
 	DatasetName string // "": sfdlt.NewPipeline's default, <pipeline_name>_dataset
@@ -27,12 +27,17 @@ type PipelineSettings struct {
 	// Refresh is refresh, dlt's pipeline setting (see sfdlt.Refresh): what every run of the
 	// pipeline resets before it loads; "" for nothing.
 	Refresh sfdlt.RefreshMode
+	// Progress is progress: how `sfdlt run` shows its progress (bar, log or none; "" lets the
+	// CLI choose: bars on a terminal, log lines elsewhere). The library shows none: see
+	// sfdlt.OnProgress.
+	Progress string
 }
 
 // pipelineKeys are the pipeline settings, in the order String shows them.
 var pipelineKeys = []keySpec{
 	{name: "pipeline_name"}, {name: "dataset_name"}, {name: "pipelines_dir"},
 	{name: "dev_mode", kind: kindBool}, {name: "commit_every", kind: kindInt}, {name: "refresh"},
+	{name: "progress"},
 }
 
 // options turns the settings into options for sfdlt.NewPipeline (the name is its first
@@ -120,6 +125,15 @@ func (c *Config) resolvePipeline(explicit string) []error {
 			default:
 				err = h.valueError(false, fmt.Sprintf("%q, %q or %q", sfdlt.DropSources, sfdlt.DropResources, sfdlt.DropData),
 					`write refresh = "drop_resources" (or leave it out: runs then reset nothing)`)
+			}
+		case "progress":
+			v, _ := h.raw.(string)
+			switch v = strings.TrimSpace(v); v {
+			case "bar", "log", "none":
+				p.Progress, shown = v, v
+			default:
+				err = h.valueError(false, `"bar", "log" or "none"`,
+					`write progress = "log" (or leave it out: bars on a terminal, log lines elsewhere)`)
 			}
 		case "commit_every":
 			var n int

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -26,7 +27,7 @@ const (
 )
 
 func newDemoCmd() *cobra.Command {
-	var pipelinesDir string
+	var pipelinesDir, progress string
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Load an emulated Salesforce org into ./salesforce_demo.duckdb, change it, and load it again incrementally",
@@ -36,14 +37,22 @@ the org and run again to show the incremental merge. Each demo starts afresh: it
 ./salesforce_demo.duckdb and the salesforce_demo pipeline's local state.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runDemo(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), pipelinesDir)
+			return runDemo(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), pipelinesDir, progress)
 		},
 	}
+	cmd.Flags().StringVar(&progress, "progress", "", "how the runs show their progress on stderr: bar, log or none (default: bar on a terminal, log elsewhere)")
 	cmd.Flags().StringVar(&pipelinesDir, "pipelines-dir", "", "where the demo pipeline keeps its local state (default ~/.dlt/pipelines)")
 	return cmd
 }
 
-func runDemo(ctx context.Context, out, errOut io.Writer, pipelinesDir string) error {
+func runDemo(ctx context.Context, out, errOut io.Writer, pipelinesDir, progress string) error {
+	mode, note, err := chooseProgress(progress, "", isTerminal(errOut))
+	if err != nil {
+		return err
+	}
+	if note != "" {
+		fmt.Fprintln(errOut, note)
+	}
 	srv := salesforcetest.NewServer(salesforcetest.Options{Seed: 1})
 	defer srv.Close()
 	c := srv.Credentials()
@@ -56,7 +65,8 @@ func runDemo(ctx context.Context, out, errOut io.Writer, pipelinesDir string) er
 	}
 	src.AddObject("Something__c")
 
-	opts := []sfdlt.PipelineOption{sfdlt.Dataset(demoDataset), sfdlt.OnProgress(newProgress(errOut).report)}
+	var display progressDisplay = noDisplay{}
+	opts := []sfdlt.PipelineOption{sfdlt.Dataset(demoDataset), sfdlt.OnProgress(func(ev sfdlt.Progress) { display.report(ev) })}
 	if pipelinesDir != "" {
 		opts = append(opts, sfdlt.PipelinesDir(pipelinesDir))
 	}
@@ -76,7 +86,13 @@ func runDemo(ctx context.Context, out, errOut io.Writer, pipelinesDir string) er
 	}
 
 	fmt.Fprintf(out, "\n== 1. Full load of all resources into %s\n\n", abs)
-	info, err := p.Run(ctx, src)
+	run := func() (*sfdlt.LoadInfo, error) {
+		display = newProgressDisplay(mode, errOut, time.Now)
+		info, err := p.Run(ctx, src)
+		display.stop(err != nil)
+		return info, err
+	}
+	info, err := run()
 	if err != nil {
 		return err
 	}
@@ -96,7 +112,7 @@ func runDemo(ctx context.Context, out, errOut io.Writer, pipelinesDir string) er
 
 	fmt.Fprintf(out, "\n== 3. Incremental run: merge tables get only what changed, replace tables are reloaded\n\n")
 	srv.ResetCalls()
-	info, err = p.Run(ctx, src)
+	info, err = run()
 	if err != nil {
 		return err
 	}

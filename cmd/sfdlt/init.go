@@ -97,6 +97,7 @@ security_token = "security_token" # please set me up! (Salesforce: Settings > Re
 # pipelines_dir = "~/.dlt/pipelines"    # where pipelines keep their local state
 # dev_mode = false                      # true: load into a fresh dataset on every run
 # commit_every = 250000                 # commit a chunk every this many rows (a stopped run goes on from it); 0: one commit per run
+# progress = "log"                      # how sfdlt run shows progress: bar, log or none (default: bar on a terminal, log elsewhere)
 # refresh = "drop_resources"            # reset before EVERY run: drop_sources, drop_resources or drop_data (see README, "Refresh and drop"); usually left out, and given once with sfdlt run --refresh
 
 [sources.salesforce]

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -28,6 +28,7 @@ type runFlags struct {
 	exclude      []string
 	strict       bool
 	refresh      string
+	progress     string
 }
 
 func newRunCmd() *cobra.Command {
@@ -57,6 +58,7 @@ The exit status is 0 only when everything loaded (skipped objects count as loade
 	fl.StringSliceVar(&f.include, "objects-include", nil, "with --all-objects, only objects whose API names match these globs, e.g. '*__c' (added to objects_include)")
 	fl.StringSliceVar(&f.exclude, "objects-exclude", nil, "with --all-objects, leave out objects whose API names match these globs, e.g. '*History' (added to objects_exclude)")
 	fl.BoolVar(&f.strict, "strict", false, "exit with status 1 when --all-objects skipped an object Salesforce refused to read")
+	fl.StringVar(&f.progress, "progress", "", "how the run shows its progress on stderr: bar (a bar per resource, on a terminal), log (a line per resource every few seconds) or none (default: progress from the configuration, else bar on a terminal and log elsewhere)")
 	fl.StringVar(&f.refresh, "refresh", "", "reset before loading, as dlt's refresh: drop_sources (every table and the state of the source), drop_resources (the selected resources' tables and state) or drop_data (their rows and state, keeping the tables)")
 	return cmd
 }
@@ -126,11 +128,22 @@ func runPipeline(ctx context.Context, stdout, stderr io.Writer, f runFlags) erro
 	if src, err = selectResources(src, f.resources, f.objects); err != nil {
 		return err
 	}
-	p, err := newPipeline(cfg, f, sfdlt.OnProgress(newProgress(stderr).report))
+	mode, note, err := chooseProgress(f.progress, cfg.Settings().Pipeline.Progress, isTerminal(stderr))
 	if err != nil {
 		return err
 	}
+	if note != "" {
+		fmt.Fprintln(stderr, note)
+	}
+	// The display is made by the run (its clock starts with it) and stopped before the summary.
+	var display progressDisplay = noDisplay{}
+	p, err := newPipeline(cfg, f, sfdlt.OnProgress(func(ev sfdlt.Progress) { display.report(ev) }))
+	if err != nil {
+		return err
+	}
+	display = newProgressDisplay(mode, stderr, time.Now)
 	info, err := p.Run(ctx, src)
+	display.stop(err != nil)
 	if info != nil {
 		fmt.Fprint(stdout, info)
 	}
@@ -170,32 +183,4 @@ func selectResources(src *sfdlt.Source, resources, objects []string) (*sfdlt.Sou
 		return nil, fmt.Errorf("--resources: %w; name any other Salesforce object, custom ones too, with --objects (e.g. --objects Invoice__c)", err)
 	}
 	return src, nil
-}
-
-// progress shows per-resource progress on a terminal, one line per resource; it is quiet when
-// stderr is not a terminal (a log file, CI).
-type progress struct {
-	mu  sync.Mutex
-	w   io.Writer
-	tty bool
-}
-
-func newProgress(w io.Writer) *progress {
-	return &progress{w: w, tty: isTerminal(w)}
-}
-
-func (p *progress) report(ev sfdlt.Progress) {
-	if !p.tty {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	total := ""
-	if ev.TotalRows >= 0 {
-		total = fmt.Sprintf(" of %d", ev.TotalRows)
-	}
-	fmt.Fprintf(p.w, "\r\033[K%-26s %5d page(s) %9d row(s)%s", ev.Resource, ev.Pages, ev.Rows, total)
-	if ev.Done {
-		fmt.Fprintln(p.w)
-	}
 }

@@ -33,7 +33,7 @@ type Pipeline struct {
 	// Dir is the pipeline's local working directory (the local state file lives there).
 	Dir  string
 	Dest destination.Destination
-	// Progress, when set, is called after each page of a resource and when it ends (serialized).
+	// Progress, when set, is called when a resource's read begins, after each page and when it ends (serialized).
 	Progress func(Progress)
 	Logger   *slog.Logger // never nil
 	Now      func() time.Time

@@ -3,6 +3,7 @@ package extract
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/sfdlt/sfdlt/internal/load"
 	"github.com/sfdlt/sfdlt/internal/normalize"
@@ -34,7 +35,8 @@ func (r *Extractor) extractFunc(ctx context.Context, res *resource) error {
 			return err
 		}
 	}
-	prog := Progress{Resource: res.name, Table: root.Name, TotalRows: -1}
+	prog := Progress{Resource: res.name, Table: root.Name, TotalRows: -1, Started: time.Now()}
+	r.report(prog)
 	count := 0
 	var last any
 	if res.inc != nil {

@@ -186,6 +186,7 @@ func (o *objectRun) mark(done bool) *load.Mark {
 // extractObject loads one Salesforce object, through Bulk API 2.0 when the source allows it
 // and the range is large, else through REST.
 func (r *Extractor) extractObject(ctx context.Context, res *resource) error {
+	started := time.Now()
 	if err := r.checkQuota(ctx, "reading "+res.name); err != nil {
 		return err
 	}
@@ -193,6 +194,8 @@ func (r *Extractor) extractObject(ctx context.Context, res *resource) error {
 	if err != nil {
 		return err
 	}
+	o.prog.Started = started
+	r.report(o.prog)
 	if o.bulkResume != nil {
 		if err := r.reattachBulk(ctx, o); err != nil {
 			return err

@@ -86,7 +86,11 @@ type Cursor struct {
 type Progress struct {
 	Resource string
 	Table    string
-	// Pages and Rows are counted so far; TotalRows is Salesforce's totalSize (-1 unknown).
+	// Started is when the run began reading the resource; the first report, with no pages
+	// yet, is sent then.
+	Started time.Time
+	// Pages and Rows are counted so far; TotalRows is Salesforce's totalSize or the Bulk
+	// job's record count (-1 unknown: a report may tell it later).
 	Pages     int
 	Rows      int64
 	TotalRows int64
