@@ -7,9 +7,11 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 )
 
 // Error codes Salesforce sends in REST error bodies (errorCode) and SOAP login faults
@@ -357,19 +359,7 @@ func clipMessage(msg string) string {
 }
 
 // groupDigits writes n with thousands separators: 25311 -> "25,311".
-func groupDigits(n int) string {
-	s := strconv.Itoa(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+func groupDigits(n int) string { return english.Sprint(n) }
+
+// english formats numbers as an English reader expects them (x/text knows the grouping).
+var english = message.NewPrinter(language.English)

@@ -16,6 +16,8 @@ import (
 	// codes of its own.
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 
 	"github.com/sfdlt/sfdlt"
 )
@@ -107,22 +109,11 @@ func rowCount(n int64) string {
 }
 
 // count writes n with thousands separated by commas: 1,234,567.
-func count(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
+func count(n int64) string { return english.Sprint(n) }
+
+// english formats numbers as an English reader expects them (x/text knows each language's
+// grouping, so none is written by hand here).
+var english = message.NewPrinter(language.English)
 
 // short writes d for a person: 0.4s, 12.3s, 4m05s, 2h03m.
 func short(d time.Duration) string {
