@@ -65,7 +65,7 @@ func New(p *sfdlt.Pipeline, logger *slog.Logger) http.Handler {
 }
 
 // Serve serves the pipeline's pages on ln until ctx is done, then shuts the server down,
-// letting requests in flight finish for a few seconds. Requests whose Host header names
+// letting requests in flight finish for two seconds. Requests whose Host header names
 // another host than ln's address or localhost are refused, so that a web site cannot reach the
 // page through a DNS name of its own that resolves to this machine (DNS rebinding).
 func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
@@ -77,10 +77,13 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 		return fmt.Errorf("serving the page on %s: %w", ln.Addr(), err)
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("stopping the page on %s: %w", ln.Addr(), err)
+		// A browser may keep connections open that it never sends a request on: close them.
+		if err := srv.Close(); err != nil {
+			return fmt.Errorf("stopping the page on %s: %w", ln.Addr(), err)
+		}
 	}
 	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
 		return err
