@@ -186,7 +186,7 @@ func loadChart(loads []destination.LoadRow, tables []sfdlt.TableDescription) *ch
 			c.Bars = append(c.Bars, bar{X: x, Y: y, W: barW, H: h, Color: palette[ti%len(palette)],
 				Title: fmt.Sprintf("load %s (%s): %s, %d rows", l.LoadID, l.InsertedAt.UTC().Format("2006-01-02 15:04:05Z"), t.Name, n)})
 		}
-		c.Labels = append(c.Labels, label{X: x + barW/2, Y: c.Height - bottom + 16, Anchor: "middle", Text: l.InsertedAt.UTC().Format("01-02 15:04")})
+		c.Labels = append(c.Labels, label{X: x + barW/2, Y: c.Height - bottom + 16, Anchor: "middle", Text: l.InsertedAt.UTC().Format("01-02 15:04:05")})
 	}
 	c.Labels = append(c.Labels,
 		label{X: left - 8, Y: topPad + 4, Anchor: "end", Text: fmt.Sprint(top)},
