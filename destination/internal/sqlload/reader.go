@@ -3,6 +3,7 @@ package sqlload
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"regexp"
@@ -118,13 +119,20 @@ type preparer interface {
 }
 
 // Query runs one statement in the reader's read-only transaction (see destination.Querier).
-// The statement is prepared first: both DuckDB and Postgres refuse to prepare a text of
-// several statements, so nothing can follow a statement that ends the transaction.
+// A text of several statements is refused (counted first, for a clear message; then the
+// database's own prepare refuses it), so nothing can follow a statement that ends the
+// transaction; transaction control is refused with a message too.
 func (r *Reader) Query(ctx context.Context, maxRows int, query string, args ...any) (*destination.QueryResult, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err := r.ready(); err != nil {
 		return nil, err
+	}
+	switch n := statements(query); {
+	case n == 0:
+		return nil, errors.New("the query holds no statement, only blanks or comments: write one, e.g. SELECT 1")
+	case n > 1:
+		return nil, fmt.Errorf("the query holds %d statements: run one at a time (leave out the others and the semicolons between them)", n)
 	}
 	if verb := transactionControl(query); verb != "" {
 		return nil, fmt.Errorf("%s is transaction control, and each query runs alone in a read-only transaction of its own: leave it out", verb)
@@ -132,6 +140,26 @@ func (r *Reader) Query(ctx context.Context, maxRows int, query string, args ...a
 	p, ok := r.r.q.(preparer)
 	if !ok {
 		return nil, fmt.Errorf("sqlload: the reader's %T cannot prepare statements", r.r.q)
+	}
+	// database/sql prepares with the driver's PrepareContext, which duckdb-go lets run every
+	// statement of a text but the last; the driver's plain Prepare refuses a text of several
+	// statements (and lib/pq's, on a transaction, refuses them anyway). Should the count above
+	// ever miss one, this is what keeps it from running.
+	if raw, ok := r.r.q.(interface{ Raw(func(any) error) error }); ok {
+		err := raw.Raw(func(dc any) error {
+			c, ok := dc.(driver.Conn)
+			if !ok {
+				return nil
+			}
+			st, err := c.Prepare(query)
+			if err != nil {
+				return err
+			}
+			return st.Close()
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	stmt, err := p.PrepareContext(ctx, query)
 	if err != nil {
