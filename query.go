@@ -107,14 +107,21 @@ func (p *Pipeline) storedSchema(ctx context.Context, r destination.Reader) (*sch
 	return &sch, nil
 }
 
-// Describe lists the dataset's tables (system tables included) with their row counts, their
-// columns (dlt and destination types) and their rows per load, read as Inspect reads: no
-// lock, nothing created. It needs a destination whose Reader implements destination.Querier.
-func (p *Pipeline) Describe(ctx context.Context) (tables []TableDescription, err error) {
+// Describe lists the dataset's tables (system tables included), or those of them named, with
+// their row counts, their columns (dlt and destination types) and their rows per load, read as
+// Inspect reads: no lock, nothing created. A name that is no table of the dataset is left out.
+// It needs a destination whose Reader implements destination.Querier.
+func (p *Pipeline) Describe(ctx context.Context, names ...string) (tables []TableDescription, err error) {
 	err = p.read(ctx, func(r destination.Reader, q destination.Querier) error {
 		stats, err := r.Tables(ctx)
-		if err != nil || len(stats) == 0 {
-			return err
+		if err != nil {
+			return fmt.Errorf("listing the tables of %q: %w", p.dataset, err)
+		}
+		if len(names) > 0 {
+			stats = slices.DeleteFunc(stats, func(s destination.TableStats) bool { return !slices.Contains(names, s.Name) })
+		}
+		if len(stats) == 0 {
+			return nil
 		}
 		if q, err = p.querier(ctx, r, q); err != nil {
 			return err

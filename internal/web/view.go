@@ -29,14 +29,8 @@ var funcs = template.FuncMap{
 	"isNull":   func(v any) bool { return v == nil },
 	"when":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") },
 	"duration": func(d time.Duration) string { return d.Round(time.Millisecond).String() },
-	"count": func(n int64) string {
-		s := fmt.Sprint(n)
-		for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
-			s = s[:i] + "," + s[i:]
-		}
-		return s
-	},
-	"add": func(a, b int) int { return a + b },
+	"count":    thousands,
+	"add":      func(a, b int) int { return a + b },
 	"value": func(v any) string {
 		if v == nil {
 			return "none"
@@ -49,6 +43,15 @@ var funcs = template.FuncMap{
 		}
 		return fmt.Sprintf("status %d", l.Status)
 	},
+}
+
+// thousands writes n with a comma between thousands: 12,345.
+func thousands(n int64) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // cellText renders a value as the database driver returned it.
@@ -132,7 +135,8 @@ type legendItem struct {
 }
 
 // palette colors the tables of a chart; readable on white and told apart by most eyes.
-var palette = []string{"#2563eb", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#0ea5e9", "#84cc16", "#ec4899", "#64748b", "#14b8a6"}
+var palette = []string{"#2563eb", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#0ea5e9", "#84cc16", "#ec4899", "#64748b", "#14b8a6",
+	"#1e3a8a", "#b45309", "#065f46", "#991b1b", "#5b21b6", "#0369a1", "#4d7c0f", "#9d174d", "#334155", "#0f766e"}
 
 // loadChart stacks, for each load (oldest first), the rows of each data table that the load
 // wrote and that are still there.
@@ -189,7 +193,7 @@ func loadChart(loads []destination.LoadRow, tables []sfdlt.TableDescription) *ch
 		c.Labels = append(c.Labels, label{X: x + barW/2, Y: c.Height - bottom + 16, Anchor: "middle", Text: l.InsertedAt.UTC().Format("01-02 15:04:05")})
 	}
 	c.Labels = append(c.Labels,
-		label{X: left - 8, Y: topPad + 4, Anchor: "end", Text: fmt.Sprint(top)},
+		label{X: left - 8, Y: topPad + 4, Anchor: "end", Text: thousands(top)},
 		label{X: left - 8, Y: topPad + plotH, Anchor: "end", Text: "0"},
 		label{X: left + plotW/2, Y: c.Height - 8, Anchor: "middle", Text: "rows still in the dataset, by the load that wrote them"})
 	return c

@@ -212,6 +212,7 @@ type tablePage struct {
 	First      int // the number of the first row shown, from 1
 	Last       int
 	Prev, Next int // the pages before and after; -1 when there is none
+	QueryThis  string
 }
 
 func (h *handler) table(w http.ResponseWriter, r *http.Request) {
@@ -227,7 +228,8 @@ func (h *handler) table(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page.Page = n
-	tables, err := h.p.Describe(r.Context())
+	page.QueryThis = fmt.Sprintf(`SELECT * FROM "%s"."%s" LIMIT 100`, strings.ReplaceAll(h.p.DatasetName(), `"`, `""`), strings.ReplaceAll(name, `"`, `""`))
+	tables, err := h.p.Describe(r.Context(), name)
 	if err != nil {
 		page.Err = err.Error()
 		h.render(w, http.StatusServiceUnavailable, "table", page)
