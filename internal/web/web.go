@@ -65,9 +65,9 @@ func New(p *sfdlt.Pipeline, logger *slog.Logger) http.Handler {
 }
 
 // Serve serves the pipeline's pages on ln until ctx is done, then shuts the server down,
-// letting requests in flight finish for two seconds. Requests whose Host header names
-// another host than ln's address or localhost are refused, so that a web site cannot reach the
-// page through a DNS name of its own that resolves to this machine (DNS rebinding).
+// letting requests in flight finish for two seconds. Requests for a host name other than
+// localhost are refused, so that a web site cannot reach the page through a DNS name of its own
+// that resolves to this machine (DNS rebinding); IP addresses are fine.
 func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 	srv := &http.Server{Handler: hostCheck(ln.Addr(), h), ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan error, 1)
@@ -91,20 +91,17 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 	return nil
 }
 
-// hostCheck refuses requests for other hosts than addr's IP and localhost.
+// hostCheck refuses requests whose Host header is a name other than localhost: a web site can
+// point a name of its own at this machine (DNS rebinding), never an IP address.
 func hostCheck(addr net.Addr, h http.Handler) http.Handler {
-	ip := ""
-	if a, ok := addr.(*net.TCPAddr); ok {
-		ip = a.IP.String()
-	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		host := r.Host
 		if hh, _, err := net.SplitHostPort(host); err == nil {
 			host = hh
 		}
 		host = strings.Trim(host, "[]")
-		if host != "localhost" && host != ip && !(net.ParseIP(host) != nil && net.ParseIP(host).IsLoopback()) {
-			http.Error(w, "this page answers only to the address it serves on ("+addr.String()+") or localhost", http.StatusMisdirectedRequest)
+		if host != "localhost" && net.ParseIP(host) == nil {
+			http.Error(w, "this page answers only to its IP address ("+addr.String()+") or localhost, not to the name "+host, http.StatusMisdirectedRequest)
 			return
 		}
 		h.ServeHTTP(w, r)

@@ -112,7 +112,7 @@ func TestPagesOfALoadedPipeline(t *testing.T) {
 	}
 }
 
-// TestHostCheck refuses requests for any host but the server's address and localhost.
+// TestHostCheck refuses requests for any host name but localhost; IP addresses pass.
 func TestHostCheck(t *testing.T) {
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
 	addr := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8123}
@@ -122,7 +122,8 @@ func TestHostCheck(t *testing.T) {
 		"[::1]:8123":        http.StatusOK,
 		"attacker.example":  http.StatusMisdirectedRequest,
 		"127.0.0.1.nip.io":  http.StatusMisdirectedRequest,
-		"192.168.1.10:8123": http.StatusMisdirectedRequest,
+		"192.168.1.10:8123": http.StatusOK,
+		"localhost.example": http.StatusMisdirectedRequest,
 	} {
 		r := httptest.NewRequest("GET", "/", nil)
 		r.Host = host
