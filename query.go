@@ -62,8 +62,9 @@ var ErrNoQuery = errors.New("the destination cannot run queries")
 // nor in the dataset.
 var ErrNoTable = errors.New("no such table")
 
-// read opens the dataset's Reader, checks that it can run SQL and calls f with both; the
-// Reader is closed when f returns.
+// read opens the dataset's Reader and calls f with it and its Querier (nil when the Reader is
+// none); the Reader is closed when f returns, and an error closing it is f's error when f
+// returned none. Everything that only looks at the dataset goes through it.
 func (p *Pipeline) read(ctx context.Context, f func(r destination.Reader, q destination.Querier) error) (err error) {
 	r, err := p.dest.Read(ctx, p.dataset, p.name)
 	if err != nil {
