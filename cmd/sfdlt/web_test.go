@@ -8,6 +8,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -53,9 +56,17 @@ func (b *lockedBuffer) String() string {
 }
 
 // showWeb loads opportunities and contacts of an emulated org (configured with distinctive
-// secrets) into dest, then starts `sfdlt pipeline salesforce show --web` on it; the server is
-// stopped (and must stop cleanly) when the test ends.
+// secrets) into dest, then serves the page of `sfdlt pipeline salesforce show --web` on it.
 func showWeb(t *testing.T, dest string) *webEnv {
+	t.Helper()
+	e := loaded(t, dest)
+	e.serve(t)
+	return e
+}
+
+// loaded loads opportunities and contacts of an emulated org, configured with distinctive
+// secrets, into dest, and returns the environment to serve them from.
+func loaded(t *testing.T, dest string) *webEnv {
 	t.Helper()
 	dir := cleanEnv(t)
 	t.Chdir(dir)
@@ -99,7 +110,14 @@ func showWeb(t *testing.T, dest string) *webEnv {
 		e.d = duckdb.New(file)
 	}
 	e.run(t)
+	return e
+}
 
+// serve starts `sfdlt pipeline salesforce show --web` on the dataset in this process and sets
+// e.url; the server is stopped (and must stop cleanly) when the test ends.
+func (e *webEnv) serve(t *testing.T) {
+	t.Helper()
+	dest := e.dest
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	cmd := newRootCmd()
@@ -129,7 +147,6 @@ func showWeb(t *testing.T, dest string) *webEnv {
 	if !regexp.MustCompile(`^http://127\.0\.0\.1:[0-9]+/$`).MatchString(e.url) {
 		t.Fatalf("the first line of show --web is %q, want http://127.0.0.1:PORT/", first)
 	}
-	return e
 }
 
 // run loads the org's opportunities and contacts into the dataset.
@@ -311,5 +328,71 @@ func TestShowWebRefusesBadFlags(t *testing.T) {
 	_, _, err := cliIn(t, dir, "", "pipeline", "salesforce", "show", "--web", "--addr", "256.0.0.1:1")
 	if err == nil || !strings.Contains(err.Error(), "cannot listen on 256.0.0.1:1") {
 		t.Errorf("an address that cannot be listened on: %v", err)
+	}
+}
+
+// processEnv names the environment variable that makes TestShowWebProcess the command itself:
+// it then runs sfdlt with the arguments in the variable, one per line, stopped by SIGINT as
+// main is.
+const processEnv = "SFDLT_TEST_SHOW_WEB_ARGS"
+
+// TestShowWebProcess runs show --web on DuckDB in a process of its own, as a user does: it
+// prints its address first; a run in another process (this one) loads into the file while the
+// page is open, since the page holds the file only while it answers; the page then shows the new
+// load; and ctrl-C (SIGINT) stops it with status 0.
+func TestShowWebProcess(t *testing.T) {
+	if args := os.Getenv(processEnv); args != "" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		cmd := newRootCmd()
+		cmd.SetArgs(strings.Split(args, "\n"))
+		if err := cmd.ExecuteContext(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "sfdlt:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	e := loaded(t, "duckdb")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestShowWebProcess$")
+	cmd.Dir = e.dir
+	cmd.Env = append(os.Environ(), processEnv+"="+strings.Join([]string{"pipeline", "salesforce", "show", "--web", "--dataset-name", e.dataset}, "\n"))
+	cmd.Stderr = e.stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stopped := false
+	t.Cleanup(func() {
+		if !stopped {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
+	out := bufio.NewReader(stdout)
+	first, err := out.ReadString('\n')
+	if err != nil {
+		t.Fatalf("show --web printed no address: %v\n%s", err, e.stderr)
+	}
+	go io.Copy(io.Discard, out)
+	e.url = strings.TrimSpace(first)
+
+	loads := func() int { return strings.Count(e.get(t, "/", http.StatusOK), "<tr><td><code>") }
+	if n := loads(); n != 1 {
+		t.Fatalf("the load history shows %d loads, want 1", n)
+	}
+	e.run(t) // fails if the page's process held the DuckDB file
+	if n := loads(); n != 2 {
+		t.Errorf("after a second run the load history shows %d loads, want 2", n)
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err = cmd.Wait()
+	stopped = true
+	if err != nil {
+		t.Errorf("show --web did not exit cleanly on SIGINT: %v\n%s", err, e.stderr)
 	}
 }
