@@ -197,8 +197,13 @@ func (p *Pipeline) Rows(ctx context.Context, table string, offset, limit int) (p
 		if err != nil {
 			return fmt.Errorf("listing the tables of %q: %w", p.dataset, err)
 		}
-		if !slices.ContainsFunc(stats, func(s destination.TableStats) bool { return s.Name == table }) {
+		i := slices.IndexFunc(stats, func(s destination.TableStats) bool { return s.Name == table })
+		switch {
+		case i < 0:
 			return fmt.Errorf("%w %q in dataset %q: pick one of the tables listed on the overview", ErrNoTable, table, p.dataset)
+		case stats[i].Busy:
+			// Reading it would wait for that load to commit, which may take minutes.
+			return fmt.Errorf("a running load is changing the columns of %s in dataset %q: try again once it has committed", table, p.dataset)
 		}
 		if q, err = p.querier(ctx, r, q); err != nil {
 			return err
