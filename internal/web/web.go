@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/sfdlt/sfdlt"
+	"github.com/sfdlt/sfdlt/schema"
 )
 
 // PageSize is how many rows the row browser shows at a time.
@@ -170,7 +171,7 @@ func (h *handler) overview(w http.ResponseWriter, r *http.Request) {
 		var tables []sfdlt.TableDescription
 		tables, err = h.p.Describe(r.Context())
 		for _, t := range tables {
-			if strings.HasPrefix(t.Name, "_dlt_") {
+			if schema.IsSystemTable(t.Name) {
 				page.System = append(page.System, t)
 			} else {
 				page.Tables = append(page.Tables, t)
