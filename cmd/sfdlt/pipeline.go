@@ -65,7 +65,7 @@ drop RESOURCE...: drop the resources' tables (with their nested tables) and wipe
 			case op != "show" && (cmd.Flags().Changed("web") || cmd.Flags().Changed("addr")):
 				return fmt.Errorf("--web and --addr go with show, not %s: sfdlt pipeline %s show --web", op, args[0])
 			case cmd.Flags().Changed("addr") && !webPage:
-				return fmt.Errorf("--addr is where the page of show --web is served: add --web")
+				return errors.New("--addr is where the page of show --web is served: add --web")
 			}
 			return nil
 		},
