@@ -13,7 +13,9 @@ import (
 	"testing"
 
 	"github.com/sfdlt/sfdlt"
+	"github.com/sfdlt/sfdlt/destination/destinationtest"
 	"github.com/sfdlt/sfdlt/destination/duckdb"
+	"github.com/sfdlt/sfdlt/destination/postgres"
 	"github.com/sfdlt/sfdlt/salesforcetest"
 )
 
@@ -70,9 +72,16 @@ func TestPagesOfANewPipeline(t *testing.T) {
 	}
 }
 
-// TestPagesOfALoadedPipeline loads accounts and opportunities from the emulator and checks
-// the table pages, system tables included, and the SQL page through httptest.
+// TestPagesOfALoadedPipeline loads accounts and opportunities from the emulator into DuckDB
+// and Postgres and checks the table pages, system tables included, and the SQL page through
+// httptest.
 func TestPagesOfALoadedPipeline(t *testing.T) {
+	for _, dest := range []string{"duckdb", "postgres"} {
+		t.Run(dest, func(t *testing.T) { testPagesOfALoadedPipeline(t, dest) })
+	}
+}
+
+func testPagesOfALoadedPipeline(t *testing.T, dest string) {
 	org := salesforcetest.NewServer(salesforcetest.Options{Seed: 3, Counts: map[string]int{"Account": 40, "Opportunity": 75}})
 	t.Cleanup(org.Close)
 	c := org.Credentials()
@@ -81,6 +90,15 @@ func TestPagesOfALoadedPipeline(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, _ := pipeline(t)
+	if dest == "postgres" {
+		dsn := destinationtest.PostgresDSN(t)
+		dataset := destinationtest.DatasetName(t)
+		d := postgres.New(dsn)
+		t.Cleanup(func() { d.DropDataset(context.Background(), dataset) })
+		if p, err = sfdlt.NewPipeline("web", d, sfdlt.Dataset(dataset), sfdlt.PipelinesDir(filepath.Join(t.TempDir(), "pipelines"))); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if _, err := p.Run(context.Background(), src.WithResources("account", "opportunity")); err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +124,7 @@ func TestPagesOfALoadedPipeline(t *testing.T) {
 		}
 	}
 	get(t, srv, "/table/opportunity?page=x", http.StatusBadRequest)
-	q := get(t, srv, "/query?sql="+url.QueryEscape(`SELECT name FROM "web_data"."account" ORDER BY name LIMIT 3`), http.StatusOK)
+	q := get(t, srv, "/query?sql="+url.QueryEscape(`SELECT name FROM "`+p.DatasetName()+`"."account" ORDER BY name LIMIT 3`), http.StatusOK)
 	if !strings.Contains(q, "3 row(s)") {
 		t.Errorf("the SQL page does not show the 3 rows:\n%s", q)
 	}
