@@ -396,3 +396,23 @@ func TestShowWebProcess(t *testing.T) {
 		t.Errorf("show --web did not exit cleanly on SIGINT: %v\n%s", err, e.stderr)
 	}
 }
+
+// TestShowWebShowsSkippedObjects loads a whole org, where Salesforce refuses to read some
+// objects, and checks that the overview lists each skipped object with Salesforce's reason.
+func TestShowWebShowsSkippedObjects(t *testing.T) {
+	dir := cleanEnv(t)
+	t.Chdir(dir)
+	emulatorEnvWith(t, "", salesforcetest.Options{Seed: 7, WholeOrg: true, Counts: map[string]int{"Opportunity": 10}})
+	t.Setenv("DESTINATION__DUCKDB__CREDENTIALS", filepath.Join(dir, "web.duckdb"))
+	if out, errOut, err := cliIn(t, dir, "", "run", "--dataset-name", "org", "--all-objects", "--objects-exclude", "*Share,Group*"); err != nil {
+		t.Fatalf("run: %v\n%s\n%s", err, out, errOut)
+	}
+	e := &webEnv{dest: "duckdb", dataset: "org", dir: dir, stderr: &lockedBuffer{}}
+	e.serve(t)
+	home := e.get(t, "/", http.StatusOK)
+	for _, want := range []string{"Skipped object <strong>EventLogFile</strong>", "Skipped object <strong>SetupAuditTrail</strong>", "INSUFFICIENT_ACCESS_OR_READONLY", "Skipped object <strong>ContentDocumentLink</strong>"} {
+		if !strings.Contains(home, want) {
+			t.Errorf("the overview lacks %q", want)
+		}
+	}
+}
