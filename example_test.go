@@ -178,3 +178,43 @@ func ExampleSource_WithResources() {
 	// lead 25
 	// the salesforce source has no resource "contacts"; it has: sf_user, user_role, opportunity, opportunity_line_item, opportunity_contact_role, account, contact, lead, campaign, campaign_member, product_2, pricebook_2, pricebook_entry, task, event
 }
+
+// ExamplePipeline_Query loads opportunities of an emulated org into DuckDB, then reads them
+// back with SQL: one statement, run in a read-only transaction (a statement that writes fails),
+// as the SQL box of `sfdlt pipeline NAME show --web` runs it.
+func ExamplePipeline_Query() {
+	org := salesforcetest.NewServer(salesforcetest.Options{Seed: 1, Counts: map[string]int{"Opportunity": 25}})
+	defer org.Close()
+	login := org.Credentials()
+	src, err := sfdlt.NewSource(
+		sfdlt.Credentials{UserName: login.UserName, Password: login.Password, SecurityToken: login.SecurityToken},
+		sfdlt.LoginURL(org.URL()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	dir, err := os.MkdirTemp("", "sfdlt-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	p, err := sfdlt.NewPipeline("salesforce_crm", duckdb.New(filepath.Join(dir, "crm.duckdb")),
+		sfdlt.Dataset("crm_data"), sfdlt.PipelinesDir(filepath.Join(dir, "pipelines")))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := p.Run(ctx, src.WithResources("opportunity")); err != nil {
+		log.Fatal(err)
+	}
+
+	res, err := p.Query(ctx, `SELECT count(*) AS opportunities FROM crm_data.opportunity`, 10)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(res.Columns[0], res.Rows[0][0])
+	_, err = p.Query(ctx, `DELETE FROM crm_data.opportunity`, 10)
+	fmt.Println("delete refused:", err != nil)
+	// Output:
+	// opportunities 25
+	// delete refused: true
+}

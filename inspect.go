@@ -2,7 +2,6 @@ package sfdlt
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -42,36 +41,29 @@ type ResourceInfo struct {
 // and creates nothing (see destination.Reader), so it works while a run of the pipeline is
 // loading; that run's loads show once they commit.
 func (p *Pipeline) Inspect(ctx context.Context, loads int) (in *Inspection, err error) {
-	r, err := p.dest.Read(ctx, p.dataset, p.name)
+	err = p.read(ctx, func(r destination.Reader, _ destination.Querier) error {
+		in = &Inspection{PipelineName: p.name, DatasetName: p.dataset, Destination: p.dest.Info()}
+		var err error
+		if in.State, in.StateFrom, err = p.restoreState(ctx, r); err != nil {
+			return err
+		}
+		if in.Tables, err = r.Tables(ctx); err != nil {
+			return fmt.Errorf("listing the tables of %q: %w", p.dataset, err)
+		}
+		if in.Loads, err = r.Loads(ctx, loads); err != nil {
+			return fmt.Errorf("reading the loads of %q: %w", p.dataset, err)
+		}
+		sch, err := p.storedSchema(ctx, r)
+		if err != nil {
+			return err
+		}
+		if sch != nil {
+			in.Resources = resourcesOf(sch, in.State)
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("reading dataset %q: %w", p.dataset, err)
-	}
-	defer func() {
-		if cerr := r.Close(); cerr != nil && err == nil {
-			in, err = nil, fmt.Errorf("reading dataset %q: %w", p.dataset, cerr)
-		}
-	}()
-	in = &Inspection{PipelineName: p.name, DatasetName: p.dataset, Destination: p.dest.Info()}
-	if in.State, in.StateFrom, err = p.restoreState(ctx, r); err != nil {
 		return nil, err
-	}
-	if in.Tables, err = r.Tables(ctx); err != nil {
-		return nil, fmt.Errorf("listing the tables of %q: %w", p.dataset, err)
-	}
-	if in.Loads, err = r.Loads(ctx, loads); err != nil {
-		return nil, fmt.Errorf("reading the loads of %q: %w", p.dataset, err)
-	}
-	row, err := r.Schema(ctx, SourceName)
-	switch {
-	case errors.Is(err, destination.ErrNotFound):
-	case err != nil:
-		return nil, fmt.Errorf("reading the stored schema of %q: %w", p.dataset, err)
-	default:
-		var sch schema.Schema
-		if err := sch.UnmarshalJSON([]byte(row.Schema)); err != nil {
-			return nil, fmt.Errorf("the stored schema of %q (version %d) cannot be read: %w", p.dataset, row.Version, err)
-		}
-		in.Resources = resourcesOf(&sch, in.State)
 	}
 	return in, nil
 }
@@ -170,18 +162,15 @@ func (in *Inspection) how(table string) string {
 // _dlt_version row), read as Inspect reads: no lock, nothing created. It wraps
 // destination.ErrNotFound when nothing was loaded into the dataset yet.
 func (p *Pipeline) StoredSchema(ctx context.Context) (row *destination.SchemaRow, err error) {
-	r, err := p.dest.Read(ctx, p.dataset, p.name)
-	if err != nil {
-		return nil, fmt.Errorf("reading dataset %q: %w", p.dataset, err)
-	}
-	defer func() {
-		if cerr := r.Close(); cerr != nil && err == nil {
-			row, err = nil, fmt.Errorf("reading dataset %q: %w", p.dataset, cerr)
+	err = p.read(ctx, func(r destination.Reader, _ destination.Querier) error {
+		row, err = r.Schema(ctx, SourceName)
+		if err != nil {
+			return fmt.Errorf("reading the stored schema of pipeline %s in dataset %q: %w", p.name, p.dataset, err)
 		}
-	}()
-	row, err = r.Schema(ctx, SourceName)
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("reading the stored schema of pipeline %s in dataset %q: %w", p.name, p.dataset, err)
+		return nil, err
 	}
 	return row, nil
 }

@@ -232,3 +232,21 @@ func (e emptyReader) PipelineState(_ context.Context, pipeline string) (*StateRo
 func (emptyReader) Tables(context.Context) ([]TableStats, error)  { return nil, nil }
 func (emptyReader) Loads(context.Context, int) ([]LoadRow, error) { return nil, nil }
 func (emptyReader) Close() error                                  { return nil }
+
+// Querier is an optional interface of Reader, for `sfdlt pipeline NAME show --web`: Query runs
+// one SQL statement, with args for its $1, $2... placeholders, inside the Reader's read-only
+// transaction, and returns its columns and at most maxRows rows (Truncated says there were
+// more; a negative maxRows returns every row, for results known to be small). The database refuses any write; a text holding more than one statement is refused
+// too. Cancel ctx (or give it a deadline) to stop a long query.
+type Querier interface {
+	Query(ctx context.Context, maxRows int, query string, args ...any) (*QueryResult, error)
+}
+
+// QueryResult is what Querier.Query returns: the result's column names and rows, each row one
+// value per column as the database driver returns it (nil for NULL).
+type QueryResult struct {
+	Columns []string
+	Rows    [][]any
+	// Truncated is true when the statement returned more rows than were asked for.
+	Truncated bool
+}

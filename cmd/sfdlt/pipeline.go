@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
 	"os"
 	"strings"
 
@@ -18,6 +20,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/sfdlt/sfdlt"
+	"github.com/sfdlt/sfdlt/internal/web"
 )
 
 // pipelineOps are the pipeline command's operations.
@@ -27,10 +30,19 @@ func newPipelineCmd() *cobra.Command {
 	var f runFlags
 	var yes bool
 	var format string
+	var webPage bool
+	var addr string
 	cmd := &cobra.Command{
 		Use:   "pipeline <name> show|info|schema|trace|failed-jobs|drop [resource...]",
 		Short: "Inspect a pipeline (tables, state, schema, last run) or drop resources from it",
 		Long: `show: the dataset's tables with row counts, the last loads and the incremental state.
+  show --web [--addr 127.0.0.1:PORT]: serve a local page instead and print its address first
+  (http://127.0.0.1:PORT/; the default --addr picks a free port on 127.0.0.1). The page shows
+  the tables with their columns (dlt and destination types) and newest load, a row browser, a
+  read-only SQL box, the load history as charts, the incremental cursors and what the last run
+  skipped or failed; never a credential. It serves until interrupted (ctrl-C). Each request
+  reads the dataset read-only and lets go of it before answering, so runs can load meanwhile
+  (a DuckDB file waits only while a request is being answered).
 info: the pipeline's state as JSON, and where it is kept.
 schema: the stored schema (the newest _dlt_version row), as YAML (--format json for JSON).
 trace: the last run on this machine: its steps with their times, rows per table, API calls,
@@ -50,6 +62,10 @@ drop RESOURCE...: drop the resources' tables (with their nested tables) and wipe
 				return errors.New("name the resources to drop, e.g. sfdlt pipeline salesforce drop opportunity contact (sfdlt pipeline NAME show lists them)")
 			case op != "drop" && len(args) > 2:
 				return fmt.Errorf("%s takes no further arguments, got %q", op, args[2:])
+			case op != "show" && (cmd.Flags().Changed("web") || cmd.Flags().Changed("addr")):
+				return fmt.Errorf("--web and --addr go with show, not %s: sfdlt pipeline %s show --web", op, args[0])
+			case cmd.Flags().Changed("addr") && !webPage:
+				return errors.New("--addr is where the page of show --web is served: add --web")
 			}
 			return nil
 		},
@@ -74,6 +90,9 @@ drop RESOURCE...: drop the resources' tables (with their nested tables) and wipe
 			out := cmd.OutOrStdout()
 			switch op {
 			case "show":
+				if webPage {
+					return serveWeb(cmd, p, addr)
+				}
 				in, err := p.Inspect(cmd.Context(), 10)
 				if err != nil {
 					return err
@@ -118,7 +137,22 @@ drop RESOURCE...: drop the resources' tables (with their nested tables) and wipe
 	fl.StringVar(&f.dataset, "dataset-name", "", "dataset (default: from the configuration)")
 	fl.BoolVar(&yes, "yes", false, "drop: do not ask for confirmation (needed when stdin is not a terminal)")
 	fl.StringVar(&format, "format", "yaml", "schema: yaml or json")
+	fl.BoolVar(&webPage, "web", false, "show: serve a local web page of the data instead of printing (until ctrl-C)")
+	fl.StringVar(&addr, "addr", "127.0.0.1:0", "show --web: the host:port to serve on (port 0: a free one)")
 	return cmd
+}
+
+// serveWeb serves the pipeline's page on addr until the command's context is done (ctrl-C),
+// after printing its address as the first line of stdout.
+func serveWeb(cmd *cobra.Command, p *sfdlt.Pipeline, addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("show --web: cannot listen on %s: %w; pass another --addr (e.g. 127.0.0.1:0 for a free port)", addr, err)
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "http://%s/\n", ln.Addr())
+	fmt.Fprintf(cmd.ErrOrStderr(), "Serving pipeline %s, dataset %s on %s; press ctrl-C to stop\n", p.Name(), p.DatasetName(), p.Destination().Info().Location)
+	logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return web.Serve(cmd.Context(), ln, web.New(p, logger))
 }
 
 func contains(list []string, s string) bool {

@@ -86,6 +86,7 @@ func Run(t *testing.T, newTarget func(t *testing.T) Target) {
 		{"PipelinesSideBySide", testSideBySide},
 		{"ReadNewDataset", testReadNew},
 		{"ReadDuringLoad", testReadDuringLoad},
+		{"QueryIsReadOnly", testQuery},
 		{"DropIsAtomic", testDrop},
 	}
 	for _, tc := range tests {

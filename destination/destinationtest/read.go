@@ -2,6 +2,8 @@ package destinationtest
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -151,4 +153,82 @@ func testReadDuringLoad(t *testing.T, h *harness) {
 		t.Fatal(err)
 	}
 	check(h.openRead(pipelineName), "a new Reader after the session closed", second, 2, 2, 3, false)
+}
+
+// testQuery checks a Reader that implements destination.Querier (the SQL box of `show --web`),
+// with standard SQL (double-quoted names, $1 parameters): a SELECT returns its columns and at
+// most maxRows rows, saying when there were more; statements that would write fail, and so do
+// several statements at once, transaction control and an empty text; the table is unchanged
+// afterwards. A destination whose Reader is no Querier skips it.
+func testQuery(t *testing.T, h *harness) {
+	ctx := t.Context()
+	t0 := time.Date(2025, 7, 1, 12, 0, 0, 0, time.UTC)
+	tbl := schema.NewTable("account", schema.Append, col("id", schema.Text))
+	s := h.open(pipelineName)
+	Load(t, s, append(systemTables(pipelineName, "1751371600.000001", 1, 0, t0), TableLoad{tbl, [][][]any{{{"a"}, {"b"}, {"c"}}}})...)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	q, ok := h.openRead(readerName).(destination.Querier)
+	if !ok {
+		t.Skip("the Reader does not implement destination.Querier")
+	}
+	account := `"` + h.target.Dataset + `"."account"`
+	ids := func(res *destination.QueryResult) []string {
+		var out []string
+		for _, row := range res.Rows {
+			switch v := row[0].(type) {
+			case []byte:
+				out = append(out, string(v))
+			default:
+				out = append(out, fmt.Sprint(v))
+			}
+		}
+		return out
+	}
+	for _, c := range []struct {
+		max       int
+		sql       string
+		args      []any
+		want      []string
+		truncated bool
+	}{
+		{2, "SELECT id FROM " + account + " ORDER BY id", nil, []string{"a", "b"}, true},
+		{3, "SELECT id FROM " + account + " ORDER BY id", nil, []string{"a", "b", "c"}, false},
+		{-1, "SELECT id FROM " + account + " ORDER BY id;", nil, []string{"a", "b", "c"}, false},
+		{10, "SELECT id FROM " + account + " WHERE id = $1", []any{"b"}, []string{"b"}, false},
+	} {
+		res, err := q.Query(ctx, c.max, c.sql, c.args...)
+		if err != nil {
+			t.Errorf("Query(%d, %q): %v", c.max, c.sql, err)
+			continue
+		}
+		if got := ids(res); !slices.Equal(res.Columns, []string{"id"}) || !slices.Equal(got, c.want) || res.Truncated != c.truncated {
+			t.Errorf("Query(%d, %q): columns %v, ids %v, truncated %v; want [id], %v, %v", c.max, c.sql, res.Columns, got, res.Truncated, c.want, c.truncated)
+		}
+	}
+	for _, sql := range []string{
+		"DROP TABLE " + account,
+		"DELETE FROM " + account,
+		"INSERT INTO " + account + " (id) VALUES ('d')",
+		"UPDATE " + account + " SET id = 'z'",
+		"CREATE TABLE \"" + h.target.Dataset + "\".\"intruder\" (x INTEGER)",
+		"SELECT 1; DELETE FROM " + account,
+		"COMMIT",
+		"ROLLBACK",
+		"",
+	} {
+		// A Reader of its own for each: a failed statement may end its transaction.
+		q := h.openRead(readerName).(destination.Querier)
+		if res, err := q.Query(ctx, 10, sql); err == nil {
+			t.Errorf("Query(%q) = %+v, want an error: a Reader changes nothing and runs one statement", sql, res)
+		}
+	}
+	res, err := h.openRead(readerName).(destination.Querier).Query(ctx, -1, "SELECT id FROM "+account+" ORDER BY id")
+	if err != nil || !slices.Equal(ids(res), []string{"a", "b", "c"}) {
+		t.Errorf("after the refused statements, account holds %v (%v), want a, b, c", res, err)
+	}
+	if slices.ContainsFunc(h.tables(), func(s destination.TableStats) bool { return s.Name == "intruder" }) {
+		t.Errorf("CREATE TABLE through a Reader created a table")
+	}
 }

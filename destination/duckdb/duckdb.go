@@ -144,9 +144,11 @@ func (d *Destination) Open(ctx context.Context, dataset, pipeline string) (desti
 
 // Read opens the dataset for reading without a lock: in a read-only transaction on the
 // handle this process already has on the file (a run loading it), or else on the file opened
-// read-only, which DuckDB never writes to. A file that does not exist reads as empty and is
-// not created. While the Reader is open on a read-only handle, loads into the file wait:
-// Open fails with destination.ErrLocked, as it does when another process reads the file.
+// read-only, which DuckDB never writes to, with enable_external_access off (a query through
+// the Reader, see destination.Querier, reaches no other file). A file that does not exist
+// reads as empty and is not created. While the Reader is open on a read-only handle, loads
+// into the file wait: Open fails with destination.ErrLocked, as it does when another process
+// reads the file.
 func (d *Destination) Read(ctx context.Context, dataset, pipeline string) (destination.Reader, error) {
 	if dataset == "" {
 		return nil, errors.New("duckdb: empty dataset name; pass the dataset (schema) to read, e.g. \"salesforce_data\"")
@@ -366,6 +368,10 @@ func openFile(file string, config map[string]string, readOnly bool) (*sql.DB, er
 	}
 	if readOnly {
 		q.Set("access_mode", "READ_ONLY")
+		// A reader reads the file and nothing else: SQL typed into `show --web` cannot read
+		// or write other files (read_csv, COPY, ATTACH) nor install extensions. DuckDB lets no
+		// one switch it back on while the database is open.
+		q.Set("enable_external_access", "false")
 	}
 	if len(q) > 0 {
 		dsn += "?" + q.Encode()

@@ -2,7 +2,12 @@ package sqlload
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
+	"fmt"
+	"regexp"
+	"strings"
 	"sync"
 
 	"github.com/jmoiron/sqlx"
@@ -36,7 +41,10 @@ type Reader struct {
 	closed bool
 }
 
-var _ destination.Reader = (*Reader)(nil)
+var (
+	_ destination.Reader  = (*Reader)(nil)
+	_ destination.Querier = (*Reader)(nil)
+)
 
 // NewReader returns a Reader of dataset that runs its queries on q, a transaction the
 // destination began read-only (so that the database itself refuses any write), and calls end
@@ -103,4 +111,111 @@ func (r *Reader) Close() error {
 	}
 	r.closed = true
 	return r.end()
+}
+
+// preparer is what Query prepares its statement with: *sqlx.Tx and *sqlx.Conn are both.
+type preparer interface {
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+}
+
+// Query runs one statement in the reader's read-only transaction (see destination.Querier).
+// A text of several statements is refused (counted first, for a clear message; then the
+// database's own prepare refuses it), so nothing can follow a statement that ends the
+// transaction; transaction control is refused with a message too.
+func (r *Reader) Query(ctx context.Context, maxRows int, query string, args ...any) (*destination.QueryResult, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.ready(); err != nil {
+		return nil, err
+	}
+	switch n := statements(query); {
+	case n == 0:
+		return nil, errors.New("the query holds no statement, only blanks or comments: write one, e.g. SELECT 1")
+	case n > 1:
+		return nil, fmt.Errorf("the query holds %d statements: run one at a time (leave out the others and the semicolons between them)", n)
+	}
+	if verb := transactionControl(query); verb != "" {
+		return nil, fmt.Errorf("%s is transaction control, and each query runs alone in a read-only transaction of its own: leave it out", verb)
+	}
+	p, ok := r.r.q.(preparer)
+	if !ok {
+		return nil, fmt.Errorf("sqlload: the reader's %T cannot prepare statements", r.r.q)
+	}
+	// database/sql prepares with the driver's PrepareContext, which duckdb-go lets run every
+	// statement of a text but the last; the driver's plain Prepare refuses a text of several
+	// statements (and lib/pq's, on a transaction, refuses them anyway). Should the count above
+	// ever miss one, this is what keeps it from running.
+	if raw, ok := r.r.q.(interface{ Raw(func(any) error) error }); ok {
+		err := raw.Raw(func(dc any) error {
+			c, ok := dc.(driver.Conn)
+			if !ok {
+				return nil
+			}
+			st, err := c.Prepare(query)
+			if err != nil {
+				return err
+			}
+			return st.Close()
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	stmt, err := p.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer stmt.Close()
+	rows, err := stmt.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	res := &destination.QueryResult{Columns: cols}
+	for rows.Next() {
+		if len(res.Rows) == maxRows {
+			res.Truncated = true
+			break
+		}
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		res.Rows = append(res.Rows, vals)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return res, rows.Close()
+}
+
+// leadingWords finds a statement's first two words, after any comments.
+var leadingWords = regexp.MustCompile(`^(?s:\s|--[^\n]*(?:\n|$)|/\*.*?\*/)*([A-Za-z_]+)(?:\s+([A-Za-z_]+))?`)
+
+// transactionControl returns the verb of a statement that would end or change the reader's
+// transaction (COMMIT, ROLLBACK, SET TRANSACTION...); "" for any other statement. It keeps
+// messages clear; what guarantees read-only is the transaction and the single statement.
+func transactionControl(query string) string {
+	m := leadingWords.FindStringSubmatch(query)
+	if m == nil {
+		return ""
+	}
+	verb, next := strings.ToUpper(m[1]), strings.ToUpper(m[2])
+	switch verb {
+	case "BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE":
+		return verb
+	case "SET", "RESET":
+		if next == "TRANSACTION" || next == "SESSION" {
+			return verb + " " + next
+		}
+	}
+	return ""
 }
