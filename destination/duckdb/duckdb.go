@@ -103,6 +103,22 @@ func (d *Destination) file(pipeline string) (string, error) {
 	return abs, nil
 }
 
+// checkCatalog refuses a dataset (or its staging dataset) named as the file's database:
+// DuckDB calls the database of x.duckdb "x", and a schema "x" beside it makes every x.table
+// ambiguous ("Ambiguous reference to catalog or schema"), so nothing could be loaded or read.
+func checkCatalog(file, dataset string) error {
+	base := filepath.Base(file)
+	catalog := strings.TrimSuffix(base, filepath.Ext(base))
+	for _, schema := range []string{dataset, sqlload.StagingDataset(dataset)} {
+		if strings.EqualFold(schema, catalog) {
+			return fmt.Errorf("duckdb: the dataset %q (or its staging schema %q) has the name DuckDB gives the database in %s (%q), "+
+				"and DuckDB cannot tell a schema from a database of the same name: choose another dataset name (for example %s) "+
+				"or another file name (destination.duckdb.credentials)", dataset, sqlload.StagingDataset(dataset), base, catalog, catalog+"_data")
+		}
+	}
+	return nil
+}
+
 // Open opens the dataset (a schema of the file), creating the file and the schema when
 // missing. While the session is open, another Open of the same pipeline on the same file
 // fails with destination.ErrLocked. A file that Open created is removed again when the last
@@ -111,6 +127,9 @@ func (d *Destination) file(pipeline string) (string, error) {
 func (d *Destination) Open(ctx context.Context, dataset, pipeline string) (destination.Session, error) {
 	file, err := d.file(pipeline)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkCatalog(file, dataset); err != nil {
 		return nil, err
 	}
 	d.mu.Lock()
@@ -155,6 +174,9 @@ func (d *Destination) Read(ctx context.Context, dataset, pipeline string) (desti
 	}
 	file, err := d.file(pipeline)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkCatalog(file, dataset); err != nil {
 		return nil, err
 	}
 	d.mu.Lock()

@@ -137,6 +137,20 @@ func TestOpenErrors(t *testing.T) {
 			}
 		})
 	}
+	// A dataset named as the file's database: DuckDB could not tell them apart.
+	for _, tc := range []struct{ file, dataset string }{{"org.duckdb", "org"}, {"Org.duckdb", "org"}, {"org_staging.db", "org"}} {
+		path := filepath.Join(dir, tc.file)
+		_, err := New(path).Open(t.Context(), tc.dataset, "p")
+		if err == nil || !strings.Contains(err.Error(), "cannot tell a schema from a database") || !strings.Contains(err.Error(), "choose another dataset name") {
+			t.Errorf("Open of dataset %q in %s: %v, want an error saying to choose another dataset name", tc.dataset, tc.file, err)
+		}
+		if _, err := New(path).Read(t.Context(), tc.dataset, "p"); err == nil || !strings.Contains(err.Error(), "cannot tell a schema from a database") {
+			t.Errorf("Read of dataset %q in %s: %v", tc.dataset, tc.file, err)
+		}
+		if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("a refused Open left %s behind: %v", tc.file, err)
+		}
+	}
 	// The in-process pipeline lock is released after a failed Open.
 	if _, err := New(filepath.Join(dir, "nope", "x.duckdb")).Open(t.Context(), testDataset, "p"); errors.Is(err, destination.ErrLocked) {
 		t.Errorf("second failed Open reports %v; the lock leaked", err)
