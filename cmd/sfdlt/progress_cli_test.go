@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"html"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"github.com/sfdlt/sfdlt/salesforcetest"
 )
@@ -170,7 +174,18 @@ exec sleep 600
 		trim := func(s string) string { return strings.TrimRight(s, "\n") + "\n" }
 		text := "# sfdlt run on a terminal (tmux capture by TestRunProgressBarsOnTerminal, SFDLT_UPDATE_DOCS=1)\n\n## During the run\n\n" +
 			trim(midRun) + "\n## At the end\n\n" + trim(screen)
-		if err := os.WriteFile(filepath.Join("..", "..", "docs", "progress.txt"), []byte(text), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(docsDir, "progress.txt"), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		// The same two screens as a picture, drawn by Chromium as a terminal would show them.
+		page := `<!doctype html><meta charset="utf-8"><body style="margin:0;background:#1e1e1e;color:#d4d4d4;font:14px/1.35 'DejaVu Sans Mono',monospace">` +
+			`<div style="padding:14px 18px"><div style="color:#8a8a8a">$ sfdlt run   # during the run</div><pre style="margin:4px 0 18px">` + html.EscapeString(trim(midRun)) +
+			`</pre><div style="color:#8a8a8a">at its end</div><pre style="margin:4px 0 0">` + html.EscapeString(trim(screen)) + `</pre></div>`
+		ctx := browser(t)
+		do(t, ctx, "drawing the screens", chromedp.Navigate("data:text/html;charset=utf-8,"+url.PathEscape(page)),
+			chromedp.WaitVisible("pre"))
+		png := read(t, ctx, "taking a screenshot", chromedp.FullScreenshot(100))
+		if err := os.WriteFile(filepath.Join(docsDir, "progress.png"), png, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
