@@ -411,6 +411,10 @@ func (d *barDisplay) stop(failed bool) {
 			rb.bar.Abort(false)
 		}
 	}
+	// The unfinished lines are drawn (and moved above) before the total ends, so it stays last.
+	for _, rb := range bars {
+		rb.bar.Wait()
+	}
 	d.failed.Store(failed)
 	d.end.Store(int64(d.now().Sub(d.start)))
 	d.finished.Store(true)
