@@ -170,6 +170,10 @@ func TestProgressBarsFinalLines(t *testing.T) {
 				t.Errorf("failed %v: the bars' output lacks %q:\n%s", tc.failed, w, out)
 			}
 		}
+		// The total is the last line drawn, below the unfinished resource's.
+		if last := tc.want[len(tc.want)-1]; strings.LastIndex(out, "✗ task") > strings.LastIndex(out, strings.Join(strings.Fields(last), " ")) {
+			t.Errorf("failed %v: the total is not the last line:\n%s", tc.failed, buf.String())
+		}
 	}
 }
 
