@@ -270,6 +270,7 @@ type queryPage struct {
 	Example   string
 	Err       string
 	Ran       bool
+	Held      bool // a query from another site's link, shown and not run
 	Columns   []string
 	Rows      [][]any
 	Truncated bool
@@ -281,6 +282,13 @@ func (h *handler) query(w http.ResponseWriter, r *http.Request) {
 	page := queryPage{header: h.header("SQL", "query"), SQL: r.URL.Query().Get("sql"), Max: MaxQueryRows,
 		Example: `SELECT * FROM "` + h.p.DatasetName() + `"."_dlt_loads" ORDER BY inserted_at DESC`}
 	status := http.StatusOK
+	// A link on another site can open this page with a query in its address; the browser says
+	// so (Sec-Fetch-Site), and such a query is shown in the box, not run: the person runs it.
+	if site := r.Header.Get("Sec-Fetch-Site"); page.SQL != "" && (site == "cross-site" || site == "same-site") {
+		page.Held = true
+		h.render(w, status, "query", page)
+		return
+	}
 	if strings.TrimSpace(page.SQL) != "" {
 		ctx, cancel := context.WithTimeout(r.Context(), QueryTimeout)
 		defer cancel()

@@ -128,6 +128,27 @@ func testPagesOfALoadedPipeline(t *testing.T, dest string) {
 	if !strings.Contains(q, "3 row(s)") {
 		t.Errorf("the SQL page does not show the 3 rows:\n%s", q)
 	}
+
+	// A query in a link from another site is shown, not run; from the page itself it runs.
+	sql := `SELECT name FROM "` + p.DatasetName() + `"."account" ORDER BY name LIMIT 3`
+	for site, run := range map[string]bool{"cross-site": false, "same-site": false, "same-origin": true, "none": true} {
+		req, err := http.NewRequest("GET", srv.URL+"/query?sql="+url.QueryEscape(sql), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Sec-Fetch-Site", site)
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		body := string(b)
+		ran, held := strings.Contains(body, "3 row(s)"), strings.Contains(body, "was not run")
+		if ran != run || held == run || !strings.Contains(body, "ORDER BY name LIMIT 3</textarea>") {
+			t.Errorf("Sec-Fetch-Site %s: ran %v, held %v, want ran %v and the query in the box:\n%s", site, ran, held, run, body)
+		}
+	}
 }
 
 // TestHostCheck refuses requests for any host name but localhost; IP addresses pass.
