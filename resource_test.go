@@ -294,3 +294,62 @@ func TestSourcePrintsNoSecret(t *testing.T) {
 		}
 	}
 }
+
+// TestRunsHistory: every run, loaded or failed, adds a record to the pipeline's runs.json, the
+// newest MaxRunRecords kept, oldest first; a damaged file starts again instead of failing runs.
+func TestRunsHistory(t *testing.T) {
+	e := newEnv(t, nil)
+	p := e.pipeline()
+	if runs, err := p.Runs(); err != nil || len(runs) != 0 {
+		t.Fatalf("before any run: %v, %v", runs, err)
+	}
+	ok := sfdlt.NewResource("things", records(map[string]any{"a": 1}, map[string]any{"a": 2}))
+	if _, err := p.Run(context.Background(), goSource(t, ok)); err != nil {
+		t.Fatal(err)
+	}
+	bad := sfdlt.NewResource("broken", func(ctx context.Context, _ *sfdlt.Incremental) iter.Seq2[map[string]any, error] {
+		return func(yield func(map[string]any, error) bool) { yield(nil, errors.New("remote API down")) }
+	})
+	if _, err := p.Run(context.Background(), goSource(t, bad)); err == nil {
+		t.Fatal("the broken resource loaded")
+	}
+	runs, err := p.Runs()
+	if err != nil || len(runs) != 2 {
+		t.Fatalf("after two runs: %+v, %v", runs, err)
+	}
+	if !runs[0].Loaded || runs[0].Rows != 2 || runs[0].Loads != 1 || runs[1].Loaded || runs[1].Loads != 0 ||
+		runs[0].FinishedAt.Before(runs[0].StartedAt) || runs[1].StartedAt.Before(runs[0].StartedAt) {
+		t.Errorf("the runs' records: %+v", runs)
+	}
+
+	// Full: the oldest goes.
+	path := filepath.Join(p.Dir(), sfdlt.RunsFile)
+	full := make([]sfdlt.RunRecord, sfdlt.MaxRunRecords)
+	for i := range full {
+		full[i] = sfdlt.RunRecord{StartedAt: time.Date(2026, 1, 1, 0, i, 0, 0, time.UTC), FinishedAt: time.Date(2026, 1, 1, 0, i, 1, 0, time.UTC), Loaded: true, Rows: int64(i)}
+	}
+	b, _ := json.Marshal(full)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Run(context.Background(), goSource(t, ok)); err != nil {
+		t.Fatal(err)
+	}
+	if runs, err = p.Runs(); err != nil || len(runs) != sfdlt.MaxRunRecords || runs[0].Rows != 1 || runs[len(runs)-1].Rows != 2 || runs[len(runs)-1].StartedAt.Year() != time.Now().Year() {
+		t.Errorf("a full history: %d records, first %+v, last %+v, %v", len(runs), runs[0], runs[len(runs)-1], err)
+	}
+
+	// Damaged: Runs says how to mend it, and the next run starts the history again.
+	if err := os.WriteFile(path, []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Runs(); err == nil || !strings.Contains(err.Error(), "delete it") {
+		t.Errorf("a damaged history: %v", err)
+	}
+	if _, err := p.Run(context.Background(), goSource(t, ok)); err != nil {
+		t.Fatal(err)
+	}
+	if runs, err = p.Runs(); err != nil || len(runs) != 1 {
+		t.Errorf("after a damaged history and a run: %+v, %v", runs, err)
+	}
+}

@@ -56,8 +56,66 @@ type TraceStep struct {
 	Error      string        `json:"error,omitempty"`
 }
 
-// saveTrace writes the run's trace into the pipeline's directory (best effort: a trace that
-// cannot be written is logged, and the run's outcome stands).
+// RunsFile is the file in the pipeline's working directory where each run adds a line of
+// summary (RunRecord), the last MaxRunRecords runs kept: the run times `show --web` charts.
+const RunsFile = "runs.json"
+
+// MaxRunRecords is how many runs RunsFile keeps, the newest.
+const MaxRunRecords = 100
+
+// RunRecord is one run of a pipeline on this machine, as Runs returns it: when it ran, whether
+// it loaded everything, the rows it loaded and the loads it committed. It holds no secret.
+type RunRecord struct {
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at"`
+	Loaded     bool      `json:"loaded"`
+	Rows       int64     `json:"rows"`
+	Loads      int       `json:"loads"`
+}
+
+// Runs returns the pipeline's last runs on this machine (at most MaxRunRecords), oldest first;
+// none when it never ran here.
+func (p *Pipeline) Runs() ([]RunRecord, error) {
+	path := filepath.Join(p.Dir(), RunsFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the runs' history: %w", err)
+	}
+	var runs []RunRecord
+	if err := json.Unmarshal(b, &runs); err != nil {
+		return nil, fmt.Errorf("the runs' history %s is not valid JSON (%v): delete it; the next run starts a new one", path, err)
+	}
+	return runs, nil
+}
+
+// saveRun adds the run to RunsFile, keeping the newest MaxRunRecords (best effort, as the trace).
+func (p *Pipeline) saveRun(t *Trace) {
+	runs, err := p.Runs()
+	if err != nil {
+		runs = nil // a damaged history starts again: it is only for looking at
+	}
+	r := RunRecord{StartedAt: t.StartedAt, FinishedAt: t.FinishedAt, Loaded: t.Loaded, Loads: len(t.LoadIDs)}
+	for _, tr := range t.Tables {
+		r.Rows += tr.Rows
+	}
+	runs = append(runs, r)
+	if n := len(runs) - MaxRunRecords; n > 0 {
+		runs = runs[n:]
+	}
+	b, err := json.Marshal(runs)
+	if err == nil {
+		err = state.WriteLocalFile(p.Dir(), RunsFile, b)
+	}
+	if err != nil {
+		p.logger.Warn("could not save the run in the runs' history", "file", filepath.Join(p.Dir(), RunsFile), "error", err)
+	}
+}
+
+// saveTrace writes the run's trace into the pipeline's directory and adds the run to its
+// history (best effort: a trace that cannot be written is logged, and the run's outcome stands).
 func (p *Pipeline) saveTrace(i *engine.Info, li *LoadInfo, runErr error) {
 	t := &Trace{PipelineName: li.PipelineName, DatasetName: li.DatasetName, Destination: li.DestinationName,
 		Location: li.DestinationLocation, StartedAt: li.StartedAt, FinishedAt: li.StartedAt.Add(li.Duration),
@@ -77,6 +135,7 @@ func (p *Pipeline) saveTrace(i *engine.Info, li *LoadInfo, runErr error) {
 	if err != nil {
 		p.logger.Warn("could not save the run's trace", "file", filepath.Join(p.Dir(), TraceFile), "error", err)
 	}
+	p.saveRun(t)
 }
 
 // LastTrace returns the trace of the pipeline's last run on this machine, or nil when there

@@ -126,8 +126,12 @@ func TestShowWebInBrowser(t *testing.T) {
 					t.Errorf("the page shows %q rows in %s, the dataset holds %d", rows, name, want[name])
 				}
 			}
-			if charts != 2 || bars < 2 {
-				t.Errorf("the overview shows %d charts with %d bars, want the loads' and the last run's", charts, bars)
+			if charts != 3 || bars < 2 {
+				t.Errorf("the overview shows %d charts with %d bars, want the loads', the last run's and the run times", charts, bars)
+			}
+			// Two runs (showWeb's and e.run's), each a bar of the run-time chart, both loaded.
+			if runs := read(t, ctx, "counting the runs", chromedp.Evaluate[int](`document.querySelectorAll('#runs figure.chart > svg rect').length`)); runs != 2 {
+				t.Errorf("the run-time chart has %d bars, want 2 (two runs)", runs)
 			}
 			// Opportunities are merged incrementally; contacts are replaced, without a cursor.
 			for _, s := range []string{"opportunity", "SystemModstamp"} {

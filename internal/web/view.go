@@ -241,3 +241,44 @@ func stepChart(t *sfdlt.Trace) *chart {
 		Text: fmt.Sprintf("the last run's steps, %s in all", strings.TrimSpace(span.Round(time.Millisecond).String()))})
 	return c
 }
+
+// runChart draws the run times of the pipeline's runs on this machine, oldest first: a bar per
+// run, as long as the run took, red when it failed.
+func runChart(runs []sfdlt.RunRecord) *chart {
+	c := &chart{Width: 760, Height: 200}
+	if len(runs) == 0 {
+		c.Empty = "No run on this machine yet: each run's time shows here after `sfdlt run`."
+		return c
+	}
+	const left, right, topPad, bottom = 64, 16, 16, 48
+	plotW, plotH := c.Width-left-right, c.Height-topPad-bottom
+	var top time.Duration
+	for _, r := range runs {
+		top = max(top, r.FinishedAt.Sub(r.StartedAt))
+	}
+	top = max(top, time.Millisecond)
+	slot := plotW / len(runs)
+	barW := max(min(slot*2/3, 48), 2)
+	every := max(1, len(runs)/8) // at most about 8 time labels
+	for i, r := range runs {
+		d := r.FinishedAt.Sub(r.StartedAt)
+		h := max(int(float64(d)/float64(top)*float64(plotH)), 1)
+		x := left + i*slot + (slot-barW)/2
+		color, outcome := palette[2], "loaded everything"
+		if !r.Loaded {
+			color, outcome = palette[3], "failed"
+		}
+		c.Bars = append(c.Bars, bar{X: x, Y: topPad + plotH - h, W: barW, H: h, Color: color,
+			Title: fmt.Sprintf("run at %s: %s, %s rows in %d load(s), %s", r.StartedAt.UTC().Format("2006-01-02 15:04:05Z"),
+				d.Round(time.Millisecond), thousands(r.Rows), r.Loads, outcome)})
+		if i%every == 0 || i == len(runs)-1 {
+			c.Labels = append(c.Labels, label{X: x + barW/2, Y: c.Height - bottom + 16, Anchor: "middle", Text: r.StartedAt.UTC().Format("01-02 15:04:05")})
+		}
+	}
+	c.Labels = append(c.Labels,
+		label{X: left - 8, Y: topPad + 4, Anchor: "end", Text: top.Round(time.Millisecond).String()},
+		label{X: left - 8, Y: topPad + plotH, Anchor: "end", Text: "0"},
+		label{X: left + plotW/2, Y: c.Height - 8, Anchor: "middle", Text: fmt.Sprintf("run times of the last %d run(s) on this machine (red: failed)", len(runs))})
+	c.Legend = []legendItem{{Color: palette[2], Name: "loaded everything"}, {Color: palette[3], Name: "failed"}}
+	return c
+}

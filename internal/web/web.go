@@ -154,6 +154,8 @@ type overviewPage struct {
 	How       map[string]string // how each resource's table is loaded
 	LoadChart *chart
 	StepChart *chart
+	RunChart  *chart
+	LastRuns  []sfdlt.RunRecord // the newest first, at most 5
 }
 
 // cursor is an incremental cursor of a resource, from the pipeline state.
@@ -196,6 +198,14 @@ func (h *handler) overview(w http.ResponseWriter, r *http.Request) {
 		page.LoadChart = loadChart(in.Loads, page.Tables)
 	}
 	page.StepChart = stepChart(page.Trace)
+	runs, err := h.p.Runs()
+	if err != nil {
+		page.TraceErr = err.Error()
+	}
+	page.RunChart = runChart(runs)
+	for i := len(runs) - 1; i >= 0 && len(page.LastRuns) < 5; i-- {
+		page.LastRuns = append(page.LastRuns, runs[i])
+	}
 	h.render(w, status, "overview", page)
 }
 
