@@ -74,7 +74,9 @@ func newProgressDisplay(mode string, w io.Writer, now func() time.Time) progress
 	case progressBar:
 		return newBarDisplay(w, now)
 	case progressLog:
-		return &logDisplay{w: w, now: now, every: logEvery, start: now(), res: map[string]*logResource{}}
+		l := newLogDisplay(w, now)
+		l.startTicking(logEvery)
+		return l
 	}
 	return noDisplay{}
 }
@@ -181,12 +183,71 @@ type logDisplay struct {
 	res   map[string]*logResource
 	rows  int64 // of the finished resources
 	done  int
+	// quit stops the ticker, which closes ticked when it is gone (nil: no ticker).
+	quit, ticked chan struct{}
 }
 
 type logResource struct {
 	start, last time.Time
-	rows        int64
+	rows, total int64
 	done        bool
+}
+
+// newLogDisplay makes a log display that writes when reports come; startTicking adds lines for
+// resources that report nothing for a while (a Bulk job Salesforce is still running).
+func newLogDisplay(w io.Writer, now func() time.Time) *logDisplay {
+	return &logDisplay{w: w, now: now, every: logEvery, start: now(), res: map[string]*logResource{}}
+}
+
+// startTicking calls tick every interval until stop.
+func (l *logDisplay) startTicking(every time.Duration) {
+	l.quit, l.ticked = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(l.ticked)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				l.tick()
+			case <-l.quit:
+				return
+			}
+		}
+	}()
+}
+
+// tick writes a line for each resource being read that has had none for the interval, in
+// name order: one that reports no pages (its Bulk job runs) still says it is being read.
+func (l *logDisplay) tick() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	names := make([]string, 0, len(l.res))
+	for name := range l.res {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if r := l.res[name]; !r.done && now.Sub(r.last) >= l.every {
+			l.line(name, r, now)
+		}
+	}
+}
+
+// line writes how far a resource has come.
+func (l *logDisplay) line(name string, r *logResource, now time.Time) {
+	r.last = now
+	elapsed := now.Sub(r.start)
+	line := "progress: " + name + " " + rowsOf(r.rows, r.total)
+	if r.total > 0 {
+		line += fmt.Sprintf(" (%d%%)", min(100, r.rows*100/r.total))
+	}
+	line += " in " + short(elapsed)
+	if s := speedAndLeft(r.rows, r.total, elapsed); s != "" {
+		line += ", " + s
+	}
+	fmt.Fprintln(l.w, line)
 }
 
 func (l *logDisplay) report(ev sfdlt.Progress) {
@@ -205,28 +266,23 @@ func (l *logDisplay) report(ev sfdlt.Progress) {
 	if r.done {
 		return
 	}
-	r.rows = ev.Rows
-	elapsed := now.Sub(r.start)
+	r.rows, r.total = ev.Rows, ev.TotalRows
 	switch {
 	case ev.Done:
 		r.done = true
 		l.done++
 		l.rows += ev.Rows
-		fmt.Fprintf(l.w, "progress: %s done: %s\n", ev.Resource, summary(ev.Rows, elapsed))
+		fmt.Fprintf(l.w, "progress: %s done: %s\n", ev.Resource, summary(ev.Rows, now.Sub(r.start)))
 	case now.Sub(r.last) >= l.every:
-		r.last = now
-		line := "progress: " + ev.Resource + " " + rowsOf(ev.Rows, ev.TotalRows)
-		if ev.TotalRows > 0 {
-			line += fmt.Sprintf(" (%d%%)", min(100, ev.Rows*100/ev.TotalRows))
-		}
-		if s := speedAndLeft(ev.Rows, ev.TotalRows, elapsed); s != "" {
-			line += ", " + s
-		}
-		fmt.Fprintln(l.w, line)
+		l.line(ev.Resource, r, now)
 	}
 }
 
 func (l *logDisplay) stop(failed bool) {
+	if l.quit != nil {
+		close(l.quit)
+		<-l.ticked
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	elapsed := l.now().Sub(l.start)

@@ -65,7 +65,7 @@ func (c *fakeClock) add(d time.Duration) {
 func TestProgressLog(t *testing.T) {
 	clock := &fakeClock{now: time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)}
 	var buf bytes.Buffer
-	d := newProgressDisplay(progressLog, &buf, clock.Now)
+	d := newLogDisplay(&buf, clock.Now)
 	started := clock.Now()
 	opp := func(pages int, rows, total int64, done bool) {
 		d.report(sfdlt.Progress{Resource: "opportunity", Table: "opportunity", Started: started, Pages: pages, Rows: rows, TotalRows: total, Done: done})
@@ -88,14 +88,45 @@ func TestProgressLog(t *testing.T) {
 	d.stop(false)
 
 	want := []string{
-		"progress: opportunity 4,000 / 10,000 rows (40%), 800 rows/s, 7.5s left",
-		"progress: opportunity 12,000 / 12,000 rows (100%), 1,200 rows/s",
+		"progress: opportunity 4,000 / 10,000 rows (40%) in 5.0s, 800 rows/s, 7.5s left",
+		"progress: opportunity 12,000 / 12,000 rows (100%) in 10.0s, 1,200 rows/s",
 		"progress: user_role done: 1 row in 0.5s (2 rows/s)",
 		"progress: opportunity done: 13,000 rows in 11.5s (1,130 rows/s)",
 		"progress: total: 2 resources, 13,001 rows in 11.5s (1,131 rows/s)",
 	}
 	if got := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n"); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("log lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// A resource that reports nothing for a while (its Bulk job runs on Salesforce's side) still
+// gets a line every interval, from the ticker; one that reported lately does not.
+func TestProgressLogTicks(t *testing.T) {
+	clock := &fakeClock{now: time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)}
+	var buf bytes.Buffer
+	d := newLogDisplay(&buf, clock.Now)
+	start := clock.Now()
+	d.report(sfdlt.Progress{Resource: "task", Started: start, TotalRows: -1})
+	d.report(sfdlt.Progress{Resource: "account", Started: start, TotalRows: -1})
+	clock.add(4 * time.Second)
+	d.tick() // too soon
+	d.report(sfdlt.Progress{Resource: "account", Started: start, Pages: 1, Rows: 2000, TotalRows: 6000})
+	clock.add(time.Second)
+	d.report(sfdlt.Progress{Resource: "account", Started: start, Pages: 2, Rows: 4000, TotalRows: 6000}) // its line
+	d.tick()                                                                                             // task's line
+	clock.add(time.Second)
+	d.tick() // nobody's
+	clock.add(4 * time.Second)
+	d.report(sfdlt.Progress{Resource: "account", Started: start, Pages: 3, Rows: 6000, TotalRows: 6000, Done: true})
+	d.tick() // task's second line; account is done
+	d.stop(false)
+	want := "progress: account 4,000 / 6,000 rows (66%) in 5.0s, 800 rows/s, 2.5s left\n" +
+		"progress: task 0 rows in 5.0s\n" +
+		"progress: account done: 6,000 rows in 10.0s (600 rows/s)\n" +
+		"progress: task 0 rows in 10.0s\n" +
+		"progress: total: 1 resources, 6,000 rows in 10.0s (600 rows/s); skipped: task at 0 rows\n"
+	if buf.String() != want {
+		t.Errorf("log lines:\n%s\nwant:\n%s", buf.String(), want)
 	}
 }
 
@@ -110,7 +141,7 @@ func TestProgressLogOfAFailedRun(t *testing.T) {
 		{false, "progress: total: 1 resources, 10 rows in 2.0s (5 rows/s); skipped: task at 300 rows\n"},
 	} {
 		var buf bytes.Buffer
-		d := newProgressDisplay(progressLog, &buf, clock.Now)
+		d := newLogDisplay(&buf, clock.Now)
 		d.report(sfdlt.Progress{Resource: "account", Started: clock.Now(), Pages: 1, Rows: 10, TotalRows: 10, Done: true})
 		d.report(sfdlt.Progress{Resource: "task", Started: clock.Now(), Pages: 1, Rows: 300, TotalRows: -1})
 		clock.add(2 * time.Second)
