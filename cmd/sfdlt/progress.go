@@ -447,6 +447,8 @@ func (rb *resourceBar) tail(now time.Time) string {
 	}
 	if sl := speedAndLeft(rows, rb.total.Load(), now.Sub(rb.start)); sl != "" {
 		s += "  " + sl
+	} else {
+		s += " in " + short(now.Sub(rb.start)) // no rows yet (a Bulk job runs): how long it has waited
 	}
 	return s
 }
