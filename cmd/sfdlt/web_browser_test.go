@@ -215,15 +215,8 @@ func TestShowWebIsReadOnly(t *testing.T) {
 // contents reads every row of every table of the dataset, in a stable order, as text.
 func (e *webEnv) contents(t *testing.T) string {
 	t.Helper()
-	r, err := e.d.Read(context.Background(), e.dataset, "salesforce")
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, stats := e.reader(t)
 	defer r.Close()
-	stats, err := r.Tables(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
 	var b strings.Builder
 	for _, s := range stats {
 		res, err := r.(destination.Querier).Query(context.Background(), -1, fmt.Sprintf(`SELECT * FROM "%s"."%s" ORDER BY 1, 2, 3`, e.dataset, s.Name))

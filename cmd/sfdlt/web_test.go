@@ -158,18 +158,27 @@ func (e *webEnv) run(t *testing.T) {
 	}
 }
 
-// tables reads the dataset's tables and row counts straight from the destination.
-func (e *webEnv) tables(t *testing.T) map[string]int64 {
+// reader opens the dataset straight from the destination and lists its tables; the caller
+// closes the reader (at once: an open reader can keep a run from the DuckDB file).
+func (e *webEnv) reader(t *testing.T) (destination.Reader, []destination.TableStats) {
 	t.Helper()
 	r, err := e.d.Read(context.Background(), e.dataset, "salesforce")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
 	stats, err := r.Tables(context.Background())
 	if err != nil {
+		r.Close()
 		t.Fatal(err)
 	}
+	return r, stats
+}
+
+// tables reads the dataset's tables and row counts straight from the destination.
+func (e *webEnv) tables(t *testing.T) map[string]int64 {
+	t.Helper()
+	r, stats := e.reader(t)
+	r.Close()
 	out := map[string]int64{}
 	for _, s := range stats {
 		out[s.Name] = s.Rows
