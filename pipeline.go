@@ -33,6 +33,7 @@ type Pipeline struct {
 	commitEvery  int
 	commitSet    bool
 	refresh      RefreshMode
+	counts       *loadCounts // Describe's rows per load, kept while no load comes
 }
 
 // DefaultParallelism is how many resources a run extracts at once unless Parallelism says
@@ -72,7 +73,7 @@ func NewPipeline(name string, dest destination.Destination, opts ...PipelineOpti
 	if dest == nil {
 		return nil, errors.New("NewPipeline: no destination: pass duckdb.New(path) or postgres.New(dsn)")
 	}
-	p := &Pipeline{name: name, dest: dest, now: time.Now}
+	p := &Pipeline{name: name, dest: dest, now: time.Now, counts: &loadCounts{}}
 	for _, o := range opts {
 		o.applyPipeline(p)
 	}

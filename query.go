@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/sfdlt/sfdlt/destination"
 	"github.com/sfdlt/sfdlt/schema"
@@ -131,6 +133,13 @@ func (p *Pipeline) Describe(ctx context.Context, names ...string) (tables []Tabl
 		if err != nil {
 			return err
 		}
+		// Counting a table's rows by load reads the whole table (seconds for tens of millions of
+		// rows): the counts are kept while the dataset's newest load and the table's row count
+		// stay the same, which no load leaves as they were.
+		var newest string
+		if loads, err := r.Loads(ctx, 1); err == nil && len(loads) > 0 {
+			newest = loads[0].LoadID + "@" + loads[0].InsertedAt.UTC().Format(time.RFC3339Nano)
+		}
 		res, err := q.Query(ctx, -1, "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = $1 ORDER BY table_name, ordinal_position", p.dataset)
 		if err != nil {
 			return fmt.Errorf("reading the columns of the tables of %q: %w", p.dataset, err)
@@ -149,13 +158,17 @@ func (p *Pipeline) Describe(ctx context.Context, names ...string) (tables []Tabl
 				}
 			}
 			if !st.Busy && slices.ContainsFunc(td.Columns, func(c ColumnDescription) bool { return c.Name == "_dlt_load_id" && c.DestinationType != "" }) {
-				res, err := q.Query(ctx, -1, "SELECT _dlt_load_id, count(*) FROM "+p.quoteTable(st.Name)+" GROUP BY _dlt_load_id ORDER BY _dlt_load_id")
-				if err != nil {
-					return fmt.Errorf("counting the rows of %s by load: %w", st.Name, err)
-				}
-				for _, row := range res.Rows {
-					n, _ := strconv.ParseInt(text(row[1]), 10, 64)
-					td.LoadRows = append(td.LoadRows, LoadRows{LoadID: text(row[0]), Rows: n})
+				key := loadCountKey{table: st.Name, rows: st.Rows, newest: newest}
+				if td.LoadRows = p.counts.get(key); td.LoadRows == nil {
+					res, err := q.Query(ctx, -1, "SELECT _dlt_load_id, count(*) FROM "+p.quoteTable(st.Name)+" GROUP BY _dlt_load_id ORDER BY _dlt_load_id")
+					if err != nil {
+						return fmt.Errorf("counting the rows of %s by load: %w", st.Name, err)
+					}
+					for _, row := range res.Rows {
+						n, _ := strconv.ParseInt(text(row[1]), 10, 64)
+						td.LoadRows = append(td.LoadRows, LoadRows{LoadID: text(row[0]), Rows: n})
+					}
+					p.counts.put(key, td.LoadRows)
 				}
 			}
 			tables = append(tables, td)
@@ -163,6 +176,46 @@ func (p *Pipeline) Describe(ctx context.Context, names ...string) (tables []Tabl
 		return nil
 	})
 	return tables, err
+}
+
+// loadCounts keeps Describe's rows per load of each table, for as long as its key holds.
+type loadCounts struct {
+	mu   sync.Mutex
+	rows map[loadCountKey][]LoadRows
+}
+
+// loadCountKey is what counts of a table stay true for: its row count and the dataset's
+// newest load ("" when there is none: nothing is kept then).
+type loadCountKey struct {
+	table  string
+	rows   int64
+	newest string
+}
+
+func (c *loadCounts) get(k loadCountKey) []LoadRows {
+	if c == nil || k.newest == "" {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.rows[k]) // the caller's to change
+}
+
+func (c *loadCounts) put(k loadCountKey, rows []LoadRows) {
+	if c == nil || k.newest == "" || rows == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.rows == nil {
+		c.rows = map[loadCountKey][]LoadRows{}
+	}
+	for old := range c.rows {
+		if old.table == k.table { // one entry per table: the newest
+			delete(c.rows, old)
+		}
+	}
+	c.rows[k] = slices.Clone(rows)
 }
 
 // mergeColumns joins a table's columns in the stored schema with those in the destination

@@ -3,6 +3,7 @@ package sfdlt_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -59,4 +60,47 @@ func TestRowsOfATableBeingChanged(t *testing.T) {
 	if err != nil || len(page.Rows) != 1 {
 		t.Errorf("Rows(account, 1, 10) once the load is gone = %+v, %v; want the second of the 2 rows", page, err)
 	}
+}
+
+// TestDescribeKeepsCountsUntilALoad: counting a table's rows by load reads the whole table, so
+// Describe keeps the counts while no load comes; a load (or a change of the row count) makes it
+// count again.
+func TestDescribeKeepsCountsUntilALoad(t *testing.T) {
+	forEachDestination(t, map[string]int{"Opportunity": 40}, func(t *testing.T, e *env) {
+		src := e.source().WithResources("opportunity")
+		e.run(src)
+		p := e.pipeline()
+		counts := func() map[string]int64 {
+			t.Helper()
+			tables, err := p.Describe(t.Context(), "opportunity")
+			if err != nil || len(tables) != 1 {
+				t.Fatalf("Describe(opportunity) = %+v, %v", tables, err)
+			}
+			out := map[string]int64{}
+			var sum int64
+			for _, lr := range tables[0].LoadRows {
+				out[lr.LoadID] = lr.Rows
+				sum += lr.Rows
+			}
+			if sum != tables[0].Rows {
+				t.Errorf("the rows by load add up to %d, the table has %d", sum, tables[0].Rows)
+			}
+			return out
+		}
+		first := counts()
+		if len(first) == 0 {
+			t.Fatal("no rows by load after a run")
+		}
+		// Three rows given another load id by hand: no load came and the row count is the same,
+		// so the kept counts are shown (nothing is read again).
+		e.exec(`UPDATE {ds}.opportunity SET _dlt_load_id = 'by-hand' WHERE id IN (SELECT id FROM {ds}.opportunity ORDER BY id LIMIT 3)`)
+		if got := counts(); fmt.Sprint(got) != fmt.Sprint(first) {
+			t.Errorf("without a load the counts were read again: %v, kept %v", got, first)
+		}
+		// A run: counted again, the rows changed by hand among them (those the run did not merge).
+		e.run(src)
+		if got := counts(); got["by-hand"] < 1 || got["by-hand"] > 3 {
+			t.Errorf("after a run the counts are %v, want 1 to 3 rows of load by-hand", got)
+		}
+	})
 }
