@@ -10,6 +10,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+
 	"github.com/sfdlt/sfdlt"
 	"github.com/sfdlt/sfdlt/destination"
 )
@@ -45,14 +48,12 @@ var funcs = template.FuncMap{
 	},
 }
 
-// thousands writes n with a comma between thousands: 12,345.
-func thousands(n int64) string {
-	s := fmt.Sprint(n)
-	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
+// thousands writes n with a comma between thousands: 12,345 (as the CLI's progress and the
+// client's errors do, through golang.org/x/text).
+func thousands(n int64) string { return english.Sprint(n) }
+
+// english formats numbers as an English reader expects them.
+var english = message.NewPrinter(language.English)
 
 // cellText renders a value as the database driver returned it.
 func cellText(v any) string {
